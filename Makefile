@@ -1,0 +1,23 @@
+# hmil: top-level entry points. `make demo` runs the whole job on the built-in demo data;
+# `make test` runs the tests; `make bench` the benchmarks. Each installs what it needs first.
+SWIFT_TEST_FLAGS ?= -c release
+
+.PHONY: setup build test demo bench clean
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+
+test: setup
+	swift test $(SWIFT_TEST_FLAGS)
+
+demo:
+	@HMIL_DEMO_DATA=1 scripts/setup.sh
+	$(MAKE) -C pipelines demo
+
+bench: setup
+	@scripts/bench.sh
+
+clean:
+	rm -rf .build demo-work

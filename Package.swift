@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+// hmil: hierarchical multi-instance learning for whole-slide images, as four small tools over one library.
+import PackageDescription
+
+let package = Package(
+    name: "hmil",
+    products: [
+        .executable(name: "hmil-split", targets: ["hmil-split"]),
+        .executable(name: "hmil-pack", targets: ["hmil-pack"]),
+        .executable(name: "hmil-train", targets: ["hmil-train"]),
+        .executable(name: "hmil-eval", targets: ["hmil-eval"]),
+        .library(name: "Shared", targets: ["Shared"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries (Debian: libopenblas-dev, libzstd-dev, libhdf5-dev; scripts/setup.sh installs them).
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas"),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd"),
+        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5"),
+
+        .target(
+            name: "Shared",
+            dependencies: ["COpenBLAS", "CZstd", "CHDF5"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+
+        .executableTarget(name: "hmil-split", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "hmil-pack", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "hmil-train", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "hmil-eval", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        .testTarget(name: "SharedTests", dependencies: ["Shared"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Shared"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

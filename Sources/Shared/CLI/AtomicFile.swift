@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// Writes a file so that readers see either the old content or the complete new one, never a part:
+/// the bytes go to a temporary file in the same folder, are synced, and are renamed over the final name.
+/// A writer that is dropped without `commit()` removes its temporary file.
+public final class AtomicFileWriter {
+    public let path: String
+    public let temporaryPath: String
+    private var fd: Int32
+    private var committed = false
+
+    public init(path: String) throws {
+        self.path = path
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        temporaryPath = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        if fd < 0 {
+            throw ToolError("cannot create \(temporaryPath): \(String(cString: strerror(errno)))", at: path,
+                            hint: "check that the folder exists and is writable")
+        }
+    }
+
+    /// Bytes written so far.
+    public private(set) var offset: UInt64 = 0
+
+    public func write(_ buffer: UnsafeRawBufferPointer) throws {
+        var done = 0
+        while done < buffer.count {
+            let n = Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ToolError("cannot write: \(String(cString: strerror(errno)))", at: path, hint: "check free disk space")
+            }
+            done += n
+        }
+        offset += UInt64(buffer.count)
+    }
+
+    public func write(_ data: Data) throws {
+        try data.withUnsafeBytes { try write($0) }
+    }
+
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    /// Syncs and renames the temporary file over `path`.
+    public func commit() throws {
+        precondition(!committed, "commit() called twice")
+        if fsync(fd) != 0 {
+            throw ToolError("cannot sync: \(String(cString: strerror(errno)))", at: path)
+        }
+        close(fd)
+        fd = -1
+        if rename(temporaryPath, path) != 0 {
+            throw ToolError("cannot rename \(temporaryPath): \(String(cString: strerror(errno)))", at: path)
+        }
+        committed = true
+    }
+
+    deinit {
+        if fd >= 0 { close(fd) }
+        if !committed { unlink(temporaryPath) }
+    }
+}
+
+public enum AtomicFile {
+    /// Replaces the file at `path` with `data` atomically.
+    public static func write(_ data: Data, to path: String) throws {
+        let writer = try AtomicFileWriter(path: path)
+        try writer.write(data)
+        try writer.commit()
+    }
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what hmil needs on a fresh Debian machine (only what is missing), then builds in release mode.
+# Idempotent: a second run installs nothing and rebuilds only what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(libopenblas-dev libzstd-dev libhdf5-dev zstd pkg-config)
+[ "${HMIL_DEMO_DATA:-0}" = 1 ] && packages+=(dataset-fashion-mnist)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >&2
+fi
+
+if [ "${HMIL_SKIP_BUILD:-0}" != 1 ]; then
+  echo "setup: building (release)" >&2
+  swift build -c release >&2
+fi
