@@ -31,6 +31,9 @@ let package = Package(
         .executableTarget(name: "hmil-train", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "hmil-eval", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
+        // Benchmarks: `make bench` (scripts/bench.sh) runs each area's subcommand.
+        .executableTarget(name: "hmil-bench", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Benchmarks"),
+
         .testTarget(name: "SharedTests", dependencies: ["Shared"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EndToEndTests", dependencies: ["Shared"]),
     ],

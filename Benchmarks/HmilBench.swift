@@ -1,0 +1,12 @@
+import ArgumentParser
+import Shared
+
+/// Benchmarks, one subcommand per area; each prints its figures next to a reference measured in the
+/// same run (the machine is shared and noisy, so only ratios within one run mean anything).
+@main
+struct HmilBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hmil-bench",
+        abstract: "hmil's benchmarks; `make bench` runs them all.",
+        subcommands: [])
+}
