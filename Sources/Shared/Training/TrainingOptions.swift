@@ -1,0 +1,108 @@
+import Foundation
+
+/// Every hyper-parameter of a training run. Defaults are the release's (DESIGN §4): Adam lr 1e-4,
+/// batches of 64 bags, ReduceLROnPlateau (factor 0.1, patience 5) on the epoch's mean training loss,
+/// 200 epochs, the checkpoint with the best validation fine macro-AUC kept.
+///
+/// Each field is a `hmil-train` flag (`--batch-size`) and a key of a `--config` JSON file
+/// (`"batch_size"`); flags given on the command line win over the file. The effective options are
+/// written into every checkpoint's metadata and into the models document.
+public struct TrainingOptions: Codable, Equatable, Sendable {
+    /// `hmil` (the paper's method) or `reference` (the released code exactly); sets the objective.
+    public var preset = "hmil"
+    /// `hmil` or `abmil` (the flat gated-attention baseline on fine labels).
+    public var model = "hmil"
+    /// `shared` (one scorer across class rows, as released) or `per-class`.
+    public var scorer = "shared"
+    /// `released` (D→256→D coarse features) or `shared` (one 256-d embedding for both branches).
+    public var embedding = "released"
+    public var dropout = false
+
+    public var epochs = 200
+    public var batchSize = 64
+    public var optimizer = "adam"
+    public var lr = 1e-4
+    public var weightDecay = 0.0
+    public var momentum = 0.9
+    /// Clip the global gradient norm to this value; 0 turns clipping off.
+    public var clipGradNorm = 0.0
+    public var lrFactor = 0.1
+    public var lrPatience = 5
+
+    public var seed: UInt64 = 1
+    public var shuffle = true
+    /// Draw batches with equal probability per fine class instead of a plain shuffle.
+    public var balancedSampling = false
+    /// Train on a random subset of at most this many instances per bag (0 = all); evaluation uses all.
+    public var maxInstances = 0
+    /// Stop when the selection metric has not improved for this many epochs (0 = never).
+    public var earlyStoppingPatience = 0
+    /// `val_fine_auc` (default), `val_fine_accuracy`, `val_coarse_auc`, `val_loss`.
+    public var selectionMetric = "val_fine_auc"
+
+    /// Objective overrides on top of the preset (nil = the preset's value).
+    public var weightAttention: Double?
+    public var bagAlignment: String?
+    public var curriculum: String?
+
+    /// Threads in total; bags run in parallel on workers, BLAS uses the rest.
+    public var threads = 0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case preset, model, scorer, embedding, dropout, epochs
+        case batchSize = "batch_size", optimizer, lr
+        case weightDecay = "weight_decay", momentum
+        case clipGradNorm = "clip_grad_norm", lrFactor = "lr_factor", lrPatience = "lr_patience"
+        case seed, shuffle
+        case balancedSampling = "balanced_sampling", maxInstances = "max_instances"
+        case earlyStoppingPatience = "early_stopping_patience", selectionMetric = "selection_metric"
+        case weightAttention = "weight_attention", bagAlignment = "bag_alignment", curriculum
+        case threads
+    }
+
+    /// Keys a config file may use.
+    public static var configKeys: [String] { CodingKeys.allCases.map(\.rawValue) }
+
+    /// Options from a config file over the defaults; an unknown key is an error that lists the known ones.
+    public static func load(configFile path: String) throws -> TrainingOptions {
+        let data = try DocumentIO.readInput(path, what: "config file")
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ToolError("config is not a JSON object", at: path)
+        }
+        for key in object.keys.sorted() where !configKeys.contains(key) {
+            throw ToolError("unknown config key '\(key)'", at: path, hint: "known keys: \(configKeys.joined(separator: ", "))")
+        }
+        // Decode over the defaults: missing keys keep their default values.
+        var merged = try JSONSerialization.jsonObject(with: JSONEncoder().encode(TrainingOptions())) as! [String: Any]
+        for (key, value) in object { merged[key] = value }
+        let mergedData = try JSONSerialization.data(withJSONObject: merged)
+        return try DocumentIO.decode(TrainingOptions.self, from: mergedData, source: path)
+    }
+
+    /// Checks values that do not depend on the data.
+    public func validate() throws {
+        func bad(_ what: String, _ hint: String) -> ToolError { ToolError(what, hint: hint) }
+        guard ["hmil", "reference"].contains(preset) else { throw bad("unknown preset '\(preset)'", "use hmil or reference") }
+        guard ["hmil", "abmil"].contains(model) else { throw bad("unknown model '\(model)'", "use hmil or abmil") }
+        guard ["shared", "per-class"].contains(scorer) else { throw bad("unknown scorer '\(scorer)'", "use shared or per-class") }
+        guard ["released", "shared"].contains(embedding) else { throw bad("unknown embedding '\(embedding)'", "use released or shared") }
+        guard ["adam", "sgd"].contains(optimizer) else { throw bad("unknown optimizer '\(optimizer)'", "use adam or sgd") }
+        guard epochs > 0 else { throw bad("--epochs must be positive", "e.g. --epochs 200") }
+        guard batchSize > 0 else { throw bad("--batch-size must be positive", "e.g. --batch-size 64") }
+        guard lr > 0, lr.isFinite else { throw bad("--lr must be a positive number", "e.g. --lr 1e-4") }
+        guard weightDecay >= 0 else { throw bad("--weight-decay must be ≥ 0", "e.g. --weight-decay 1e-5") }
+        guard maxInstances >= 0 else { throw bad("--max-instances must be ≥ 0", "0 keeps every instance") }
+        guard threads >= 0 else { throw bad("--threads must be ≥ 0", "0 uses every core") }
+        guard ["val_fine_auc", "val_fine_accuracy", "val_coarse_auc", "val_loss"].contains(selectionMetric) else {
+            throw bad("unknown selection metric '\(selectionMetric)'", "use val_fine_auc, val_fine_accuracy, val_coarse_auc or val_loss")
+        }
+        if let form = bagAlignment, !["nll", "reference"].contains(form) {
+            throw bad("unknown bag alignment '\(form)'", "use nll or reference")
+        }
+        if let c = curriculum, !["quadratic", "linear"].contains(c) {
+            throw bad("unknown curriculum '\(c)'", "use quadratic or linear")
+        }
+    }
+}
