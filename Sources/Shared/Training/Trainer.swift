@@ -1,0 +1,382 @@
+import Foundation
+
+/// Trains one fold (DESIGN §4, "Training as released"): per epoch the seeded batches of bags, each
+/// bag its own forward pass, the objective over the batch, one optimizer step per batch; then
+/// validation, ReduceLROnPlateau on the epoch's mean training loss, the checkpoint with the best
+/// validation metric kept, and a resumable state written atomically.
+///
+/// Memory: a batch-level term (supervised contrastive) needs every bag's z before any bag's
+/// gradient is known. Bags whose activations fit `memoryBudget` keep them between the two passes;
+/// the others are recomputed (a second forward) in pass two, so peak memory stays near
+/// model + budget + the largest bag, whatever batch size × bag size.
+public final class Trainer {
+    public let options: TrainingOptions
+    public let hierarchy: Hierarchy
+    public let data: FoldData
+    public let bags: BagSource
+    public let folder: String
+    public let model: MILModel
+    public let objective: Objective
+    public let optimizer: Optimizer
+    public let scheduler: ReduceLROnPlateau
+    public let workers: Int
+    /// Bytes of activations kept between the passes of a batch.
+    public var memoryBudget: Int
+    private let quiet: Bool
+    private let tool: String
+
+    private let workerSpaces: [Workspace]
+    private let gradients: [GradientBuffer]
+    private var cachedSpaces: [Workspace] = []
+    /// Observed activation bytes per instance (largest seen), to plan what fits the budget.
+    private var bytesPerInstance: Int
+
+    public init(document: PipelineDocument, source: String, options: TrainingOptions, fold: Int, folder: String,
+                bags: BagSource, initCheckpoint: String? = nil, memoryBudget: Int = 2 << 30, quiet: Bool = false,
+                tool: String = "hmil-train") throws {
+        try options.validate()
+        hierarchy = document.hierarchy
+        try hierarchy.validate(source: source)
+        data = try FoldData(document: document, fold: fold, source: source, bags: bags)
+        try data.checkTrainable(hierarchy: hierarchy, source: source)
+        self.options = options
+        self.bags = bags
+        self.folder = folder
+        self.memoryBudget = memoryBudget
+        self.quiet = quiet
+        self.tool = tool
+
+        let configuration = try Trainer.modelConfiguration(options, hierarchy: hierarchy, featureDim: bags.featureDim)
+        var generator = SeededGenerator(seed: options.seed, stream: EpochPlan.stream(fold: fold, epoch: 0, purpose: 2))
+        model = configuration.makeModel(generator: &generator)
+        if let initCheckpoint {
+            try Checkpoint.load(path: initCheckpoint, into: model)
+        }
+        objective = Objective(config: try Trainer.objectiveConfig(options), hierarchy: hierarchy, epochCount: options.epochs)
+        switch options.optimizer {
+        case "sgd":
+            optimizer = SGD(parameters: model.parameters, learningRate: options.lr, momentum: options.momentum,
+                            weightDecay: options.weightDecay)
+        default:
+            optimizer = Adam(parameters: model.parameters, learningRate: options.lr, weightDecay: options.weightDecay)
+        }
+        scheduler = ReduceLROnPlateau(mode: .min, factor: options.lrFactor, patience: options.lrPatience)
+
+        // Small bags: bags in parallel, one BLAS thread each. Large bags: one bag at a time, BLAS on every thread.
+        let threads = options.threads > 0 ? options.threads : ProcessInfo.processInfo.activeProcessorCount
+        let meanInstances = data.train.slideIDs.reduce(0) { $0 + bags.instanceCount(of: $1) } / max(1, data.train.count)
+        workers = meanInstances >= Trainer.largeBagInstances ? 1 : threads
+        BLAS.threadCount = workers == 1 ? threads : 1
+        workerSpaces = (0 ..< workers).map { _ in Workspace() }
+        gradients = (0 ..< workers).map { _ in model.makeGradientBuffer() }
+        bytesPerInstance = 4 * (bags.featureDim + 4 * 768)
+    }
+
+    /// Bags at least this large (mean of the fold) run one at a time with multi-threaded BLAS.
+    public static let largeBagInstances = 4096
+
+    static func modelConfiguration(_ options: TrainingOptions, hierarchy: Hierarchy, featureDim: Int) throws -> ModelConfiguration {
+        if options.model == "abmil" {
+            return .abmil(ABMILOptions(featureDim: featureDim, classes: hierarchy.fineCount, dropout: options.dropout))
+        }
+        return .hmil(HMILOptions(featureDim: featureDim, coarseClasses: hierarchy.coarseCount, fineClasses: hierarchy.fineCount,
+                                 scorer: options.scorer == "per-class" ? .perClass : .shared,
+                                 embedding: options.embedding == "shared" ? .shared : .released,
+                                 dropout: options.dropout))
+    }
+
+    static func objectiveConfig(_ options: TrainingOptions) throws -> ObjectiveConfig {
+        var config = options.model == "abmil" ? ObjectiveConfig.flat : (ObjectiveConfig.preset(named: options.preset) ?? .hmil)
+        if let w = options.weightAttention { config.attentionWeight = w }
+        if let form = options.bagAlignment { config.bagAlignment = ObjectiveConfig.BagAlignmentForm(rawValue: form) ?? config.bagAlignment }
+        if let c = options.curriculum { config.curriculum = CurriculumSchedule(rawValue: c) ?? config.curriculum }
+        return config
+    }
+
+    /// The options as deterministic JSON (checkpoint metadata, resume check).
+    public var optionsJSON: String {
+        String(decoding: try! DocumentIO.encode(options), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    // MARK: - The run
+
+    /// Trains to the end (or early stop) and returns the fold's model record. With `resume`, continues
+    /// from the last completed epoch in `folder`; the result equals an uninterrupted run's.
+    public func run(resume: Bool) throws -> ModelRecord {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var state = TrainingState(fold: data.fold, completedEpochs: 0, bestEpoch: nil, bestValue: nil, staleEpochs: 0,
+                                  scheduler: scheduler.state, history: [], finished: false, options: optionsJSON)
+        if resume, let saved = try TrainingState.load(from: folder) {
+            guard saved.options == optionsJSON else {
+                throw ToolError("the run in this folder used other options", at: TrainingState.path(in: folder),
+                                hint: "resume with the same options, or train into a new --out folder")
+            }
+            state = saved
+            if state.completedEpochs > 0 {
+                let e = state.completedEpochs - 1
+                try Checkpoint.load(path: TrainingState.weightsPath(in: folder, epoch: e), into: model)
+                try optimizer.restore(try OptimizerStateFile.load(from: TrainingState.optimizerPath(in: folder, epoch: e)),
+                                      source: TrainingState.optimizerPath(in: folder, epoch: e))
+                try scheduler.restore(state.scheduler, source: TrainingState.path(in: folder))
+                model.prepare()
+            }
+            if !quiet, !state.finished {
+                StandardError.write("\(tool): fold \(data.fold): resuming at epoch \(state.completedEpochs)\n")
+            }
+        }
+
+        let progress = Progress(tool: tool, label: "fold \(data.fold) training", total: options.epochs * data.train.count,
+                                unit: "bags", quiet: quiet)
+        progress.advance(by: state.completedEpochs * data.train.count)
+        var warnedSelection = false
+        while !state.finished && state.completedEpochs < options.epochs {
+            let epoch = state.completedEpochs
+            let started = Date()
+            let train = try trainEpoch(epoch: epoch, progress: progress)
+            let val = try validate(epoch: epoch)
+            scheduler.step(metric: train["total"]!, optimizer: optimizer)
+
+            var selection = selectionValue(val)
+            if selection == nil {
+                if !warnedSelection && !quiet {
+                    StandardError.write("\(tool): warning: \(options.selectionMetric) is undefined on fold \(data.fold)'s validation part; selecting by validation loss\n")
+                }
+                warnedSelection = true
+                selection = val["loss"].map { -$0 }
+            }
+            let schedule = objective.schedule(epoch: epoch)
+            state.history.append(EpochRecord(epoch: epoch, lr: optimizer.learningRate, alpha: schedule.alpha,
+                                             tau: schedule.temperature, train: train, val: val,
+                                             seconds: Date().timeIntervalSince(started)))
+            if let value = selection, state.bestValue.map({ value > $0 }) ?? true {
+                state.bestValue = value
+                state.bestEpoch = epoch
+                state.staleEpochs = 0
+                try Checkpoint.save(model, metadata: metadata(epoch: epoch), to: bestPath)
+            } else {
+                state.staleEpochs += 1
+            }
+            if state.bestEpoch == nil {      // no validation part and no loss: keep the latest
+                state.bestEpoch = epoch
+                try Checkpoint.save(model, metadata: metadata(epoch: epoch), to: bestPath)
+            }
+
+            // Commit the epoch: weights, optimizer, then the state that names them.
+            try Checkpoint.save(model, metadata: metadata(epoch: epoch), to: TrainingState.weightsPath(in: folder, epoch: epoch))
+            try OptimizerStateFile.save(optimizer.state(), to: TrainingState.optimizerPath(in: folder, epoch: epoch))
+            state.completedEpochs = epoch + 1
+            state.scheduler = scheduler.state
+            if options.earlyStoppingPatience > 0 && state.staleEpochs >= options.earlyStoppingPatience {
+                state.finished = true
+                if !quiet {
+                    StandardError.write("\(tool): fold \(data.fold): early stop after epoch \(epoch): \(options.selectionMetric) did not improve for \(state.staleEpochs) epochs\n")
+                }
+            }
+            if state.completedEpochs == options.epochs { state.finished = true }
+            try state.save(in: folder)
+            try TrainingHistory.write(state.history, to: folder)
+            if epoch > 0 {
+                try? FileManager.default.removeItem(atPath: TrainingState.weightsPath(in: folder, epoch: epoch - 1))
+                try? FileManager.default.removeItem(atPath: TrainingState.optimizerPath(in: folder, epoch: epoch - 1))
+            }
+        }
+        progress.finish(note: state.bestEpoch.map { "best epoch \($0)" } ?? "")
+        let bestRecord = state.history.first { $0.epoch == state.bestEpoch }
+        return ModelRecord(fold: data.fold, checkpoint: bestPath, bestEpoch: state.bestEpoch ?? 0,
+                           val: bestRecord?.val ?? [:])
+    }
+
+    public var bestPath: String { folder + "/best.safetensors" }
+
+    private func metadata(epoch: Int) -> CheckpointMetadata {
+        CheckpointMetadata(hierarchy: hierarchy, trainingConfig: optionsJSON, epoch: epoch)
+    }
+
+    private func selectionValue(_ val: [String: Double]) -> Double? {
+        switch options.selectionMetric {
+        case "val_loss": return val["loss"].map { -$0 }
+        case "val_fine_accuracy": return val["fine_accuracy"]
+        case "val_coarse_auc": return val["coarse_auc"]
+        default: return val["fine_auc"]
+        }
+    }
+
+    // MARK: - One epoch
+
+    private func trainEpoch(epoch: Int, progress: Progress) throws -> [String: Double] {
+        let plan = EpochPlan(labels: data.train.fineLabels, options: options, fold: data.fold, epoch: epoch)
+        var sums = LossTerms()
+        var total = 0.0
+        var position = 0
+        for (b, batch) in plan.batches.enumerated() {
+            let loss = try trainBatch(batch, epoch: epoch, firstPosition: position)
+            position += batch.count
+            guard loss.total.isFinite else {
+                throw ToolError("loss is \(loss.total) at epoch \(epoch), batch \(b)", at: "fold \(data.fold)",
+                                hint: "lower --lr or clip gradients (--clip-grad-norm); the last good epoch is kept in \(folder)")
+            }
+            total += loss.total
+            sums.coarse += loss.terms.coarse; sums.fine += loss.terms.fine
+            sums.bagAlignment += loss.terms.bagAlignment; sums.attention += loss.terms.attention
+            sums.contrastive += loss.terms.contrastive
+            progress.advance(by: batch.count, note: String(format: "epoch %d loss %.4f", epoch, loss.total))
+        }
+        let n = Double(plan.batches.count)
+        return ["total": total / n, "coarse": sums.coarse / n, "fine": sums.fine / n, "bag_alignment": sums.bagAlignment / n,
+                "attention": sums.attention / n, "contrastive": sums.contrastive / n]
+    }
+
+    /// A bag of the training part as trained on this epoch (a random instance subset with --max-instances).
+    private func trainingBag(_ index: Int, epoch: Int) throws -> Bag {
+        let bag = try bags.bag(data.train.slideIDs[index])
+        guard bag.instanceCount > 0 else { throw ToolError("bag has no instances", at: "slide \(bag.slideID)") }
+        guard let subset = EpochPlan.instanceSubset(instanceCount: bag.instanceCount, options: options, fold: data.fold,
+                                                    epoch: epoch, bag: index) else { return bag }
+        let d = bag.featureDim
+        var features = [Float](repeating: 0, count: subset.count * d)
+        for (r, i) in subset.enumerated() {
+            features.withUnsafeMutableBufferPointer { dst in
+                bag.features.withUnsafeBufferPointer { src in
+                    (dst.baseAddress! + r * d).update(from: src.baseAddress! + i * d, count: d)
+                }
+            }
+        }
+        return Bag(slideID: bag.slideID, instanceCount: subset.count, featureDim: d, features: features)
+    }
+
+    private func seedDropout(_ workspace: Workspace, epoch: Int, position: Int) {
+        guard options.dropout else { return }
+        workspace.dropoutGenerator = SeededGenerator(
+            seed: options.seed, stream: EpochPlan.stream(fold: data.fold, epoch: epoch, purpose: 3) &+ UInt64(position) << 24)
+    }
+
+    private struct BatchResult {
+        var total: Double
+        var terms: LossTerms
+    }
+
+    private func trainBatch(_ batch: [Int], epoch: Int, firstPosition: Int) throws -> BatchResult {
+        let count = batch.count
+        let weights = objective.weights(epoch: epoch)
+        let contrastive = objective.config.kind == .hierarchical && weights.contrastive != 0
+        for g in gradients { g.zero() }
+        var losses = [BagLoss?](repeating: nil, count: count)
+        var contrastiveValue = 0.0, contrastiveWeighted = 0.0
+
+        if !contrastive {
+            try losses.withUnsafeMutableBufferPointer { slots in
+                let slots = UnsafeSendable(slots)
+                try parallelItems(workers: workers, count: count) { w, i in
+                    let bag = try trainingBag(batch[i], epoch: epoch)
+                    let ws = workerSpaces[w]
+                    seedDropout(ws, epoch: epoch, position: firstPosition + i)
+                    let out = model.forward(features: bag.features, instanceCount: bag.instanceCount, workspace: ws)
+                    let loss = objective.bagLoss(out, fineLabel: data.train.fineLabels[batch[i]], epoch: epoch, batchSize: count)
+                    model.backward(loss.gradient, workspace: ws, into: gradients[w])
+                    slots.value[i] = loss
+                }
+            }
+        } else {
+            // Pass 1: every bag's output (z above all); bags that fit the budget keep their activations.
+            let sizes = batch.map { min(bags.instanceCount(of: data.train.slideIDs[$0]), options.maxInstances > 0 ? options.maxInstances : .max) }
+            var kept = [Bool](repeating: false, count: count)
+            var planned = 0
+            for i in 0 ..< count {
+                let bytes = sizes[i] * bytesPerInstance
+                if planned + bytes <= memoryBudget { kept[i] = true; planned += bytes }
+            }
+            while cachedSpaces.count < count { cachedSpaces.append(Workspace()) }
+            var outputs = [BagOutput?](repeating: nil, count: count)
+            let observed = UnsafeSendable(UnsafeMutablePointer<Int>.allocate(capacity: workers))
+            defer { observed.value.deallocate() }
+            observed.value.update(repeating: 0, count: workers)
+            try outputs.withUnsafeMutableBufferPointer { slots in
+                let slots = UnsafeSendable(slots)
+                try parallelItems(workers: workers, count: count) { w, i in
+                    let bag = try trainingBag(batch[i], epoch: epoch)
+                    let ws = kept[i] ? cachedSpaces[i] : workerSpaces[w]
+                    seedDropout(ws, epoch: epoch, position: firstPosition + i)
+                    slots.value[i] = model.forward(features: bag.features, instanceCount: bag.instanceCount, workspace: ws)
+                    observed.value[w] = max(observed.value[w], ws.bytesAllocated / max(1, bag.instanceCount))
+                }
+            }
+            bytesPerInstance = max(bytesPerInstance, (0 ..< workers).map { observed.value[$0] }.max() ?? 0)
+            let labels = batch.map { data.train.fineLabels[$0] }
+            let con = objective.contrastiveLoss(embeddings: outputs.map { $0!.embedding }, width: outputs[0]!.embeddingWidth,
+                                                fineLabels: labels, epoch: epoch)
+            contrastiveValue = con.value
+            contrastiveWeighted = con.weighted
+
+            // Pass 2: each bag's loss and backward, recomputing the forward of bags not kept.
+            try losses.withUnsafeMutableBufferPointer { slots in
+                let slots = UnsafeSendable(slots)
+                try parallelItems(workers: workers, count: count) { w, i in
+                    var out = outputs[i]!
+                    let ws: Workspace
+                    if kept[i] {
+                        ws = cachedSpaces[i]
+                    } else {
+                        ws = workerSpaces[w]
+                        let bag = try trainingBag(batch[i], epoch: epoch)
+                        seedDropout(ws, epoch: epoch, position: firstPosition + i)
+                        out = model.forward(features: bag.features, instanceCount: bag.instanceCount, workspace: ws)
+                    }
+                    let loss = objective.bagLoss(out, fineLabel: labels[i], epoch: epoch, batchSize: count,
+                                                 contrastiveGradient: con.embeddingGradients[i])
+                    model.backward(loss.gradient, workspace: ws, into: gradients[w])
+                    slots.value[i] = loss
+                }
+            }
+        }
+
+        var terms = LossTerms(contrastive: contrastiveValue)
+        var total = contrastiveWeighted
+        let share = 1 / Double(count)
+        for loss in losses {
+            let l = loss!
+            terms.coarse += l.terms.coarse * share
+            terms.fine += l.terms.fine * share
+            terms.bagAlignment += l.terms.bagAlignment * share
+            terms.attention += l.terms.attention * share
+            total += l.weighted
+        }
+        model.parameters.zeroGradients()
+        model.addGradients(gradients)
+        if options.clipGradNorm > 0 {
+            _ = GradientClipping.clipGlobalNorm(model.parameters, maxNorm: options.clipGradNorm)
+        }
+        optimizer.step()
+        model.prepare()
+        return BatchResult(total: total, terms: terms)
+    }
+
+    // MARK: - Validation
+
+    /// Validation loss (per-bag terms; the batch-level contrastive term is left out) and metrics.
+    private func validate(epoch: Int) throws -> [String: Double] {
+        guard data.val.count > 0 else { return [:] }
+        let predictor = Predictor(model: model, bags: bags, workers: workers)
+        let predictions = try predictor.predict(data.val.slideIDs, keepOutputs: true)
+        var loss = 0.0
+        for (i, p) in predictions.enumerated() {
+            loss += objective.bagLoss(p.output!, fineLabel: data.val.fineLabels[i], epoch: epoch, batchSize: 1).weighted
+        }
+        var result: [String: Double] = ["loss": loss / Double(predictions.count)]
+        let fine = LevelPredictions(classes: hierarchy.fine, slideIDs: data.val.slideIDs, labels: data.val.fineLabels,
+                                    probabilities: predictions.flatMap(\.fineProbabilities))
+        let fineScores = LevelScorer(fine).scores()
+        result["fine_accuracy"] = fineScores.values[.accuracy]
+        result["fine_auc"] = fineScores.values[.aucMacro]
+        let parents = hierarchy.parentIndex
+        let coarseLabels = data.val.fineLabels.map { parents[$0] }
+        let coarseProbabilities: [Double] = predictions.flatMap { p in
+            p.coarseProbabilities ?? FineToCoarse.probabilities(fineLogits: p.output!.fineLogits, parents: parents, coarseCount: hierarchy.coarseCount)
+        }
+        let coarse = LevelPredictions(classes: hierarchy.coarse, slideIDs: data.val.slideIDs, labels: coarseLabels,
+                                      probabilities: coarseProbabilities)
+        let coarseScores = LevelScorer(coarse).scores()
+        result["coarse_accuracy"] = coarseScores.values[.accuracy]
+        result["coarse_auc"] = coarseScores.values[.aucMacro]
+        return result
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// Everything a killed run needs to continue as if it had never stopped, written after every
+/// completed epoch. The commit point is `state.json`: it is replaced atomically after the epoch's
+/// weights (`epoch-<e>.safetensors`) and optimizer state (`epoch-<e>.optimizer.safetensors`) are on
+/// disk, so whatever moment a run dies, `state.json` names a complete, consistent set of files.
+public struct TrainingState: Codable, Equatable, Sendable {
+    public static let format = "hmil.train-state/1"
+
+    public var format = TrainingState.format
+    public var fold: Int
+    /// Epochs completed; the next epoch to run.
+    public var completedEpochs: Int
+    public var bestEpoch: Int?
+    public var bestValue: Double?
+    /// Epochs since the selection metric last improved (early stopping).
+    public var staleEpochs: Int
+    public var scheduler: ReduceLROnPlateau.State
+    public var history: [EpochRecord]
+    public var finished: Bool
+    /// The effective options as JSON: resuming with other options is refused.
+    public var options: String
+
+    enum CodingKeys: String, CodingKey {
+        case format, fold, completedEpochs = "completed_epochs", bestEpoch = "best_epoch", bestValue = "best_value"
+        case staleEpochs = "stale_epochs", scheduler, history, finished, options
+    }
+
+    public static func path(in folder: String) -> String { folder + "/state.json" }
+    public static func weightsPath(in folder: String, epoch: Int) -> String { folder + "/epoch-\(epoch).safetensors" }
+    public static func optimizerPath(in folder: String, epoch: Int) -> String { folder + "/epoch-\(epoch).optimizer.safetensors" }
+
+    public static func load(from folder: String) throws -> TrainingState? {
+        let path = path(in: folder)
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let data = try DocumentIO.readInput(path, what: "training state")
+        let state = try DocumentIO.decode(TrainingState.self, from: data, source: path)
+        guard state.format == format else {
+            throw ToolError("unknown training state format '\(state.format)'", at: path)
+        }
+        return state
+    }
+
+    public func save(in folder: String) throws {
+        try AtomicFile.write(try DocumentIO.encode(self), to: Self.path(in: folder))
+    }
+}
+
+/// Optimizer state as a safetensors file: the tensors by name, kind/step/lr in the metadata.
+public enum OptimizerStateFile {
+    public static func save(_ state: OptimizerState, to path: String) throws {
+        let tensors = state.tensors.map { SafetensorsWriter.Tensor(name: $0.name, shape: $0.shape, values: $0.values) }
+        let metadata = ["format": "hmil.optimizer/1", "kind": state.kind, "step_count": String(state.stepCount),
+                        "learning_rate": "\(state.learningRate)"]
+        try AtomicFile.write(SafetensorsWriter.encode(tensors, metadata: metadata), to: path)
+    }
+
+    public static func load(from path: String) throws -> OptimizerState {
+        let file = try SafetensorsFile.read(path: path)
+        guard file.metadata["format"] == "hmil.optimizer/1", let kind = file.metadata["kind"],
+              let steps = file.metadata["step_count"].flatMap(Int.init),
+              let lr = file.metadata["learning_rate"].flatMap(Double.init) else {
+            throw ToolError("not an hmil optimizer state file", at: path, hint: "restart without --resume")
+        }
+        let tensors = try file.tensors.map { NamedTensor(name: $0.name, shape: $0.shape, values: try file.floats($0.name)) }
+        return OptimizerState(kind: kind, stepCount: steps, learningRate: lr, tensors: tensors)
+    }
+}
