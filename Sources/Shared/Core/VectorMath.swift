@@ -6,7 +6,7 @@ public typealias Float8 = SIMD8<Float>
 @inline(__always)
 public func vexp(_ input: Float8) -> Float8 {
     // exp(x) = 2^n · exp(r), n = round(x·log2 e), r = x − n·ln 2 (ln 2 split hi/lo for precision).
-    let x = input.clamped(lowerBound: Float8(repeating: -87.3), upperBound: Float8(repeating: 88.7))
+    let x = input.clamped(lowerBound: Float8(repeating: -87.3), upperBound: Float8(repeating: 88.3))
     let n = (x * 1.442_695_04 + 0.5).rounded(.down)
     var r = x - n * 0.693_359_375
     r = r - n * -2.121_944_4e-4

@@ -112,7 +112,7 @@ public enum SVGPlots {
             svg += "<rect x=\"\(n(scaleX))\" y=\"\(n(top + Double(step) * gridSize / 10))\" width=\"16\" height=\"\(n(gridSize / 10 + 0.5))\" fill=\"\(shade(share))\"/>\n"
         }
         svg += text("100%", x: scaleX + 22, y: top + 10, size: 11)
-        svg += text("0%", x: scaleX + 22, y: top + gridSize, size: 11)
+        svg += text("0%", x: scaleX + 22, y: top + gridSize - 2, size: 11)
         svg += "<text x=\"\(n(scaleX + 60))\" y=\"\(n(top + gridSize / 2))\" font-size=\"11\" text-anchor=\"middle\" "
             + "transform=\"rotate(90 \(n(scaleX + 60)) \(n(top + gridSize / 2)))\">share of true class</text>\n"
         return svg + "</svg>\n"

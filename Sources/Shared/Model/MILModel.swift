@@ -83,10 +83,11 @@ public func kaimingInitialize(_ parameters: ParameterSet, generator: inout Seede
     }
 }
 
-/// Runs `body` with a pointer to a parameter's values (read-only by convention).
+/// Runs `body` with a pointer to a parameter's values, which it must only read (a read access, so
+/// it may nest with other reads of the same parameter).
 @inline(__always)
 func withValues<R>(_ p: Parameter, _ body: (UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
-    try p.value.withUnsafeMutableBufferPointer { try body($0.baseAddress!) }
+    try p.value.withUnsafeBufferPointer { try body(UnsafeMutablePointer(mutating: $0.baseAddress!)) }
 }
 
 /// Runs `body` with a pointer to a parameter's gradient.

@@ -4,6 +4,8 @@
 ///     b ← g on the first step, else μ·b + (1 − dampening)·g   (momentum μ; off when 0)
 ///     g ← g + μ·b if nesterov, else b
 ///     p ← p − lr·g
+///
+/// Multiply-adds are fused as in torch's CPU kernels, which makes the updates bit-identical to torch's.
 public final class SGD: Optimizer {
     public let parameters: ParameterSet
     public var learningRate: Double
@@ -40,18 +42,18 @@ public final class SGD: Optimizer {
                     if momentum == 0 {
                         for i in 0..<p.count {
                             var g = grad[i]
-                            if weightDecay != 0 { g += decay * p[i] }
-                            p[i] += negLR * g
+                            if weightDecay != 0 { g = g.addingProduct(decay, p[i]) }
+                            p[i] = p[i].addingProduct(negLR, g)
                         }
                         return
                     }
                     buffers[index].withUnsafeMutableBufferPointer { b in
                         for i in 0..<p.count {
                             var g = grad[i]
-                            if weightDecay != 0 { g += decay * p[i] }
-                            if firstStep { b[i] = g } else { b[i] = b[i] * mu + keep * g }
-                            g = nesterov ? g + mu * b[i] : b[i]
-                            p[i] += negLR * g
+                            if weightDecay != 0 { g = g.addingProduct(decay, p[i]) }
+                            if firstStep { b[i] = g } else { b[i] = (b[i] * mu).addingProduct(keep, g) }
+                            g = nesterov ? g.addingProduct(mu, b[i]) : b[i]
+                            p[i] = p[i].addingProduct(negLR, g)
                         }
                     }
                 }
