@@ -64,11 +64,14 @@ public final class Trainer {
 
         // Small bags: bags in parallel, one BLAS thread each. Large bags: one bag at a time, BLAS on every thread.
         let threads = options.threads > 0 ? options.threads : ProcessInfo.processInfo.activeProcessorCount
-        let meanInstances = data.train.slideIDs.reduce(0) { $0 + bags.instanceCount(of: $1) } / max(1, data.train.count)
-        workers = meanInstances >= Trainer.largeBagInstances ? 1 : threads
-        BLAS.threadCount = workers == 1 ? threads : 1
-        workerSpaces = (0 ..< workers).map { _ in Workspace() }
-        gradients = (0 ..< workers).map { _ in model.makeGradientBuffer() }
+        let trainIDs = data.train.slideIDs
+        let meanInstances = trainIDs.reduce(0) { $0 + bags.instanceCount(of: $1) } / max(1, trainIDs.count)
+        let workerCount = meanInstances >= Trainer.largeBagInstances ? 1 : threads
+        workers = workerCount
+        BLAS.threadCount = workerCount == 1 ? threads : 1
+        workerSpaces = (0 ..< workerCount).map { _ in Workspace() }
+        let built = model
+        gradients = (0 ..< workerCount).map { _ in built.makeGradientBuffer() }
         bytesPerInstance = 4 * (bags.featureDim + 4 * 768)
     }
 
