@@ -1,5 +1,6 @@
-/// CRC-32 (IEEE 802.3, the zip checksum), slicing by 8 bytes for speed on large tensor entries.
-enum CRC32 {
+/// CRC-32 (IEEE 802.3, the zip checksum), slicing by 8 bytes: tensor entries are large, and a
+/// byte-at-a-time CRC would cost more than reading them. (The pack format has its own small one.)
+enum ZipCRC32 {
     private static let tables: [[UInt32]] = {
         var tables = [[UInt32]](repeating: [UInt32](repeating: 0, count: 256), count: 8)
         for i in 0 ..< 256 {
