@@ -56,15 +56,20 @@ struct PackToolBench: ParsableCommand {
         let plan = PipelineDocument(format: PipelineDocument.splitFormat, hierarchy: hierarchy, scheme: "kfold", seed: 1,
                                     slides: ids.map { SlideRecord(slideID: $0, caseID: $0, label: "x") },
                                     folds: [FoldRecord(fold: 0, train: ids, val: [], test: [])])
+        let cpuBefore = Self.processCPUSeconds()
         let packStart = Date()
         let (_, report) = try PackJob.run(plan, options: .init(featureFolders: [root + "/feats"], outFolder: root + "/work",
                                                                dtype: .f16, jobs: jobs, quiet: true))
         let packSeconds = Date().timeIntervalSince(packStart)
+        let packCPU = Self.processCPUSeconds() - cpuBefore
 
         print(String(format: "packtool: %d slides × %d × %d f32 = %.0f MB of .pt", slides, instances, dim, megabytes))
         print(String(format: "  cat            %8.1f MB/s  (%.2f s)", megabytes / catSeconds, catSeconds))
         print(String(format: "  hmil-pack f16  %8.1f MB/s  (%.2f s, %d jobs)  = %.2f × cat", megabytes / packSeconds, packSeconds, jobs,
                      catSeconds / packSeconds))
+        print(String(format: "  hmil-pack CPU   %8.1f MB per CPU-second (%.1f CPU-s; the machine is shared, so wall rates vary)",
+                     megabytes / packCPU, packCPU))
+        try stageBreakdown(paths: Array(paths.prefix(3)), bytesEach: Double(rawBytes) / Double(slides) / 1e6)
         print(String(format: "  pack/raw size  %.3f  (%d bytes pack)", Double(report.packBytes) / Double(rawBytes), report.packBytes))
 
         // Re-run with nothing changed: the pack is left as it is.
@@ -73,6 +78,39 @@ struct PackToolBench: ParsableCommand {
                                                                dtype: .f16, jobs: jobs, quiet: true))
         print(String(format: "  re-run, unchanged inputs: %.3f s (pack untouched: %@)", Date().timeIntervalSince(again),
                      second.unchanged ? "yes" : "no"))
+    }
+}
+
+extension PackToolBench {
+    /// Thread CPU time of each stage on a few slides, single-threaded: what bounds the rate per core.
+    func stageBreakdown(paths: [String], bytesEach: Double) throws {
+        let writer = try PackWriter(path: NSTemporaryDirectory() + "/hmil-bench-stage-\(getpid()).hbag", featureDim: dim,
+                                    options: .init(dtype: .f16))
+        var read = 0.0, encode = 0.0
+        for (i, path) in paths.enumerated() {
+            let t0 = Self.threadCPUSeconds()
+            let bag = try FeatureFiles.read(path, slideID: "s\(i)")
+            let t1 = Self.threadCPUSeconds()
+            _ = try writer.encode(bag)
+            let t2 = Self.threadCPUSeconds()
+            read += t1 - t0
+            encode += t2 - t1
+        }
+        let n = Double(paths.count)
+        print(String(format: "  per core: read .pt %.0f MB/s (%.0f ms/slide), f16+zstd %.0f MB/s of input (%.0f ms/slide)",
+                     bytesEach * n / read, read / n * 1000, bytesEach * n / encode, encode / n * 1000))
+    }
+
+    static func threadCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+
+    static func processCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 }
 
