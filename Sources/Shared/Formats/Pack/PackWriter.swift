@@ -138,6 +138,13 @@ public final class PackWriter: @unchecked Sendable {
         }
     }
 
+    /// Appends a bag frame taken unchanged from another pack with the same header (dtype, feature dim,
+    /// coordinates, byte shuffle), so adding slides to a pack does not recompress the bags already in it.
+    public func appendFrame(_ frame: [UInt8], of entry: PackIndexEntry) throws {
+        try append(EncodedBag(slideID: entry.slideID, instanceCount: entry.instanceCount, recordSize: Int(entry.recordSize),
+                              frame: frame, writer: ObjectIdentifier(self)))
+    }
+
     /// Encodes and appends one bag.
     public func append(_ bag: Bag) throws {
         if seen.contains(bag.slideID) { throw PackError.duplicateSlide(file: path, slideID: bag.slideID) }
