@@ -20,7 +20,11 @@ public enum HMILSplitImport {
             for part in ["train", "val", "test"] {
                 let file = path(folder, part, k)
                 var ids: [String] = []
-                for entry in try readEntries(file) {
+                for (index, entry) in try readEntries(file).enumerated() {
+                    guard hierarchy.fineIndex(of: entry.label) != nil else {
+                        throw ToolError("label '\(entry.label)' of slide '\(entry.slideID)' (entry \(index)) is not a fine label of the hierarchy",
+                                        at: file, hint: "fine labels are \(hierarchy.fine.joined(separator: ", "))")
+                    }
                     if let seen = pickledLabel[entry.slideID] {
                         guard seen.label == entry.label else {
                             throw ToolError("slide '\(entry.slideID)' is labelled '\(entry.label)' here and '\(seen.label)' in \(seen.file)",
@@ -80,7 +84,7 @@ public enum HMILSplitImport {
         }
         let value = try PickleMachine(allowedGlobals: []).parse(contentsOfFile: file)
         guard case .list(let entries) = value else {
-            throw ToolError("pickle holds a \(value.kindDescription), not a list of [slide_id, label, path]", at: file)
+            throw ToolError("pickle holds \(value.kindDescription), not a list of [slide_id, label, path]", at: file)
         }
         return try entries.enumerated().map { index, entry in
             guard let items = entry.items, items.count >= 2, let slideID = items[0].stringValue, !slideID.isEmpty,
