@@ -23,7 +23,7 @@ final class SplitToolTests: XCTestCase {
         process.arguments = arguments
         // stderr goes to a file, stdout through a pipe read to the end before waiting, so neither can stall the tool.
         let errorPath = FileManager.default.temporaryDirectory.appendingPathComponent("hmil-split-e2e-\(UUID().uuidString).err").path
-        FileManager.default.createFile(atPath: errorPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: errorPath) }
         let out = Pipe()
         process.standardOutput = out

@@ -50,6 +50,7 @@ public enum LabelsCSV {
         var slides: [LabeledSlide] = []
         slides.reserveCapacity(records.count - 1)
         var firstLine: [String: Int] = [:]
+        firstLine.reserveCapacity(records.count)
         for record in records.dropFirst() {
             let at = "\(source), line \(record.line)"
             guard record.fields.count >= needed else {

@@ -13,81 +13,107 @@ public enum RFC4180 {
 
     /// Splits `bytes` into records; `source` names the file in errors. Blank lines are skipped.
     public static func records(_ bytes: [UInt8], source: String, delimiter: UInt8 = UInt8(ascii: ",")) throws -> [Record] {
-        let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+        try bytes.withUnsafeBufferPointer { buffer in
+            var reader = Reader(buffer: buffer, source: source, delimiter: delimiter)
+            return try reader.read()
+        }
+    }
+
+    private struct Reader {
+        let buffer: UnsafeBufferPointer<UInt8>
+        let source: String
+        let delimiter: UInt8
         var records: [Record] = []
         var fields: [String] = []
-        var field: [UInt8] = []
         var line = 1
         var recordLine = 1
-        var i = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-        var quoted = false          // inside a quoted field
-        var fieldWasQuoted = false  // the current field began with a quote
-        var recordStarted = false
 
-        func endField() throws {
-            guard let text = String(validating: field, as: UTF8.self) else {
-                throw ToolError("field is not valid UTF-8", at: "\(source), line \(recordLine)", hint: "save the file as UTF-8")
+        static let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+
+        init(buffer: UnsafeBufferPointer<UInt8>, source: String, delimiter: UInt8) {
+            self.buffer = buffer
+            self.source = source
+            self.delimiter = delimiter
+        }
+
+        mutating func read() throws -> [Record] {
+            var i = buffer.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+            var atRecordStart = true
+            while i < buffer.count {
+                if atRecordStart { recordLine = line }
+                // One field: quoted or plain, ending at the delimiter, a line end, or the end of input.
+                if buffer[i] == Self.quote {
+                    i = try quotedField(from: i + 1)
+                } else {
+                    let start = i
+                    while i < buffer.count, buffer[i] != delimiter, buffer[i] != Self.lf,
+                          !(buffer[i] == Self.cr && i + 1 < buffer.count && buffer[i + 1] == Self.lf) {
+                        if buffer[i] == Self.quote {
+                            throw ToolError("stray quote inside a field", at: "\(source), line \(line)",
+                                            hint: "quote the whole field and double quotes inside it (\"\")")
+                        }
+                        i += 1
+                    }
+                    try append(UnsafeBufferPointer(rebasing: buffer[start ..< i]))
+                }
+                // What ends the field.
+                if i == buffer.count {
+                    endRecord()
+                } else if buffer[i] == delimiter {
+                    i += 1
+                    atRecordStart = false
+                    if i == buffer.count { try append(UnsafeBufferPointer(rebasing: buffer[i ..< i])); endRecord() }
+                    continue
+                } else {
+                    i += buffer[i] == Self.cr ? 2 : 1
+                    endRecord()
+                    line += 1
+                }
+                atRecordStart = true
             }
-            fields.append(text)
-            field.removeAll(keepingCapacity: true)
-            fieldWasQuoted = false
-        }
-        func endRecord() throws {
-            try endField()
-            if !(fields.count == 1 && fields[0].isEmpty) { records.append(Record(line: recordLine, fields: fields)) }
-            fields.removeAll(keepingCapacity: true)
-            recordStarted = false
+            return records
         }
 
-        while i < bytes.count {
-            let b = bytes[i]
-            if quoted {
-                if b == quote {
-                    if i + 1 < bytes.count, bytes[i + 1] == quote {
-                        field.append(quote)
+        /// Reads a quoted field whose opening quote is just before `start`; returns the index after the closing quote.
+        mutating func quotedField(from start: Int) throws -> Int {
+            var value: [UInt8] = []
+            var i = start
+            while i < buffer.count {
+                let b = buffer[i]
+                if b == Self.quote {
+                    if i + 1 < buffer.count, buffer[i + 1] == Self.quote {
+                        value.append(Self.quote)
                         i += 2
                         continue
                     }
-                    quoted = false
-                } else {
-                    if b == lf { line += 1 }
-                    field.append(b)
+                    i += 1
+                    let ends = i == buffer.count || buffer[i] == delimiter || buffer[i] == Self.lf
+                        || (buffer[i] == Self.cr && i + 1 < buffer.count && buffer[i + 1] == Self.lf)
+                    guard ends else {
+                        throw ToolError("text after a closing quote", at: "\(source), line \(line)",
+                                        hint: "quote the whole field and double quotes inside it (\"\")")
+                    }
+                    try value.withUnsafeBufferPointer { try append($0) }
+                    return i
                 }
+                if b == Self.lf { line += 1 }
+                value.append(b)
                 i += 1
-                continue
             }
-            if !recordStarted {
-                recordStarted = true
-                recordLine = line
-            }
-            switch b {
-            case quote:
-                guard field.isEmpty, !fieldWasQuoted else {
-                    throw ToolError("stray quote inside a field", at: "\(source), line \(line)",
-                                    hint: "quote the whole field and double quotes inside it (\"\")")
-                }
-                quoted = true
-                fieldWasQuoted = true
-            case delimiter:
-                try endField()
-            case cr where i + 1 < bytes.count && bytes[i + 1] == lf:
-                break // the LF that follows ends the record
-            case lf:
-                try endRecord()
-                line += 1
-            default:
-                if fieldWasQuoted {
-                    throw ToolError("text after a closing quote", at: "\(source), line \(line)",
-                                    hint: "quote the whole field and double quotes inside it (\"\")")
-                }
-                field.append(b)
-            }
-            i += 1
-        }
-        if quoted {
             throw ToolError("quoted field never closed", at: "\(source), line \(recordLine)", hint: "add the closing quote")
         }
-        if recordStarted { try endRecord() }
-        return records
+
+        mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                throw ToolError("field is not valid UTF-8", at: "\(source), line \(recordLine)", hint: "save the file as UTF-8")
+            }
+            fields.append(text)
+        }
+
+        /// Ends the record; a blank line (one empty field) is no record.
+        mutating func endRecord() {
+            if !(fields.count == 1 && fields[0].isEmpty) { records.append(Record(line: recordLine, fields: fields)) }
+            fields.removeAll(keepingCapacity: true)
+        }
     }
 }

@@ -14,53 +14,63 @@ import Foundation
 ///
 /// Fields are quoted as Python's csv module does with QUOTE_MINIMAL; lines end with "\n".
 public enum CLAMSplitFiles {
-    public static func splitsCSV(train: [String], val: [String], test: [String]) -> String {
-        var text = ",train,val,test\n"
+    public static func splitsCSV(train: [String], val: [String], test: [String]) -> [UInt8] {
+        var out = CSVBytes()
+        out.raw(",train,val,test\n")
         let parts = [train, val, test]
         for i in 0 ..< (parts.map(\.count).max() ?? 0) {
-            text += String(i)
-            for part in parts { text += "," + (i < part.count ? field(part[i]) : "") }
-            text += "\n"
+            out.raw(String(i))
+            for part in parts {
+                out.raw(",")
+                if i < part.count { out.field(part[i]) }
+            }
+            out.raw("\n")
         }
-        return text
+        return out.bytes
     }
 
-    public static func boolCSV(train: [String], val: [String], test: [String]) -> String {
-        var text = ",train,val,test\n"
+    public static func boolCSV(train: [String], val: [String], test: [String]) -> [UInt8] {
+        var out = CSVBytes()
+        out.raw(",train,val,test\n")
+        let flags = [",True,False,False\n", ",False,True,False\n", ",False,False,True\n"]
         for (p, part) in [train, val, test].enumerated() {
-            let flags = (0 ..< 3).map { $0 == p ? "True" : "False" }.joined(separator: ",")
-            for slide in part { text += field(slide) + "," + flags + "\n" }
+            for slide in part {
+                out.field(slide)
+                out.raw(flags[p])
+            }
         }
-        return text
+        return out.bytes
     }
 
     /// `counts[part][class]` for parts train, val, test.
-    public static func descriptorCSV(classes: [String], counts: [[Int]]) -> String {
-        var text = ",train,val,test\n"
+    public static func descriptorCSV(classes: [String], counts: [[Int]]) -> [UInt8] {
+        var out = CSVBytes()
+        out.raw(",train,val,test\n")
         for (c, name) in classes.enumerated() {
-            text += field(name) + "," + counts.map { String($0[c]) }.joined(separator: ",") + "\n"
+            out.field(name)
+            for part in counts { out.raw("," + String(part[c])) }
+            out.raw("\n")
         }
-        return text
+        return out.bytes
     }
 
     /// Writes the three CSVs of every fold of `document` into `folder` (each file atomically).
     public static func write(_ document: PipelineDocument, to folder: String) throws {
         let fineIndex = Dictionary(uniqueKeysWithValues: document.hierarchy.fine.enumerated().map { ($1, $0) })
-        let labelOf = Dictionary(document.slides.map { ($0.slideID, $0.label) }, uniquingKeysWith: { a, _ in a })
+        var classOf: [String: Int] = [:]
+        classOf.reserveCapacity(document.slides.count)
+        for slide in document.slides { if let c = fineIndex[slide.label] { classOf[slide.slideID] = c } }
         for fold in document.folds {
             let parts = [fold.train, fold.val, fold.test]
             let counts = parts.map { part in
                 var count = [Int](repeating: 0, count: document.hierarchy.fine.count)
-                for slide in part { if let label = labelOf[slide], let c = fineIndex[label] { count[c] += 1 } }
+                for slide in part { if let c = classOf[slide] { count[c] += 1 } }
                 return count
             }
             let k = fold.fold
-            try AtomicFile.write(Data(splitsCSV(train: fold.train, val: fold.val, test: fold.test).utf8),
-                                 to: "\(folder)/splits_\(k).csv")
-            try AtomicFile.write(Data(boolCSV(train: fold.train, val: fold.val, test: fold.test).utf8),
-                                 to: "\(folder)/splits_\(k)_bool.csv")
-            try AtomicFile.write(Data(descriptorCSV(classes: document.hierarchy.fine, counts: counts).utf8),
-                                 to: "\(folder)/splits_\(k)_descriptor.csv")
+            try write(splitsCSV(train: fold.train, val: fold.val, test: fold.test), to: "\(folder)/splits_\(k).csv")
+            try write(boolCSV(train: fold.train, val: fold.val, test: fold.test), to: "\(folder)/splits_\(k)_bool.csv")
+            try write(descriptorCSV(classes: document.hierarchy.fine, counts: counts), to: "\(folder)/splits_\(k)_descriptor.csv")
         }
     }
 
@@ -106,10 +116,27 @@ public enum CLAMSplitFiles {
         return FoldRecord(fold: fold, train: parts[0], val: parts[1], test: parts[2])
     }
 
-    /// A field as Python's csv writer (QUOTE_MINIMAL) writes it.
-    static func field(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D })
-        else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    private static func write(_ bytes: [UInt8], to path: String) throws {
+        let writer = try AtomicFileWriter(path: path)
+        try writer.write(bytes)
+        try writer.commit()
+    }
+}
+
+/// A CSV text being built, fields quoted as Python's csv writer (QUOTE_MINIMAL) quotes them.
+struct CSVBytes {
+    var bytes: [UInt8] = []
+
+    mutating func raw(_ text: String) { bytes.append(contentsOf: text.utf8) }
+
+    mutating func field(_ text: String) {
+        let needsQuotes = text.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
+        guard needsQuotes else { return raw(text) }
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "\"") { bytes.append(byte) }
+            bytes.append(byte)
+        }
+        bytes.append(UInt8(ascii: "\""))
     }
 }

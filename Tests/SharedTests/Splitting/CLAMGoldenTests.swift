@@ -68,9 +68,9 @@ final class CLAMGoldenTests: XCTestCase {
     }
 
     func testQuotingFollowsPythonsCSVWriter() {
-        XCTAssertEqual(CLAMSplitFiles.splitsCSV(train: ["a,b", "c\"d"], val: ["e"], test: []),
+        XCTAssertEqual(String(decoding: CLAMSplitFiles.splitsCSV(train: ["a,b", "c\"d"], val: ["e"], test: []), as: UTF8.self),
                        ",train,val,test\n0,\"a,b\",e,\n1,\"c\"\"d\",,\n")
-        XCTAssertEqual(CLAMSplitFiles.boolCSV(train: ["x"], val: [], test: ["y"]),
+        XCTAssertEqual(String(decoding: CLAMSplitFiles.boolCSV(train: ["x"], val: [], test: ["y"]), as: UTF8.self),
                        ",train,val,test\nx,True,False,False\ny,False,False,True\n")
     }
 

@@ -80,4 +80,17 @@ final class LabelsCSVTests: XCTestCase {
             XCTAssertEqual("\(error)", "cannot open labels CSV (/nonexistent/labels.csv) — check the path")
         }
     }
+
+    func testTrailingDelimiterGivesAnEmptyLastField() throws {
+        XCTAssertEqual(try RFC4180.records(Array("a,b,\r\nc,d,".utf8), source: "x").map(\.fields), [["a", "b", ""], ["c", "d", ""]])
+    }
+
+    /// Mutated copies of a real labels file either parse or fail with a ToolError; never a crash.
+    func testMutatedFilesNeverCrash() throws {
+        let original = try FixturePaths.bytes("Splitting/clam/dataset_csv/tumor_subtyping_dummy_clean.csv")
+        var mutator = ByteMutator(seed: 3)
+        for _ in 0 ..< 500 {
+            do { _ = try LabelsCSV.parse(mutator.mutate(original), source: "m.csv") } catch is ToolError {}
+        }
+    }
 }
