@@ -1,5 +1,3 @@
-import Foundation
-
 /// CLAM's Monte-Carlo splits (`--scheme clam`), reproducing `create_splits_seq.py` with
 /// `patient_strat=True` draw for draw (CLAM 53e2409: `Generic_WSI_Classification_Dataset`,
 /// `patient_data_prep`, `cls_ids_prep`, `create_splits`, `set_splits`; `utils.generate_split`):
@@ -76,12 +74,16 @@ public enum CLAMSplitter {
         return caseIDs.indices.sorted { caseIDs[$0].utf8.lexicographicallyPrecedes(caseIDs[$1].utf8) }
     }
 
-    /// The integer pandas' `read_csv` would read from a field, if the whole column is integers.
+    /// The integer pandas' `read_csv` reads from a field (optional sign, digits, spaces around), if any.
     static func pandasInteger(_ text: String) -> Int64? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let digits = trimmed.first == "+" || trimmed.first == "-" ? trimmed.dropFirst() : Substring(trimmed)
-        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-        return Int64(trimmed.first == "+" ? String(trimmed.dropFirst()) : trimmed)
+        var bytes = Substring(text).utf8[...]
+        while bytes.first == UInt8(ascii: " ") { bytes = bytes.dropFirst() }
+        while bytes.last == UInt8(ascii: " ") { bytes = bytes.dropLast() }
+        let negative = bytes.first == UInt8(ascii: "-")
+        if negative || bytes.first == UInt8(ascii: "+") { bytes = bytes.dropFirst() }
+        guard !bytes.isEmpty, bytes.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+        guard let magnitude = Int64(String(Substring(bytes))) else { return nil }
+        return negative ? -magnitude : magnitude
     }
 
     /// `np.setdiff1d` of a sorted list: what is left, still sorted.
