@@ -25,6 +25,8 @@ public struct PipelineDocument: Codable, Equatable, Sendable {
     public var dropped: [DroppedSlide]?
     /// Added by hmil-train.
     public var models: [ModelRecord]?
+    /// Added by hmil-eval (EvaluationReport.swift).
+    public var evaluation: EvaluationReport?
 
     public init(format: String, hierarchy: Hierarchy, scheme: String, seed: UInt64?,
                 slides: [SlideRecord], folds: [FoldRecord]) {

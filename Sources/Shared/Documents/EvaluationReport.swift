@@ -1,0 +1,261 @@
+/// hmil-eval's part of the pipeline document (`hmil.eval/1`, DESIGN §2.7, §5), under `"evaluation"`:
+///
+/// ```json
+/// "evaluation": {
+///   "source": "checkpoints" | "predictions",   "inputs": ["fold_0.csv", ...],
+///   "bootstrap": {"resamples": 1000, "seed": 1, "confidence": 0.95, "method": "percentile"},
+///   "folds": [{"fold": 0, "parts": {"test": {
+///       "slides": 54,
+///       "levels": {"coarse" | "coarse_from_fine" | "fine": {
+///           "classes": [...], "slides": 54,
+///           "metrics": {"accuracy": {"value": 0.81, "ci95": [0.70, 0.91], "bootstrap_skipped": 0}, ...,
+///                       "auc_macro": {"value": null, "undefined": "only class 'IC' occurs in the labels"}},
+///           "auc_classes_left_out": ["FEA"],
+///           "per_class": [{"class": "N", "support": 6, "predicted": 5, "precision": .., "recall": ..,
+///                          "f1": .., "specificity": .., "auc": ..}],
+///           "confusion_matrix": [[5, 1], [0, 3]]}},           // rows true class, columns predicted
+///       "hierarchy_consistency": {"coarse": {...}, "coarse_from_fine": {...}}}}}],
+///   "summary": {"test": {"levels": {"fine": {"metrics": {"accuracy": {"mean": .., "std": .., "sem": ..,
+///       "folds": 10, "undefined_folds": []}}, "per_class": {"N": {"f1": {...}}}}},
+///       "hierarchy_consistency": {...}}}
+/// }
+/// ```
+/// Levels: `coarse` (the coarse head), `coarse_from_fine` (arg-max of q, the fine probabilities summed
+/// into their parents), `fine`. Parts: `test`, `val`. Hierarchy consistency is the share of bags whose
+/// fine prediction's parent is the coarse prediction (of the coarse head, or of q).
+/// An undefined metric is `null` with its reason under `undefined`; never a number.
+public struct EvaluationReport: Codable, Equatable, Sendable {
+    /// "checkpoints" (each fold's model on its parts) or "predictions" (CSV files scored with `--predictions`).
+    public var source: String
+    /// The prediction files scored, in fold order (predictions source only).
+    public var inputs: [String]?
+    public var bootstrap: BootstrapSettings
+    public var folds: [FoldReport]
+    public var summary: [EvaluationPart: PartSummary]
+
+    public init(source: String, inputs: [String]?, bootstrap: BootstrapSettings, folds: [FoldReport],
+                summary: [EvaluationPart: PartSummary]) {
+        self.source = source
+        self.inputs = inputs
+        self.bootstrap = bootstrap
+        self.folds = folds
+        self.summary = summary
+    }
+}
+
+public enum EvaluationLevel: String, CaseIterable, Codable, CodingKeyRepresentable, Sendable {
+    case coarse
+    case coarseFromFine = "coarse_from_fine"
+    case fine
+}
+
+public enum EvaluationPart: String, CaseIterable, Codable, CodingKeyRepresentable, Sendable {
+    case test
+    case val
+}
+
+public struct FoldReport: Codable, Equatable, Sendable {
+    public var fold: Int
+    public var parts: [EvaluationPart: PartReport]
+
+    public init(fold: Int, parts: [EvaluationPart: PartReport]) {
+        self.fold = fold
+        self.parts = parts
+    }
+}
+
+public struct PartReport: Codable, Equatable, Sendable {
+    public var slides: Int
+    public var levels: [EvaluationLevel: LevelReport]
+    /// Keyed by the coarse level compared with the fine prediction's parent.
+    public var hierarchyConsistency: [EvaluationLevel: Estimate]
+
+    public init(slides: Int, levels: [EvaluationLevel: LevelReport], hierarchyConsistency: [EvaluationLevel: Estimate]) {
+        self.slides = slides
+        self.levels = levels
+        self.hierarchyConsistency = hierarchyConsistency
+    }
+
+    enum CodingKeys: String, CodingKey { case slides, levels, hierarchyConsistency = "hierarchy_consistency" }
+}
+
+public struct LevelReport: Codable, Equatable, Sendable {
+    public var classes: [String]
+    public var slides: Int
+    public var metrics: [ScalarMetric: Estimate]
+    /// Classes that do not occur in the labels and are left out of the macro AUC.
+    public var aucClassesLeftOut: [String]
+    public var perClass: [ClassReport]
+    /// Rows true class, columns predicted class.  [K][K]
+    public var confusionMatrix: [[Int]]
+
+    public init(classes: [String], slides: Int, metrics: [ScalarMetric: Estimate], aucClassesLeftOut: [String],
+                perClass: [ClassReport], confusionMatrix: [[Int]]) {
+        self.classes = classes
+        self.slides = slides
+        self.metrics = metrics
+        self.aucClassesLeftOut = aucClassesLeftOut
+        self.perClass = perClass
+        self.confusionMatrix = confusionMatrix
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case classes, slides, metrics, aucClassesLeftOut = "auc_classes_left_out", perClass = "per_class",
+             confusionMatrix = "confusion_matrix"
+    }
+}
+
+/// One class of a level: counts and one-vs-rest metrics (zero division → 0; specificity and AUC null when undefined).
+public struct ClassReport: Codable, Equatable, Sendable {
+    public var name: String
+    public var support: Int
+    public var predicted: Int
+    public var precision: Double
+    public var recall: Double
+    public var f1: Double
+    public var specificity: Double?
+    public var auc: Double?
+
+    public init(name: String, support: Int, predicted: Int, precision: Double, recall: Double, f1: Double,
+                specificity: Double?, auc: Double?) {
+        self.name = name
+        self.support = support
+        self.predicted = predicted
+        self.precision = precision
+        self.recall = recall
+        self.f1 = f1
+        self.specificity = specificity
+        self.auc = auc
+    }
+
+    enum CodingKeys: String, CodingKey { case name = "class", support, predicted, precision, recall, f1, specificity, auc }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(support, forKey: .support)
+        try c.encode(predicted, forKey: .predicted)
+        try c.encode(precision, forKey: .precision)
+        try c.encode(recall, forKey: .recall)
+        try c.encode(f1, forKey: .f1)
+        try c.encode(specificity, forKey: .specificity)
+        try c.encode(auc, forKey: .auc)
+    }
+}
+
+/// A metric on one fold: its value (null when undefined, with the reason) and its bootstrap interval.
+public struct Estimate: Codable, Equatable, Sendable {
+    public var value: Double?
+    /// Why `value` is null.
+    public var undefined: String?
+    /// Percentile bootstrap interval [low, high]; null when the bootstrap is off or no resample was defined.
+    public var ci95: [Double]?
+    /// Resamples on which the metric was undefined and which were skipped.
+    public var bootstrapSkipped: Int?
+
+    public init(value: Double?, undefined: String? = nil, ci95: [Double]? = nil, bootstrapSkipped: Int? = nil) {
+        self.value = value
+        self.undefined = undefined
+        self.ci95 = ci95
+        self.bootstrapSkipped = bootstrapSkipped
+    }
+
+    enum CodingKeys: String, CodingKey { case value, undefined, ci95, bootstrapSkipped = "bootstrap_skipped" }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(value, forKey: .value)   // null, not absent, when undefined
+        try c.encodeIfPresent(undefined, forKey: .undefined)
+        try c.encodeIfPresent(ci95, forKey: .ci95)
+        try c.encodeIfPresent(bootstrapSkipped, forKey: .bootstrapSkipped)
+    }
+}
+
+/// Cross-fold statistics of one part.
+public struct PartSummary: Codable, Equatable, Sendable {
+    public var levels: [EvaluationLevel: LevelSummary]
+    public var hierarchyConsistency: [EvaluationLevel: CrossFoldStatistic]
+
+    public init(levels: [EvaluationLevel: LevelSummary], hierarchyConsistency: [EvaluationLevel: CrossFoldStatistic]) {
+        self.levels = levels
+        self.hierarchyConsistency = hierarchyConsistency
+    }
+
+    enum CodingKeys: String, CodingKey { case levels, hierarchyConsistency = "hierarchy_consistency" }
+}
+
+public struct LevelSummary: Codable, Equatable, Sendable {
+    public var metrics: [ScalarMetric: CrossFoldStatistic]
+    /// Class name → "precision" | "recall" | "f1" | "specificity" | "auc" → statistic.
+    public var perClass: [String: [String: CrossFoldStatistic]]
+
+    public init(metrics: [ScalarMetric: CrossFoldStatistic], perClass: [String: [String: CrossFoldStatistic]]) {
+        self.metrics = metrics
+        self.perClass = perClass
+    }
+
+    enum CodingKeys: String, CodingKey { case metrics, perClass = "per_class" }
+}
+
+/// The scalar metrics reported for every level (DESIGN §5); the JSON keys are the raw values.
+public enum ScalarMetric: String, CaseIterable, Codable, CodingKeyRepresentable, Sendable {
+    case accuracy
+    case balancedAccuracy = "balanced_accuracy"
+    case precisionMacro = "precision_macro"
+    case recallMacro = "recall_macro"
+    case f1Macro = "f1_macro"
+    case precisionWeighted = "precision_weighted"
+    case recallWeighted = "recall_weighted"
+    case f1Weighted = "f1_weighted"
+    case aucMacro = "auc_macro"
+    case kappaQuadratic = "kappa_quadratic"
+}
+
+/// How the per-fold bootstrap intervals were drawn (see `Bootstrap`).
+public struct BootstrapSettings: Codable, Equatable, Sendable {
+    /// Number of resamples; 0 turns the bootstrap off.
+    public var resamples: Int
+    public var seed: UInt64
+    /// Central share of the resampled values that the interval covers.
+    public var confidence: Double
+    /// Always "percentile" (numpy's linear interpolation between order statistics).
+    public var method: String
+
+    public init(resamples: Int = 1000, seed: UInt64 = 1, confidence: Double = 0.95) {
+        self.resamples = resamples
+        self.seed = seed
+        self.confidence = confidence
+        method = "percentile"
+    }
+}
+
+/// Mean, sample standard deviation (n − 1) and standard error of a metric across folds.
+public struct CrossFoldStatistic: Codable, Equatable, Sendable {
+    public var mean: Double?
+    /// nil with fewer than two defined folds.
+    public var std: Double?
+    public var sem: Double?
+    /// Number of folds where the metric is defined.
+    public var folds: Int
+    /// Folds where it is undefined (e.g. AUC on a fold with one class).
+    public var undefinedFolds: [Int]
+
+    public init(mean: Double?, std: Double?, sem: Double?, folds: Int, undefinedFolds: [Int]) {
+        self.mean = mean
+        self.std = std
+        self.sem = sem
+        self.folds = folds
+        self.undefinedFolds = undefinedFolds
+    }
+
+    enum CodingKeys: String, CodingKey { case mean, std, sem, folds, undefinedFolds = "undefined_folds" }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(mean, forKey: .mean)
+        try c.encode(std, forKey: .std)
+        try c.encode(sem, forKey: .sem)
+        try c.encode(folds, forKey: .folds)
+        try c.encode(undefinedFolds, forKey: .undefinedFolds)
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+
+/// The seam between whatever produced per-slide probabilities and the metrics: the results of one fold's
+/// part (test or val) at every level that applies, all with the same slides in the same order.
+///
+/// - A hierarchical model's checkpoint gives the coarse and fine heads; `coarse_from_fine` is derived.
+///   Build it with `PartPredictionsBuilder`, one `append` per slide, straight from the model's `BagOutput`.
+/// - A fine-level prediction CSV gives `fine` and the derived `coarse_from_fine`; a coarse one gives `coarse`.
+public struct PartPredictions: Sendable {
+    public var fold: Int
+    public var part: EvaluationPart
+    public var levels: [EvaluationLevel: LevelPredictions]
+    /// π, fine class index → coarse class index; needed for hierarchy consistency when `fine` is present.
+    public var fineParent: [Int]?
+
+    public init(fold: Int, part: EvaluationPart, levels: [EvaluationLevel: LevelPredictions], fineParent: [Int]?) {
+        let ids = levels.values.first?.slideIDs
+        precondition(levels.values.allSatisfy { $0.slideIDs == ids }, "every level lists the same slides in the same order")
+        self.fold = fold
+        self.part = part
+        self.levels = levels
+        self.fineParent = fineParent
+    }
+
+    /// The levels of a hierarchical model (`coarseProbabilities` nil for the flat ABMIL baseline, which has
+    /// no coarse head). Probabilities are softmax outputs, rows in slide order.
+    /// - Parameters:
+    ///   - fineLabels: true fine class index of each slide.  [n]
+    ///   - fineProbabilities: [n, Kf]
+    ///   - coarseProbabilities: [n, Kc]
+    public init(fold: Int, part: EvaluationPart, hierarchy: Hierarchy, slideIDs: [String], fineLabels: [Int],
+                fineProbabilities: [Double], coarseProbabilities: [Double]?) {
+        let parent = hierarchy.parentIndex
+        let fine = LevelPredictions(classes: hierarchy.fine, slideIDs: slideIDs, labels: fineLabels, probabilities: fineProbabilities)
+        var levels: [EvaluationLevel: LevelPredictions] = [
+            .fine: fine,
+            .coarseFromFine: fine.summedIntoParents(parent, coarseClasses: hierarchy.coarse),
+        ]
+        if let coarseProbabilities {
+            levels[.coarse] = LevelPredictions(classes: hierarchy.coarse, slideIDs: slideIDs, labels: fineLabels.map { parent[$0] },
+                                               probabilities: coarseProbabilities)
+        }
+        self.init(fold: fold, part: part, levels: levels, fineParent: parent)
+    }
+
+    public var slideIDs: [String] { levels.values.first?.slideIDs ?? [] }
+}
+
+/// Collects a model's outputs slide by slide for one fold's part, then yields `PartPredictions`.
+/// Softmax is taken in Double from the logits, so the CSVs carry the model's probabilities exactly.
+public struct PartPredictionsBuilder {
+    public let fold: Int
+    public let part: EvaluationPart
+    public let hierarchy: Hierarchy
+    private var slideIDs: [String] = []
+    private var fineLabels: [Int] = []
+    private var fine: [Double] = []
+    private var coarse: [Double] = []
+    private var hasCoarseHead: Bool?
+
+    public init(fold: Int, part: EvaluationPart, hierarchy: Hierarchy) {
+        self.fold = fold
+        self.part = part
+        self.hierarchy = hierarchy
+    }
+
+    /// Adds one slide: its true fine class index and the forward pass's logits (coarse logits empty for ABMIL).
+    public mutating func append(slideID: String, fineLabel: Int, output: BagOutput) {
+        precondition(output.fineLogits.count == hierarchy.fineCount, "fine logits are [Kf]")
+        let coarseHead = !output.coarseLogits.isEmpty
+        precondition(hasCoarseHead == nil || hasCoarseHead == coarseHead, "every slide comes from the same model")
+        precondition(!coarseHead || output.coarseLogits.count == hierarchy.coarseCount, "coarse logits are [Kc]")
+        hasCoarseHead = coarseHead
+        slideIDs.append(slideID)
+        fineLabels.append(fineLabel)
+        fine += Self.probabilities(fromLogits: output.fineLogits)
+        if coarseHead { coarse += Self.probabilities(fromLogits: output.coarseLogits) }
+    }
+
+    public func build() -> PartPredictions {
+        PartPredictions(fold: fold, part: part, hierarchy: hierarchy, slideIDs: slideIDs, fineLabels: fineLabels,
+                        fineProbabilities: fine, coarseProbabilities: hasCoarseHead == true ? coarse : nil)
+    }
+
+    /// Numerically stable softmax (shift by the maximum), in Double.
+    static func probabilities(fromLogits logits: [Float]) -> [Double] {
+        let shifted = logits.map(Double.init)
+        let top = shifted.max() ?? 0
+        let exps = shifted.map { exp($0 - top) }
+        let sum = exps.reduce(0, +)
+        return exps.map { $0 / sum }
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+
+/// The report as people read it: per part and level, a table in the shape of scikit-learn's
+/// `classification_report` whose cells are the cross-fold mean ± sample std (just the value with one
+/// fold), then the level's other metrics. An undefined metric shows as "—" with the folds it is missing on.
+public enum ReportTable {
+    public static func render(_ report: EvaluationReport) -> String {
+        var out = ""
+        for part in EvaluationPart.allCases {
+            guard let summary = report.summary[part] else { continue }
+            let folds = report.folds.filter { $0.parts[part] != nil }
+            for level in EvaluationLevel.allCases {
+                guard let levelSummary = summary.levels[level] else { continue }
+                let levelReports = folds.compactMap { $0.parts[part]?.levels[level] }
+                out += table(part: part, level: level, summary: levelSummary, reports: levelReports,
+                             consistency: summary.hierarchyConsistency[level])
+                out += "\n"
+            }
+        }
+        return out
+    }
+
+    static func table(part: EvaluationPart, level: EvaluationLevel, summary: LevelSummary, reports: [LevelReport],
+                      consistency: CrossFoldStatistic?) -> String {
+        let classes = reports.first?.classes ?? []
+        let slides = reports.reduce(0) { $0 + $1.slides }
+        let foldWord = reports.count == 1 ? "1 fold" : "\(reports.count) folds, mean ± std across folds"
+        let nameWidth = max(12, classes.map(\.count).max() ?? 0)
+        let cellWidth = 15
+        func pad(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
+        func row(_ name: String, _ cells: [String], _ support: String) -> String {
+            pad(name, nameWidth) + cells.map { pad($0, cellWidth) }.joined() + pad(support, 9) + "\n"
+        }
+
+        var text = "\(ResultsWriter.describe(level)) level, \(part.rawValue) part (\(slides) slides, \(foldWord))\n"
+        text += row("", ["precision", "recall", "f1-score", "specificity", "auc"], "support") + "\n"
+        for (k, name) in classes.enumerated() {
+            let stats = summary.perClass[name] ?? [:]
+            let support = reports.reduce(0) { $0 + $1.perClass[k].support }
+            text += row(name, ["precision", "recall", "f1", "specificity", "auc"].map { cell(stats[$0]) }, String(support))
+        }
+        text += "\n"
+        text += row("accuracy", ["", "", cell(summary.metrics[.accuracy]), "", ""], String(slides))
+        text += row("macro avg", [cell(summary.metrics[.precisionMacro]), cell(summary.metrics[.recallMacro]),
+                                  cell(summary.metrics[.f1Macro]), "", cell(summary.metrics[.aucMacro])], String(slides))
+        text += row("weighted avg", [cell(summary.metrics[.precisionWeighted]), cell(summary.metrics[.recallWeighted]),
+                                     cell(summary.metrics[.f1Weighted]), "", ""], String(slides))
+        text += "\n"
+        text += line("balanced accuracy", summary.metrics[.balancedAccuracy])
+        text += line("quadratic kappa", summary.metrics[.kappaQuadratic])
+        text += line("macro AUC (one-vs-rest)", summary.metrics[.aucMacro])
+        if let consistency {
+            text += line("hierarchy consistency", consistency)
+        }
+        let leftOut = Set(reports.flatMap(\.aucClassesLeftOut)).sorted()
+        if !leftOut.isEmpty {
+            text += "  left out of the macro AUC on some fold (not in its labels): \(leftOut.joined(separator: ", "))\n"
+        }
+        return text
+    }
+
+    static func cell(_ stat: CrossFoldStatistic?) -> String {
+        guard let stat, let mean = stat.mean else { return "—" }
+        guard let std = stat.std else { return String(format: "%.3f", mean) }
+        return String(format: "%.3f ± %.3f", mean, std)
+    }
+
+    static func line(_ name: String, _ stat: CrossFoldStatistic?) -> String {
+        guard let stat else { return "" }
+        var text = "  " + name.padding(toLength: 26, withPad: " ", startingAt: 0) + cell(stat)
+        if let sem = stat.sem { text += String(format: "  (sem %.3f)", sem) }
+        if !stat.undefinedFolds.isEmpty {
+            text += "  undefined on fold\(stat.undefinedFolds.count > 1 ? "s" : "") "
+                + stat.undefinedFolds.map(String.init).joined(separator: ", ")
+        }
+        return text + "\n"
+    }
+}
