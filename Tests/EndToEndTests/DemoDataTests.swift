@@ -99,7 +99,10 @@ final class DemoDataTests: XCTestCase {
                 let source = row[4].split(separator: ":")
                 let offset = 16 + Int(source[1])! * 784
                 let expected = pixels[String(source[0])]![offset ..< offset + 784].map { Float($0) / 255 }
-                XCTAssertEqual(Array(features.values[n * 784 ..< (n + 1) * 784]), expected, "\(slide) instance \(n)")
+                guard features.values[n * 784 ..< (n + 1) * 784].elementsEqual(expected) else {
+                    XCTFail("\(slide) instance \(n): features are not the pixels of \(row[4]) / 255")
+                    break
+                }
             }
             let positions = stride(from: 0, to: coords.values.count, by: 2).map { [coords.values[$0], coords.values[$0 + 1]] }
             XCTAssertEqual(Set(positions).count, rows.count, "\(slide): one grid cell per garment")
@@ -129,6 +132,49 @@ final class DemoDataTests: XCTestCase {
         assertOneLineError(result.stderr, contains: "background garments but Fashion-MNIST has 28000")
         XCTAssertTrue(result.stderr.contains("use --bags-per-class"), result.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/out/labels.csv"))
+    }
+
+    // MARK: - pipelines/Makefile's demo-data target
+
+    func testMakeBuildsTheDemoDataOnceAndAgainWhenItsOptionsChange() throws {
+        _ = try Self.rawFashionMNIST()   // skips when the data set is absent
+        let work = scratch + "/demo-work"
+        let labels = work + "/data/labels.csv"
+        let first = try runMake(["demo-data", "DEMO_WORK=" + work, "SMALL=1"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stderr.contains("pipeline: demo data"), first.stderr)
+        XCTAssertEqual(try csv(labels).rows.count, 56)
+        let built = try FileManager.default.attributesOfItem(atPath: labels)[.modificationDate] as! Date
+
+        let again = try runMake(["demo-data", "DEMO_WORK=" + work, "SMALL=1"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertFalse(again.stderr.contains("pipeline: demo data"), "a second run reuses the data: \(again.stderr)")
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: labels)[.modificationDate] as? Date, built)
+
+        let reseeded = try runMake(["demo-data", "DEMO_WORK=" + work, "SMALL=1", "DEMO_SEED=2"])
+        XCTAssertEqual(reseeded.status, 0, reseeded.stderr)
+        XCTAssertTrue(reseeded.stderr.contains("pipeline: demo data"), "a new seed rebuilds: \(reseeded.stderr)")
+        XCTAssertEqual(FileManager.default.contents(atPath: labels),
+                       FileManager.default.contents(atPath: try buildSmall(seed: 2, into: "direct") + "/labels.csv"))
+    }
+
+    func testMakeDryRunListsEveryFoldOfEveryRunOnTheSameSplit() throws {
+        let result = try runMake(["-n", "demo", "DEMO_WORK=" + scratch + "/demo-work", "SMALL=1", "FOLDS=3", "EPOCHS=2"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.filter { $0.contains("/hmil-split ") }.count, 1, "one split for all runs")
+        XCTAssertEqual(lines.filter { $0.contains("/hmil-pack ") }.count, 1, "one pack for all runs")
+        for run in ["hmil", "reference", "abmil"] {
+            let model = run == "abmil" ? "abmil" : "hmil"
+            for fold in 0 ..< 3 {
+                XCTAssertEqual(lines.filter {
+                    $0.contains("/hmil-train --out \(scratch!)/demo-work/runs/\(run)/fold_\(fold) --fold \(fold) ")
+                        && $0.contains("--model \(model)") && $0.contains("--epochs 2 --threads 1")
+                }.count, 1, "\(run) fold \(fold)")
+            }
+            XCTAssertEqual(lines.filter { $0.contains("/hmil-eval --out \(scratch!)/demo-work/runs/\(run)/results") }.count, 1, run)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/demo-work/data"), "-n runs nothing")
     }
 
     // MARK: - Bad input: one line naming the file, exit 1 (tiny synthetic IDX files)
@@ -282,16 +328,35 @@ final class DemoDataTests: XCTestCase {
             XCTFail("\(binary.path) is not built; run swift build first")
             throw CocoaError(.fileNoSuchFile)
         }
+        let result = try run(binary, arguments)
+        return (result.status, result.stderr)
+    }
+
+    /// Runs pipelines/Makefile with the tools of this build (BIN) and `arguments`.
+    private func runMake(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let makefile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("pipelines/Makefile")
+        return try run(URL(fileURLWithPath: "/usr/bin/make"),
+                       ["-f", makefile.path, "BIN=" + Self.productsDirectory.path] + arguments)
+    }
+
+    private func run(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
-        let stderr = Pipe()
+        let stdout = Pipe(), stderr = Pipe()
+        process.standardOutput = stdout
         process.standardError = stderr
-        process.standardOutput = FileHandle.nullDevice
         try process.run()
-        let text = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        // Read stderr on another thread so neither pipe can fill up and stall the child.
+        let errorHandle = stderr.fileHandleForReading
+        nonisolated(unsafe) var errorData = Data()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) { errorData = errorHandle.readDataToEndOfFile() }
+        let outputData = stdout.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
         process.waitUntilExit()
-        return (process.terminationStatus, text)
+        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
     }
 
     /// The folder holding the built executables (the test bundle sits beside them).
