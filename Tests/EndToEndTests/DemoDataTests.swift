@@ -27,6 +27,12 @@ final class DemoDataTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: scratch)
     }
 
+    override class func tearDown() {
+        if let rawFolder { try? FileManager.default.removeItem(atPath: rawFolder) }
+        rawFolder = nil
+        super.tearDown()
+    }
+
     // MARK: - The real data set, small mode
 
     func testSmallDataSetHasTheShapeOfTheTask() throws {
