@@ -1,13 +1,97 @@
 import ArgumentParser
+import Foundation
 import Shared
 
+/// `hmil-split … | hmil-pack --features DIR --out WORK` packs every slide of the plan once and writes
+/// the dataset document; `hmil-pack extract PACK SLIDE_ID` prints one bag as `.npy`.
 @main
 struct HmilPack: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "hmil-pack", abstract: "hmil-pack (being built).")
+    static let configuration = CommandConfiguration(
+        commandName: "hmil-pack",
+        abstract: "Pack each slide's features once into WORK/bags.hbag and write the dataset document (hmil.dataset/1).",
+        subcommands: [Pack.self, Extract.self],
+        defaultSubcommand: Pack.self)
+}
+
+struct Pack: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pack",
+        abstract: "Pack the slides of a split plan (read from PLAN or stdin); the default subcommand.",
+        discussion: """
+        Feature files are found by slide_id in each --features folder in order (also in CLAM's pt_files/ and \
+        h5_files/ and TRIDENT's features_<encoder>/): .pt/.pth (torch.save, zip or legacy), .h5, .npy, .csv. \
+        A re-run reuses bags whose files are unchanged (size and modification time).
+        """)
+
+    @Argument(help: "The split plan (hmil.split/1); stdin when omitted or '-'.")
+    var plan: String?
+
+    @Option(name: .customLong("features"), help: "Folder of feature files; repeat to search several in order.")
+    var features: [String] = []
+
+    @Option(help: "Output folder for bags.hbag, bags.manifest.json and dataset.json.")
+    var out: String
+
+    @Option(help: "Storage dtype of features in the pack: f32, f16 or bf16 (compute is always f32).")
+    var dtype: String = "f32"
+
+    @Option(help: "Threads that read and compress (default: all cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Drop slides without a feature file (listed under 'dropped') instead of failing.")
+    var skipMissing = false
+
+    @Option(help: "Name of the features inside .pt dicts and .h5 files (default: features, then feats).")
+    var featuresKey: String?
+
+    @Option(help: "Name of the coordinates inside .pt dicts and .h5 files (default: coords).")
+    var coordsKey: String?
+
+    @Option(help: "zstd compression level.")
+    var level: Int = PackWriter.defaultCompressionLevel
+
+    @Flag(help: "No progress on stderr.")
+    var quiet = false
+
+    func validate() throws {
+        guard !features.isEmpty else { throw ValidationError("give at least one --features folder") }
+        guard StorageDType(rawValue: dtype) != nil else { throw ValidationError("--dtype must be f32, f16 or bf16") }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+    }
 
     func run() throws {
         ToolRunner.run("hmil-pack") {
-            throw ToolError("not built yet")
+            let source = plan ?? "stdin"
+            let data = try DocumentIO.readInput(plan, what: "split plan")
+            let document = try DocumentIO.decode(PipelineDocument.self, from: data, source: source)
+            try document.require(PipelineDocument.splitFormat, source: source, producer: "hmil-split")
+            let options = PackJob.Options(featureFolders: features, outFolder: out, dtype: StorageDType(rawValue: dtype)!,
+                                          jobs: jobs, skipMissing: skipMissing,
+                                          keys: FeatureKeys(features: featuresKey, coordinates: coordsKey),
+                                          level: level, quiet: quiet)
+            let (dataset, report) = try PackJob.run(document, options: options)
+            if !quiet, report.unchanged {
+                StandardError.write("hmil-pack: \(out)/\(PackJob.packName) is up to date (\(report.reused) bags)\n")
+            }
+            try DocumentIO.emit(dataset, saveIn: out, as: PackJob.documentName)
+        }
+    }
+}
+
+struct Extract: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write one bag's features from a pack to stdout as a float32 .npy (N×D).")
+
+    @Argument(help: "The pack (.hbag).")
+    var pack: String
+
+    @Argument(help: "The slide id of the bag.")
+    var slideID: String
+
+    func run() throws {
+        ToolRunner.run("hmil-pack") {
+            let bag = try PackReader(path: pack).readBag(slideID)
+            try StandardOutput.write(Data(NumpyFile.encode(bag)))
         }
     }
 }

@@ -1,0 +1,130 @@
+/// Reads a slide's features from a PyTorch `.pt` file written by `torch.save`: the zip format
+/// (torch ≥ 1.6) or the legacy stream (`_use_new_zipfile_serialization=False`). The payload may be
+/// a tensor (CLAM's `pt_files`), a `torch.nn.Parameter`, a dict holding features (and coordinates),
+/// or a pickled numpy array (TRIDENT's `saveas='pt'`). Nothing in the file is executed.
+public enum TorchFeatureFile {
+    /// Reads the bag of `slideID` from `path`; errors name the slide and file.
+    public static func read(_ path: String, slideID: String, keys: FeatureKeys = FeatureKeys()) throws -> Bag {
+        try FeatureFiles.reporting(path: path, slideID: slideID) {
+            let file = try MappedFile(path: path)
+            if StoredZip.isZip(file.bytes) {
+                return try readZip(file.bytes, slideID: slideID, keys: keys)
+            }
+            if TorchLegacyStream.hasMagic(file.bytes) {
+                return try readLegacy(file.bytes, slideID: slideID, keys: keys)
+            }
+            throw FeatureFileProblem("not a torch.save file (neither a zip archive nor the legacy magic number)")
+        }
+    }
+
+    /// Whether the bytes start like a torch file (zip or legacy), for the dispatcher's content check.
+    static func looksLikeTorch(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        StoredZip.isZip(bytes) || TorchLegacyStream.hasMagic(bytes)
+    }
+
+    // MARK: zip format
+
+    private static func readZip(_ bytes: UnsafeRawBufferPointer, slideID: String, keys: FeatureKeys) throws -> Bag {
+        let zip = try StoredZip(bytes)
+        // The archive's one folder holds data.pkl, data/<key> and byteorder (named after the file by default).
+        let pickles = zip.names.filter { $0.hasSuffix("/data.pkl") && $0.split(separator: "/", omittingEmptySubsequences: false).count == 2 }
+        guard pickles.count == 1 else {
+            throw FeatureFileProblem(pickles.isEmpty ? "zip has no <archive>/data.pkl entry; not a torch.save file"
+                                                     : "zip has \(pickles.count) data.pkl entries")
+        }
+        let prefix = String(pickles[0].dropLast("data.pkl".count))
+        if zip.entries[prefix + "byteorder"] != nil {
+            let order = String(decoding: try zip.data(prefix + "byteorder"), as: UTF8.self)
+            guard order == "little" else { throw FeatureFileProblem("tensors are stored \(order)-endian; only little-endian is supported") }
+        }
+        let root = try PickleMachine().parse(try zip.data(pickles[0]))
+        let selection = try TorchPayload.select(root, keys: keys)
+        return try selection.bag(slideID: slideID) { tensor in
+            guard tensor.legacyView == nil else { throw FeatureFileProblem("storage view records belong to the legacy format") }
+            return try zip.data(prefix + "data/" + tensor.storageKey)
+        }
+    }
+
+    // MARK: legacy format
+
+    private static func readLegacy(_ bytes: UnsafeRawBufferPointer, slideID: String, keys: FeatureKeys) throws -> Bag {
+        let stream = try TorchLegacyStream(bytes)
+        let selection = try TorchPayload.select(stream.root, keys: keys)
+        return try selection.bag(slideID: slideID) { tensor in
+            // Old files may refer to a view (key, offset, size) of the root storage.
+            let root = try stream.storage(tensor.storageKey)
+            guard let view = tensor.legacyView else { return root }
+            let size = tensor.type.size
+            let (start, o1) = view.offset.multipliedReportingOverflow(by: size)
+            let (length, o2) = view.size.multipliedReportingOverflow(by: size)
+            guard !o1, !o2, start <= root.count, length <= root.count - start else {
+                throw FeatureFileProblem("legacy storage view '\(view.key)' lies outside storage '\(tensor.storageKey)'")
+            }
+            return UnsafeRawBufferPointer(rebasing: root[start ..< start + length])
+        }
+    }
+}
+
+/// Which part of a torch payload holds the features and which the coordinates.
+enum TorchPayload {
+    case tensor(TorchTensor)
+    case numpy(PickledNumpyArray)
+
+    struct Selection {
+        var features: TorchPayload
+        var coordinates: TorchPayload?
+
+        /// Materialises the bag; `storage` returns a tensor's storage bytes.
+        func bag(slideID: String, storage: (TorchTensor) throws -> UnsafeRawBufferPointer) throws -> Bag {
+            let features = try features.withStrided(storage) { try $0.floats("features") }
+            let coordinates = try coordinates.map { payload in try payload.withStrided(storage) { try $0.coordinates("coordinates") } }
+            return try FeatureFiles.makeBag(slideID: slideID, features: features, coordinates: coordinates)
+        }
+    }
+
+    init?(_ value: PickleValue) throws {
+        if let tensor = try TorchTensor(value) {
+            self = .tensor(tensor)
+        } else if let array = try PickledNumpyArray(value) {
+            self = .numpy(array)
+        } else {
+            return nil
+        }
+    }
+
+    func withStrided<T>(_ storage: (TorchTensor) throws -> UnsafeRawBufferPointer, _ body: (StridedArray) throws -> T) throws -> T {
+        switch self {
+        case .tensor(let tensor):
+            return try body(try tensor.strided(try storage(tensor)))
+        case .numpy(let array):
+            return try array.data.withUnsafeBytes { try body(array.strided($0)) }
+        }
+    }
+
+    /// A bare tensor/array is the features; a dict names them by key.
+    static func select(_ root: PickleValue, keys: FeatureKeys) throws -> Selection {
+        if let payload = try TorchPayload(root) {
+            if keys.features != nil { throw FeatureFileProblem("file holds a bare tensor, not a dict with key '\(keys.features!)'") }
+            return Selection(features: payload, coordinates: nil)
+        }
+        guard case .dict(let entries) = root else {
+            throw FeatureFileProblem("payload is \(root.kindDescription), expected a tensor, a numpy array or a dict of them")
+        }
+        let names = entries.compactMap { $0.key.stringValue }
+        func lookup(_ candidates: [String], what: String) throws -> TorchPayload? {
+            guard let key = candidates.first(where: { root[$0] != nil }) else { return nil }
+            guard let payload = try TorchPayload(root[key]!) else {
+                throw FeatureFileProblem("\(what) under key '\(key)' is \(root[key]!.kindDescription), not a tensor or numpy array")
+            }
+            return payload
+        }
+        guard let features = try lookup(keys.featureCandidates, what: "features") else {
+            throw FeatureFileProblem("dict has no key \(keys.featureCandidates.map { "'\($0)'" }.joined(separator: " or ")) (keys: \(names.prefix(10).joined(separator: ", ")))")
+        }
+        let coordinates = try lookup(keys.coordinateCandidates, what: "coordinates")
+        if coordinates == nil, let wanted = keys.coordinates {
+            throw FeatureFileProblem("dict has no coordinates key '\(wanted)' (keys: \(names.prefix(10).joined(separator: ", ")))")
+        }
+        return Selection(features: features, coordinates: coordinates)
+    }
+}
