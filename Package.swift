@@ -31,11 +31,14 @@ let package = Package(
         .executableTarget(name: "hmil-train", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "hmil-eval", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
+        // The demo data builder (Fashion-MNIST → hierarchical MIL bags), kept with the demo in pipelines/.
+        .executableTarget(name: "hmil-demo-data", dependencies: ["Shared", "CHDF5", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "pipelines/demo/hmil-demo-data"),
+
         // Benchmarks: `make bench` (scripts/bench.sh) runs each area's subcommand.
         .executableTarget(name: "hmil-bench", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Benchmarks"),
 
         .testTarget(name: "SharedTests", dependencies: ["Shared"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Shared"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Shared", "CHDF5"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -18,6 +18,8 @@ struct PackToolBench: ParsableCommand {
     var dim = 1024
     @Option(help: "Threads for packing.")
     var jobs = 2
+    @Option(help: "zstd level of the pack.")
+    var level = PackWriter.defaultCompressionLevel
     @Option(help: "Scratch folder (default: a temporary folder, removed afterwards).")
     var folder: String?
 
@@ -59,13 +61,13 @@ struct PackToolBench: ParsableCommand {
         let cpuBefore = Self.processCPUSeconds()
         let packStart = Date()
         let (_, report) = try PackJob.run(plan, options: .init(featureFolders: [root + "/feats"], outFolder: root + "/work",
-                                                               dtype: .f16, jobs: jobs, quiet: true))
+                                                               dtype: .f16, jobs: jobs, level: level, quiet: true))
         let packSeconds = Date().timeIntervalSince(packStart)
         let packCPU = Self.processCPUSeconds() - cpuBefore
 
         print(String(format: "packtool: %d slides × %d × %d f32 = %.0f MB of .pt", slides, instances, dim, megabytes))
         print(String(format: "  cat            %8.1f MB/s  (%.2f s)", megabytes / catSeconds, catSeconds))
-        print(String(format: "  hmil-pack f16  %8.1f MB/s  (%.2f s, %d jobs)  = %.2f × cat", megabytes / packSeconds, packSeconds, jobs,
+        print(String(format: "  hmil-pack f16  %8.1f MB/s  (%.2f s, %d jobs, zstd level %d)  = %.2f × cat", megabytes / packSeconds, packSeconds, jobs, level,
                      catSeconds / packSeconds))
         print(String(format: "  hmil-pack CPU   %8.1f MB per CPU-second (%.1f CPU-s; the machine is shared, so wall rates vary)",
                      megabytes / packCPU, packCPU))
@@ -75,7 +77,7 @@ struct PackToolBench: ParsableCommand {
         // Re-run with nothing changed: the pack is left as it is.
         let again = Date()
         let (_, second) = try PackJob.run(plan, options: .init(featureFolders: [root + "/feats"], outFolder: root + "/work",
-                                                               dtype: .f16, jobs: jobs, quiet: true))
+                                                               dtype: .f16, jobs: jobs, level: level, quiet: true))
         print(String(format: "  re-run, unchanged inputs: %.3f s (pack untouched: %@)", Date().timeIntervalSince(again),
                      second.unchanged ? "yes" : "no"))
     }
@@ -85,7 +87,7 @@ extension PackToolBench {
     /// Thread CPU time of each stage on a few slides, single-threaded: what bounds the rate per core.
     func stageBreakdown(paths: [String], bytesEach: Double) throws {
         let writer = try PackWriter(path: NSTemporaryDirectory() + "/hmil-bench-stage-\(getpid()).hbag", featureDim: dim,
-                                    options: .init(dtype: .f16))
+                                    options: .init(dtype: .f16, compressionLevel: level))
         var read = 0.0, encode = 0.0
         for (i, path) in paths.enumerated() {
             let t0 = Self.threadCPUSeconds()

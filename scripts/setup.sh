@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libopenblas-dev libzstd-dev libhdf5-dev zstd pkg-config)
+packages=(libopenblas-dev libzstd-dev libhdf5-dev zstd pkg-config jq)
 [ "${HMIL_DEMO_DATA:-0}" = 1 ] && packages+=(dataset-fashion-mnist)
 
 missing=()

@@ -59,6 +59,18 @@ struct HmilSplit: ParsableCommand {
     @Option(name: .customLong("from-hmil"), help: ArgumentHelp("Import the official HMIL pickles ({train,val,test}_splits_k.pkl). (default: none)", valueName: "DIR"))
     var fromHMIL: String?
 
+    /// Parses like ArgumentParser's own main, but a usage error becomes the contract's one line on stderr.
+    static func main() {
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            if exitCode(for: error) == .success { exit(withError: error) } // --help
+            ToolRunner.run("hmil-split") { throw ToolError(message(for: error), hint: "see hmil-split --help") }
+        }
+        do { try command.run() } catch { exit(withError: error) }
+    }
+
     func run() throws {
         ToolRunner.run("hmil-split") {
             var request = SplitRequest(labelsPath: labels, hierarchyPath: hierarchy)

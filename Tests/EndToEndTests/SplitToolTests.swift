@@ -113,6 +113,13 @@ final class SplitToolTests: XCTestCase {
         XCTAssertEqual(missing.stderr, "hmil-split: error: cannot open labels CSV (\(work)/nope.csv) — check the path\n")
     }
 
+    func testUsageErrorIsOneLine() throws {
+        let result = try run(["labels.csv", "--hierarchy", "h.json", "--scheme", "bogus"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stdout, Data())
+        XCTAssertEqual(result.stderr, "hmil-split: error: The value 'bogus' is invalid for '--scheme <scheme>'. Please provide one of 'kfold' and 'clam'. — see hmil-split --help\n")
+    }
+
     func testSmallClassWarningGoesToStderr() throws {
         let work = try temporaryFolder()
         let hierarchy = try hierarchyFile(["a", "b"], in: work)

@@ -16,11 +16,7 @@ extension Hierarchy {
     public static let maximumFileBytes = 1 << 20
 
     public static func load(path: String) throws -> Hierarchy {
-        let bytes = try LabelsCSV.readFile(path, what: "hierarchy file")
-        guard bytes.count <= maximumFileBytes else {
-            throw ToolError("hierarchy file larger than 1 MiB", at: path)
-        }
-        return try parse(bytes, source: path)
+        try parse(try LabelsCSV.readFile(path, what: "hierarchy file", limit: maximumFileBytes), source: path)
     }
 
     /// Parses and validates a hierarchy in any accepted form.

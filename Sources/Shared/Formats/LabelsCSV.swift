@@ -75,7 +75,7 @@ public enum LabelsCSV {
     }
 
     /// Reads a whole file with a size cap, naming it on failure.
-    static func readFile(_ path: String, what: String) throws -> [UInt8] {
+    static func readFile(_ path: String, what: String, limit: Int = maximumBytes) throws -> [UInt8] {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ToolError("cannot open \(what)", at: path, hint: "check the path")
         }
@@ -88,8 +88,8 @@ public enum LabelsCSV {
             }
             guard let chunk, !chunk.isEmpty else { break }
             bytes.append(contentsOf: chunk)
-            if bytes.count > maximumBytes {
-                throw ToolError("\(what) larger than \(maximumBytes >> 20) MiB", at: path)
+            if bytes.count > limit {
+                throw ToolError("\(what) larger than \(limit >> 20) MiB", at: path)
             }
         }
         return bytes
