@@ -118,7 +118,7 @@ extension HMILModel {
     // MARK: Inference
 
     /// Instances per tile of the inference forward.
-    static let inferenceTile = 512
+    public static let inferenceTile = 512
 
     public func infer(features: [Float], instanceCount n: Int, workspace ws: Workspace) -> BagOutput {
         precondition(n >= 1 && features.count == n * d, "bag must be N×D with N ≥ 1 (D = \(d))")
