@@ -2,7 +2,8 @@
 /// Kc/Kf classes, Dc = width of h_c (D, or 256 with the shared embedding). Each step of `backward`
 /// undoes the matching step of `forward`, in reverse order.
 ///
-/// Workspace after a training forward (floats per instance in brackets, 1 736 for Kc 3, Kf 7):
+/// Workspace after a training forward (floats per instance in brackets; 1 750 in all for Kc 3, Kf 7,
+/// with the attention gradients and the ones vector: 7 kB per instance):
 ///   R  N×256  ReLU(X·W1ᵀ + b1)                                                      [256]
 ///   Y  N×768  [h_f | tanh(a_c) | sigmoid(b_c)], Y = R·Mᵀ + c then the gate in place  [768]
 ///   Gc N×256  coarse gate;  Pf N×128 [tanh(a_f) | sigmoid(b_f)];  Gf N×64 fine gate  [448]
@@ -10,7 +11,7 @@
 /// Backward overwrites Y, Gc, Pf, Gf with their gradients, in place.
 extension HMILModel {
     enum Slot: Int {
-        case r, y, gc, pf, gf, ac, af, pooledR, bc, bf, z, norms, coarseMasks, fineMasks, ones
+        case r, y, gc, pf, gf, ac, af, pooledR, bc, bf, z, norms, coarseMasks, fineMasks
         case dR, dBc, dPooledR, dBf, dAc, dAf
         case tileExp, tileScoresC, tileScoresF, accC, accF
     }
@@ -187,7 +188,7 @@ extension HMILModel {
         let bcm = ws.matrix(Slot.bc.rawValue, rows: kc, cols: dc)
         let bf = ws.matrix(Slot.bf.rawValue, rows: kf, cols: e)
         let z = ws.matrix(Slot.z.rawValue, rows: kf, cols: e)
-        let ones = ws.ones(Slot.ones.rawValue, count: max(n, kc, kf))
+        let ones = ws.ones(count: max(n, kc, kf))
         let coarseMasks = options.dropout ? ws.matrix(Slot.coarseMasks.rawValue, rows: n, cols: 2 * hc) : nil
         let fineMasks = options.dropout ? ws.matrix(Slot.fineMasks.rawValue, rows: n, cols: 2 * hf) : nil
         func grad(_ block: Int, _ rows: Int, _ cols: Int) -> MatrixView { grads.matrix(block, rows: rows, cols: cols) }
@@ -262,6 +263,7 @@ extension HMILModel {
         }
         gemv(dR, transposeA: true, ones, into: grads.block(blocks.b1), beta: 1)
         ws.pendingBackward = nil
+        ws.releaseFeatures()
     }
 
     /// logit[k] = w_s·B[k] + b_s (s = 0 shared, k per class) → dw, db, and dB (overwritten).
