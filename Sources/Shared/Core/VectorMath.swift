@@ -6,7 +6,9 @@ public typealias Float8 = SIMD8<Float>
 @inline(__always)
 public func vexp(_ input: Float8) -> Float8 {
     // exp(x) = 2^n · exp(r), n = round(x·log2 e), r = x − n·ln 2 (ln 2 split hi/lo for precision).
-    let x = input.clamped(lowerBound: Float8(repeating: -87.3), upperBound: Float8(repeating: 88.3))
+    // Clamp with selects: SIMD's clamped/pointwiseMin are generic calls that do not inline here.
+    let low = Float8(repeating: -87.3), high = Float8(repeating: 88.3)
+    let x = input.replacing(with: low, where: input .< low).replacing(with: high, where: input .> high)
     // Adding 1.5·2^23 rounds to the nearest integer and leaves it in the low mantissa bits, which
     // avoids a float→int conversion (Swift's generic SIMD conversion is scalar, lane by lane).
     let magic: Float = 12_582_912

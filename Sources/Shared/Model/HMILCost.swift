@@ -29,12 +29,21 @@ extension HMILModel {
                      ProductShape(kc, e, t, repeats: repeats),                         // Ac·R
                      ProductShape(kf, e, t, repeats: repeats)]                         // Af·h_f
         }
+        func inference(rows t: Int, repeats: Int) {
+            list += [ProductShape(t, e, d, transposeB: true, repeats: repeats),                      // R = X·W1ᵀ
+                     ProductShape(t, Self.inferenceRows, e, transposeB: true, repeats: repeats),     // [P_f | a_c | b_c]
+                     ProductShape(kf, t, hf, transposeB: true, repeats: repeats),                    // Sf
+                     ProductShape(kc, t, hc, transposeB: true, repeats: repeats),                    // Sc
+                     ProductShape(kc, e, t, repeats: repeats),                                       // exp(Sc)·R
+                     ProductShape(kf, e, t, repeats: repeats)]                                       // exp(Sf)·R
+        }
         if training {
             forward(rows: n, repeats: 1)
         } else {
             let tile = Self.inferenceTile
-            if n / tile > 0 { forward(rows: tile, repeats: n / tile) }
-            if n % tile > 0 { forward(rows: n % tile, repeats: 1) }
+            if n / tile > 0 { inference(rows: tile, repeats: n / tile) }
+            if n % tile > 0 { inference(rows: n % tile, repeats: 1) }
+            list.append(ProductShape(kf, e, e, transposeB: true))                                    // B_f = (A_f·R)·M_fᵀ
         }
         if options.embedding == .released { list.append(ProductShape(kc, d, e, transposeB: true)) }   // B_c = (Ac·R)·W2ᵀ
         guard training else { return list }
@@ -58,12 +67,14 @@ extension HMILModel {
         return list
     }
 
-    /// Products of one optimizer step that do not depend on the bags: composing M in `prepare` and
-    /// mapping ∂L/∂M onto W2, W3, Wa, Wb in `addGradients` (released embedding only).
+    /// Products of one optimizer step that do not depend on the bags: composing M (and the
+    /// inference map) in `prepare` and mapping ∂L/∂M onto W2, W3, Wa, Wb in `addGradients`.
     public var stepProducts: [ProductShape] {
-        guard options.embedding == .released else { return [] }
         let e = Self.e
-        return [ProductShape(e, e, d, repeats: 3),                              // M_i = W_i·W2
+        let inferenceMap = ProductShape(2 * Self.hf, e, e)                      // Wf·M_f
+        guard options.embedding == .released else { return [inferenceMap] }
+        return [inferenceMap,
+                ProductShape(e, e, d, repeats: 3),                              // M_i = W_i·W2
                 ProductShape(e, d, e, transposeB: true, repeats: 3),            // dW_i = dM_i·W2ᵀ
                 ProductShape(d, e, e, transposeA: true, repeats: 3)]            // dW2 += W_iᵀ·dM_i
     }
