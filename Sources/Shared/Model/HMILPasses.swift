@@ -1,0 +1,284 @@
+/// HMIL's forward and backward passes over one bag. Shapes: N instances, D features, E = 256,
+/// Kc/Kf classes, Dc = width of h_c (D, or 256 with the shared embedding). Each step of `backward`
+/// undoes the matching step of `forward`, in reverse order.
+///
+/// Workspace after a training forward (floats per instance in brackets; 1 750 in all for Kc 3, Kf 7,
+/// with the attention gradients and the ones vector: 7 kB per instance):
+///   R  N×256  ReLU(X·W1ᵀ + b1)                                                      [256]
+///   Y  N×768  [h_f | tanh(a_c) | sigmoid(b_c)], Y = R·Mᵀ + c then the gate in place  [768]
+///   Gc N×256  coarse gate;  Pf N×128 [tanh(a_f) | sigmoid(b_f)];  Gf N×64 fine gate  [448]
+///   Ac Kc×N, Af Kf×N attention;  dR N×256 (backward)                                 [256 + Kc + Kf]
+/// Backward overwrites Y, Gc, Pf, Gf with their gradients, in place.
+extension HMILModel {
+    enum Slot: Int {
+        case r, y, gc, pf, gf, ac, af, pooledR, bc, bf, z, norms, coarseMasks, fineMasks
+        case dR, dBc, dPooledR, dBf, dAc, dAf
+        case tileExp, tileScoresC, tileScoresF, accC, accF
+    }
+
+    /// Read-only view of a snapshot block.
+    @inline(__always)
+    func w(_ block: Int, _ rows: Int, _ cols: Int) -> MatrixView { snapshot.matrix(block, rows: rows, cols: cols) }
+
+    // MARK: Forward
+
+    public func forward(features: [Float], instanceCount n: Int, workspace ws: Workspace) -> BagOutput {
+        precondition(n >= 1 && features.count == n * d, "bag must be N×D with N ≥ 1 (D = \(d))")
+        let e = Self.e, hc = Self.hc, hf = Self.hf
+        ws.features = features
+        ws.instanceCount = n
+        ws.pendingBackward = ObjectIdentifier(self)
+
+        // R = ReLU(X·W1ᵀ + b1)                                     N×256
+        let r = ws.matrix(Slot.r.rawValue, rows: n, cols: e)
+        r.fillRows(with: snapshot.block(blocks.b1))
+        features.withUnsafeBufferPointer { x in
+            gemm(MatrixView(UnsafeMutablePointer(mutating: x.baseAddress!), rows: n, cols: d),
+                 w(blocks.w1, e, d), transposeB: true, into: r, beta: 1)
+        }
+        reluForward(r)
+
+        // Y = R·Mᵀ + c = [h_f | a_c | b_c]: fine features and both coarse gate pre-activations, one GEMM.
+        let y = ws.matrix(Slot.y.rawValue, rows: n, cols: Self.composedRows)
+        y.fillRows(with: snapshot.block(blocks.composedBias))
+        gemm(r, w(blocks.composed, Self.composedRows, e), transposeB: true, into: y, beta: 1)
+        let hF = y.columns(0..<e)
+
+        let coarseMasks = options.dropout ? ws.matrix(Slot.coarseMasks.rawValue, rows: n, cols: 2 * hc) : nil
+        let fineMasks = options.dropout ? ws.matrix(Slot.fineMasks.rawValue, rows: n, cols: 2 * hf) : nil
+        if options.dropout {
+            precondition(ws.dropoutGenerator != nil, "model has dropout: set workspace.dropoutGenerator")
+            drawDropoutMasks(coarseMasks!, rate: HMILOptions.dropoutRate, generator: &ws.dropoutGenerator!)
+            drawDropoutMasks(fineMasks!, rate: HMILOptions.dropoutRate, generator: &ws.dropoutGenerator!)
+        }
+
+        // Coarse attention: Gc = tanh(a_c) ⊙ sigmoid(b_c); Ac = softmax_N(Wc·Gcᵀ + bc)      Kc×N
+        let gc = ws.matrix(Slot.gc.rawValue, rows: n, cols: hc)
+        gateForward(a: y.columns(e..<e + hc), b: y.columns(e + hc..<e + 2 * hc), into: gc, masks: coarseMasks)
+        let ac = ws.matrix(Slot.ac.rawValue, rows: kc, cols: n)
+        scores(gate: gc, weight: w(blocks.coarseScore, kc, hc), bias: snapshot.block(blocks.coarseScoreBias), into: ac)
+        softmaxRowsForward(ac)
+
+        // Fine attention on h_f: Pf = h_f·[Wfa; Wfb]ᵀ + [bfa; bfb]; Af = softmax_N(Wfc·Gfᵀ + bfc)    Kf×N
+        let pf = ws.matrix(Slot.pf.rawValue, rows: n, cols: 2 * hf)
+        pf.fillRows(with: snapshot.block(blocks.fineGateBias))
+        gemm(hF, w(blocks.fineGate, 2 * hf, e), transposeB: true, into: pf, beta: 1)
+        let gf = ws.matrix(Slot.gf.rawValue, rows: n, cols: hf)
+        gateForward(a: pf.columns(0..<hf), b: pf.columns(hf..<2 * hf), into: gf, masks: fineMasks)
+        let af = ws.matrix(Slot.af.rawValue, rows: kf, cols: n)
+        scores(gate: gf, weight: w(blocks.fineScore, kf, hf), bias: snapshot.block(blocks.fineScoreBias), into: af)
+        softmaxRowsForward(af)
+
+        // Pooling: Ac·R (Kc×256) and B_f = Af·h_f (Kf×256).
+        let pooledR = ws.matrix(Slot.pooledR.rawValue, rows: kc, cols: e)
+        gemm(ac, r, into: pooledR)
+        let bf = ws.matrix(Slot.bf.rawValue, rows: kf, cols: e)
+        gemm(af, hF, into: bf)
+        return finish(pooledR: pooledR, bf: bf, ac: ac, af: af, n: n, ws: ws)
+    }
+
+    /// S = W·Gᵀ + b (K×N) from a gate G (N×H).
+    private func scores(gate g: MatrixView, weight: MatrixView, bias: UnsafeMutablePointer<Float>, into s: MatrixView) {
+        for k in 0..<s.rows { s.row(k).update(repeating: bias[k], count: s.cols) }
+        gemm(weight, g, transposeB: true, into: s, beta: 1)
+    }
+
+    /// From the pooled features to the outputs: B_c = (Ac·R)·W2ᵀ + b2, the logits, z.
+    private func finish(pooledR: MatrixView, bf: MatrixView, ac: MatrixView, af: MatrixView, n: Int,
+                        ws: Workspace) -> BagOutput {
+        let e = Self.e
+        let bcm = ws.matrix(Slot.bc.rawValue, rows: kc, cols: dc)
+        if options.embedding == .released {
+            // Each row of Ac sums to 1, so Ac·(R·W2ᵀ + 1·b2ᵀ) = (Ac·R)·W2ᵀ + 1·b2ᵀ.
+            bcm.fillRows(with: snapshot.block(blocks.b2))
+            gemm(pooledR, w(blocks.w2, d, e), transposeB: true, into: bcm, beta: 1)
+        } else {
+            for k in 0..<kc { bcm.row(k).update(from: pooledR.row(k), count: e) }
+        }
+        let coarseLogits = logits(bcm, scorer: snapshot.block(blocks.coarseScorer),
+                                  bias: snapshot.block(blocks.coarseScorerBias), shared: options.scorer == .shared)
+        let fineLogits = logits(bf, scorer: snapshot.block(blocks.fineScorer),
+                                bias: snapshot.block(blocks.fineScorerBias), shared: options.scorer == .shared)
+        let z = ws.matrix(Slot.z.rawValue, rows: kf, cols: e)
+        normalizeRowsForward(bf, into: z, norms: ws.floats(Slot.norms.rawValue, count: kf))
+        return BagOutput(instanceCount: n, coarseLogits: coarseLogits, fineLogits: fineLogits,
+                         coarseAttention: Array(UnsafeBufferPointer(start: ac.base, count: kc * n)),
+                         fineAttention: Array(UnsafeBufferPointer(start: af.base, count: kf * n)),
+                         embedding: Array(UnsafeBufferPointer(start: z.base, count: kf * e)), embeddingWidth: e)
+    }
+
+    /// logit[k] = w·B[k] + b with one shared scorer, or w_k·B[k] + b_k with one per class.
+    private func logits(_ b: MatrixView, scorer: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>,
+                        shared: Bool) -> [Float] {
+        (0..<b.rows).map { k in
+            let s = shared ? 0 : k
+            return dot(scorer + s * b.cols, b.row(k), count: b.cols) + bias[s]
+        }
+    }
+
+    // MARK: Inference
+
+    /// Instances per tile of the inference forward.
+    public static let inferenceTile = 512
+
+    public func infer(features: [Float], instanceCount n: Int, workspace ws: Workspace) -> BagOutput {
+        precondition(n >= 1 && features.count == n * d, "bag must be N×D with N ≥ 1 (D = \(d))")
+        let e = Self.e, hc = Self.hc, hf = Self.hf, tile = min(n, Self.inferenceTile)
+        let rows = Self.inferenceRows, fineRows = 2 * hf
+        ws.pendingBackward = nil
+        let ac = ws.matrix(Slot.ac.rawValue, rows: kc, cols: n)
+        let af = ws.matrix(Slot.af.rawValue, rows: kf, cols: n)
+        // Both branches pool R: Σ_n exp(s − max)·R[n] per class row; h_f = R·M_fᵀ + c_f comes after.
+        let pooledR = ws.matrix(Slot.pooledR.rawValue, rows: kc, cols: e)
+        let finePooledR = ws.matrix(Slot.dPooledR.rawValue, rows: kf, cols: e)
+        pooledR.fill(0); finePooledR.fill(0)
+        let coarsePool = OnlineSoftmax(classes: kc), finePool = OnlineSoftmax(classes: kf)
+        let map = inferenceSnapshot.matrix(0, rows: rows, cols: e)
+        features.withUnsafeBufferPointer { xAll in
+            let x = MatrixView(UnsafeMutablePointer(mutating: xAll.baseAddress!), rows: n, cols: d)
+            var start = 0
+            while start < n {
+                let t = min(tile, n - start)
+                let span = start..<start + t
+                // R = ReLU(X·W1ᵀ + b1), then Y = R·[Wf·M_f; M_a; M_b]ᵀ + bias = [P_f | a_c | b_c]   t×640
+                let r = ws.matrix(Slot.r.rawValue, rows: t, cols: e)
+                r.fillRows(with: snapshot.block(blocks.b1))
+                gemm(x.rows(span), w(blocks.w1, e, d), transposeB: true, into: r, beta: 1)
+                reluForward(r)
+                let y = ws.matrix(Slot.y.rawValue, rows: t, cols: rows)
+                y.fillRows(with: inferenceSnapshot.block(1))
+                gemm(r, map, transposeB: true, into: y, beta: 1)
+                let gf = ws.matrix(Slot.gf.rawValue, rows: t, cols: hf)
+                gateForward(a: y.columns(0..<hf), b: y.columns(hf..<fineRows), into: gf)
+                let sf = af.columns(span)
+                scores(gate: gf, weight: w(blocks.fineScore, kf, hf), bias: snapshot.block(blocks.fineScoreBias), into: sf)
+                let gc = ws.matrix(Slot.gc.rawValue, rows: t, cols: hc)
+                gateForward(a: y.columns(fineRows..<fineRows + hc), b: y.columns(fineRows + hc..<rows), into: gc)
+                let sc = ac.columns(span)
+                scores(gate: gc, weight: w(blocks.coarseScore, kc, hc), bias: snapshot.block(blocks.coarseScoreBias), into: sc)
+                let exps = ws.matrix(Slot.tileExp.rawValue, rows: kc + kf, cols: t)
+                coarsePool.add(scores: sc, values: r, exp: exps.rows(0..<kc), into: pooledR)
+                finePool.add(scores: sf, values: r, exp: exps.rows(kc..<kc + kf), into: finePooledR)
+                start += t
+            }
+        }
+        coarsePool.finish(scores: ac, pooled: pooledR)
+        finePool.finish(scores: af, pooled: finePooledR)
+        // B_f = A_f·h_f = (A_f·R)·M_fᵀ + c_f (rows of A_f sum to 1).                           Kf×256
+        let bf = ws.matrix(Slot.bf.rawValue, rows: kf, cols: e)
+        bf.fillRows(with: snapshot.block(blocks.composedBias))
+        gemm(finePooledR, w(blocks.composed, Self.composedRows, e).rows(0..<e), transposeB: true, into: bf, beta: 1)
+        return finish(pooledR: pooledR, bf: bf, ac: ac, af: af, n: n, ws: ws)
+    }
+
+    // MARK: Backward
+
+    public func backward(_ g: BagOutputGradient, workspace ws: Workspace, into grads: GradientBuffer) {
+        precondition(ws.pendingBackward == ObjectIdentifier(self), "backward needs a training forward of this model on this workspace")
+        precondition(grads.layout == layout, "gradient buffer of another model")
+        let n = ws.instanceCount, e = Self.e, hc = Self.hc, hf = Self.hf
+        precondition(g.coarseLogits.count == kc && g.fineLogits.count == kf && g.coarseAttention.count == kc * n
+                     && g.fineAttention.count == kf * n && g.embedding.count == kf * e, "BagOutputGradient shapes")
+        let r = ws.matrix(Slot.r.rawValue, rows: n, cols: e)
+        let y = ws.matrix(Slot.y.rawValue, rows: n, cols: Self.composedRows)
+        let hF = y.columns(0..<e)
+        let gc = ws.matrix(Slot.gc.rawValue, rows: n, cols: hc)
+        let pf = ws.matrix(Slot.pf.rawValue, rows: n, cols: 2 * hf)
+        let gf = ws.matrix(Slot.gf.rawValue, rows: n, cols: hf)
+        let ac = ws.matrix(Slot.ac.rawValue, rows: kc, cols: n)
+        let af = ws.matrix(Slot.af.rawValue, rows: kf, cols: n)
+        let pooledR = ws.matrix(Slot.pooledR.rawValue, rows: kc, cols: e)
+        let bcm = ws.matrix(Slot.bc.rawValue, rows: kc, cols: dc)
+        let bf = ws.matrix(Slot.bf.rawValue, rows: kf, cols: e)
+        let z = ws.matrix(Slot.z.rawValue, rows: kf, cols: e)
+        let ones = ws.ones(count: max(n, kc, kf))
+        let coarseMasks = options.dropout ? ws.matrix(Slot.coarseMasks.rawValue, rows: n, cols: 2 * hc) : nil
+        let fineMasks = options.dropout ? ws.matrix(Slot.fineMasks.rawValue, rows: n, cols: 2 * hf) : nil
+        func grad(_ block: Int, _ rows: Int, _ cols: Int) -> MatrixView { grads.matrix(block, rows: rows, cols: cols) }
+
+        // Logits and z → dB_c (Kc×Dc), dB_f (Kf×256).
+        let dBc = ws.matrix(Slot.dBc.rawValue, rows: kc, cols: dc)
+        let dBf = ws.matrix(Slot.dBf.rawValue, rows: kf, cols: e)
+        g.coarseLogits.withUnsafeBufferPointer { gl in
+            scorerBackward(gl.baseAddress!, features: bcm, scorer: blocks.coarseScorer, bias: blocks.coarseScorerBias,
+                           grads: grads, into: dBc)
+        }
+        g.fineLogits.withUnsafeBufferPointer { gl in
+            scorerBackward(gl.baseAddress!, features: bf, scorer: blocks.fineScorer, bias: blocks.fineScorerBias,
+                           grads: grads, into: dBf)
+        }
+        g.embedding.withUnsafeBufferPointer { gz in
+            normalizeRowsBackward(output: z, norms: ws.floats(Slot.norms.rawValue, count: kf),
+                                  gradient: MatrixView(UnsafeMutablePointer(mutating: gz.baseAddress!), rows: kf, cols: e),
+                                  accumulateInto: dBf)
+        }
+
+        // B_c = (Ac·R)·W2ᵀ + b2 → dW2, db2 and d(Ac·R) = dB_c·W2        (Kc×256)
+        let dPooledR = ws.matrix(Slot.dPooledR.rawValue, rows: kc, cols: e)
+        if options.embedding == .released {
+            gemm(dBc, transposeA: true, pooledR, into: grad(blocks.w2, d, e), beta: 1)
+            gemv(dBc, transposeA: true, ones, into: grads.block(blocks.b2), beta: 1)
+            gemm(dBc, w(blocks.w2, d, e), into: dPooledR)
+        } else {
+            for k in 0..<kc { dPooledR.row(k).update(from: dBc.row(k), count: e) }
+        }
+
+        // Pooling → dAc = gAc + d(Ac·R)·Rᵀ, dAf = gAf + dB_f·h_fᵀ; then through the softmax to the scores.
+        let dAc = ws.matrix(Slot.dAc.rawValue, rows: kc, cols: n)
+        let dAf = ws.matrix(Slot.dAf.rawValue, rows: kf, cols: n)
+        g.coarseAttention.withUnsafeBufferPointer { dAc.base.update(from: $0.baseAddress!, count: kc * n) }
+        g.fineAttention.withUnsafeBufferPointer { dAf.base.update(from: $0.baseAddress!, count: kf * n) }
+        gemm(dPooledR, r, transposeB: true, into: dAc, beta: 1)
+        gemm(dBf, hF, transposeB: true, into: dAf, beta: 1)
+        softmaxRowsBackward(output: ac, gradient: dAc)
+        softmaxRowsBackward(output: af, gradient: dAf)
+
+        // Coarse scores S = Wc·Gcᵀ + bc → dWc, dbc, dGc (over Gc), then the gate → d[a_c | b_c] over Y.
+        gemm(dAc, gc, into: grad(blocks.coarseScore, kc, hc), beta: 1)
+        gemv(dAc, ones, into: grads.block(blocks.coarseScoreBias), beta: 1)
+        gemm(dAc, transposeA: true, w(blocks.coarseScore, kc, hc), into: gc)
+        gateBackward(a: y.columns(e..<e + hc), b: y.columns(e + hc..<e + 2 * hc), gradient: gc, masks: coarseMasks)
+
+        // Fine scores and gate → dPf (over Pf), then Pf = h_f·Wfᵀ + bf → dWf, dbf.
+        gemm(dAf, gf, into: grad(blocks.fineScore, kf, hf), beta: 1)
+        gemv(dAf, ones, into: grads.block(blocks.fineScoreBias), beta: 1)
+        gemm(dAf, transposeA: true, w(blocks.fineScore, kf, hf), into: gf)
+        gateBackward(a: pf.columns(0..<hf), b: pf.columns(hf..<2 * hf), gradient: gf, masks: fineMasks)
+        gemm(pf, transposeA: true, hF, into: grad(blocks.fineGate, 2 * hf, e), beta: 1)
+        gemv(pf, transposeA: true, ones, into: grads.block(blocks.fineGateBias), beta: 1)
+
+        // dh_f = Afᵀ·dB_f + dPf·Wf, over h_f: now Y holds dY = [dh_f | da_c | db_c].
+        gemm(af, transposeA: true, dBf, into: hF)
+        gemm(pf, w(blocks.fineGate, 2 * hf, e), into: hF, beta: 1)
+
+        // Y = R·Mᵀ + c → dM, dc; dR = dY·M + Acᵀ·d(Ac·R).
+        gemm(y, transposeA: true, r, into: grad(blocks.composed, Self.composedRows, e), beta: 1)
+        gemv(y, transposeA: true, ones, into: grads.block(blocks.composedBias), beta: 1)
+        let dR = ws.matrix(Slot.dR.rawValue, rows: n, cols: e)
+        gemm(y, w(blocks.composed, Self.composedRows, e), into: dR)
+        gemm(ac, transposeA: true, dPooledR, into: dR, beta: 1)
+
+        // R = ReLU(X·W1ᵀ + b1) → dW1, db1 (no gradient for the features).
+        reluBackward(output: r, gradient: dR)
+        ws.features.withUnsafeBufferPointer { x in
+            gemm(dR, transposeA: true, MatrixView(UnsafeMutablePointer(mutating: x.baseAddress!), rows: n, cols: d),
+                 into: grad(blocks.w1, e, d), beta: 1)
+        }
+        gemv(dR, transposeA: true, ones, into: grads.block(blocks.b1), beta: 1)
+        ws.pendingBackward = nil
+        ws.releaseFeatures()
+    }
+
+    /// logit[k] = w_s·B[k] + b_s (s = 0 shared, k per class) → dw, db, and dB (overwritten).
+    private func scorerBackward(_ gl: UnsafePointer<Float>, features b: MatrixView, scorer: Int, bias: Int,
+                                grads: GradientBuffer, into dB: MatrixView) {
+        let shared = options.scorer == .shared
+        for k in 0..<b.rows {
+            let s = shared ? 0 : k
+            let weight = snapshot.block(scorer) + s * b.cols
+            for j in 0..<b.cols { dB.row(k)[j] = gl[k] * weight[j] }
+            axpy(gl[k], b.row(k), into: grads.block(scorer) + s * b.cols, count: b.cols)
+            grads.block(bias)[s] += gl[k]
+        }
+    }
+}

@@ -1,0 +1,102 @@
+"""Reference PyTorch modules for hmil's parity tests and benchmark.
+
+HMIL is the official release's module (ChengJin-git/HMIL, src/models.py, commit af6f85a) written
+cleanly: the same state_dict names and shapes (DESIGN §2.6), each layer computed once, any feature
+dim D, and the two options of DESIGN §3 (scorer: shared | per_class, embedding: released | shared).
+ABMIL is the flat gated-attention baseline (Ilse et al. 2018) with hmil's names.
+
+Inputs are one bag, x: N x D. Outputs: coarse logits [Kc], fine logits [Kf], A_c [Kc, N],
+A_f [Kf, N], z [Kf, 256].
+"""
+import json
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+EMBEDDING = 256        # feature_extractor.0 out, feature_reducer out
+COARSE_HIDDEN = 256    # coarse gated attention hidden width
+FINE_HIDDEN = 64       # fine gated attention hidden width
+ABMIL_HIDDEN = 128     # ABMIL gated attention hidden width
+
+
+class GatedAttention(nn.Module):
+    """CLAM's Attn_Net_Gated: attention_c(tanh(attention_a(h)) * sigmoid(attention_b(h))), N x K."""
+
+    def __init__(self, input_dim, hidden_dim, n_classes, dropout=False):
+        super().__init__()
+        drop = [nn.Dropout(0.25)] if dropout else []
+        self.attention_a = nn.Sequential(nn.Linear(input_dim, hidden_dim), nn.Tanh(), *drop)
+        self.attention_b = nn.Sequential(nn.Linear(input_dim, hidden_dim), nn.Sigmoid(), *drop)
+        self.attention_c = nn.Linear(hidden_dim, n_classes)
+
+    def forward(self, h):
+        return self.attention_c(self.attention_a(h) * self.attention_b(h))
+
+
+class HMIL(nn.Module):
+    def __init__(self, feature_dim, n_coarse, n_fine, scorer="shared", embedding="released", dropout=False):
+        super().__init__()
+        assert scorer in ("shared", "per_class") and embedding in ("released", "shared")
+        self.scorer = scorer
+        if embedding == "released":
+            # h_c = W2·ReLU(W1·x + b1) + b2   (D → 256 → D)
+            self.feature_extractor = nn.Sequential(
+                nn.Linear(feature_dim, EMBEDDING), nn.ReLU(), nn.Linear(EMBEDDING, feature_dim))
+            coarse_width = feature_dim
+        else:
+            # h_c = ReLU(W1·x + b1)   (D → 256), one embedding for both branches
+            self.feature_extractor = nn.Sequential(nn.Linear(feature_dim, EMBEDDING), nn.ReLU())
+            coarse_width = EMBEDDING
+        self.feature_reducer = nn.Sequential(nn.Linear(coarse_width, EMBEDDING))
+        self.coarse_attention = nn.Sequential(GatedAttention(coarse_width, COARSE_HIDDEN, n_coarse, dropout))
+        self.fine_attention = nn.Sequential(GatedAttention(EMBEDDING, FINE_HIDDEN, n_fine, dropout))
+        if scorer == "shared":
+            self.coarse_classifier = nn.Linear(coarse_width, 1)
+            self.fine_classifier = nn.Linear(EMBEDDING, 1)
+        else:
+            self.coarse_classifiers = nn.ModuleList(nn.Linear(coarse_width, 1) for _ in range(n_coarse))
+            self.fine_classifiers = nn.ModuleList(nn.Linear(EMBEDDING, 1) for _ in range(n_fine))
+
+    def forward(self, x):
+        h_c = self.feature_extractor(x)                               # N x Dc
+        h_f = self.feature_reducer(h_c)                               # N x 256
+        A_c = F.softmax(self.coarse_attention(h_c).t(), dim=1)        # Kc x N
+        A_f = F.softmax(self.fine_attention(h_f).t(), dim=1)          # Kf x N
+        B_c = A_c @ h_c                                               # Kc x Dc
+        B_f = A_f @ h_f                                               # Kf x 256
+        if self.scorer == "shared":
+            logits_c = self.coarse_classifier(B_c).squeeze(1)         # Kc
+            logits_f = self.fine_classifier(B_f).squeeze(1)           # Kf
+        else:
+            logits_c = torch.cat([c(B_c[k]) for k, c in enumerate(self.coarse_classifiers)])
+            logits_f = torch.cat([c(B_f[j]) for j, c in enumerate(self.fine_classifiers)])
+        z = F.normalize(B_f, p=2, dim=1)                              # Kf x 256
+        return {"coarse_logits": logits_c, "fine_logits": logits_f,
+                "coarse_attention": A_c, "fine_attention": A_f, "embedding": z}
+
+
+class ABMIL(nn.Module):
+    def __init__(self, feature_dim, n_classes, dropout=False):
+        super().__init__()
+        self.feature = nn.Sequential(nn.Linear(feature_dim, EMBEDDING), nn.ReLU())
+        self.attention = GatedAttention(EMBEDDING, ABMIL_HIDDEN, 1, dropout)
+        self.classifier = nn.Linear(EMBEDDING, n_classes)
+
+    def forward(self, x):
+        h = self.feature(x)                                           # N x 256
+        A = F.softmax(self.attention(h).t(), dim=1)                   # 1 x N
+        logits = self.classifier(A @ h).squeeze(0)                    # K
+        return {"fine_logits": logits, "fine_attention": A}
+
+
+def model_from_metadata(metadata):
+    """Builds the module an hmil checkpoint describes (its __metadata__ "model" and "options")."""
+    kind = metadata["model"]
+    options = json.loads(metadata["options"])
+    if kind == "hmil":
+        return HMIL(options["feature_dim"], options["coarse_classes"], options["fine_classes"],
+                    scorer=options["scorer"], embedding=options["embedding"], dropout=options["dropout"])
+    if kind == "abmil":
+        return ABMIL(options["feature_dim"], options["classes"], dropout=options["dropout"])
+    raise ValueError(f"unknown model kind {kind!r}")
