@@ -32,7 +32,7 @@ private func forEachChunk(rows: Int, cols: Int, _ body: (_ row: Int, _ col: Int,
 public func reluForward(_ x: MatrixView) {
     forEachChunk(rows: x.rows, cols: x.cols) { i, j, lanes in
         let p = x.row(i) + j
-        if lanes == 8 { store(pointwiseMax(load(p), Float8()), p) } else { for l in 0..<lanes { p[l] = max(p[l], 0) } }
+        if lanes == 8 { let v = load(p); store(v.replacing(with: 0, where: v .< 0), p) } else { for l in 0..<lanes { p[l] = max(p[l], 0) } }
     }
 }
 

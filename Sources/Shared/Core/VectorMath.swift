@@ -6,8 +6,14 @@ public typealias Float8 = SIMD8<Float>
 @inline(__always)
 public func vexp(_ input: Float8) -> Float8 {
     // exp(x) = 2^n · exp(r), n = round(x·log2 e), r = x − n·ln 2 (ln 2 split hi/lo for precision).
-    let x = input.clamped(lowerBound: Float8(repeating: -87.3), upperBound: Float8(repeating: 88.3))
-    let n = (x * 1.442_695_04 + 0.5).rounded(.down)
+    // Clamp with selects: SIMD's clamped/pointwiseMin are generic calls that do not inline here.
+    let low = Float8(repeating: -87.3), high = Float8(repeating: 88.3)
+    let x = input.replacing(with: low, where: input .< low).replacing(with: high, where: input .> high)
+    // Adding 1.5·2^23 rounds to the nearest integer and leaves it in the low mantissa bits, which
+    // avoids a float→int conversion (Swift's generic SIMD conversion is scalar, lane by lane).
+    let magic: Float = 12_582_912
+    let shifted = x * 1.442_695_04 + magic
+    let n = shifted - magic
     var r = x - n * 0.693_359_375
     r = r - n * -2.121_944_4e-4
     let r2 = r * r
@@ -18,8 +24,8 @@ public func vexp(_ input: Float8) -> Float8 {
     p = p * r + 1.666_666_55e-1
     p = p * r + 5.000_000_12e-1
     let er = p * r2 + r + 1
-    let bits = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
-    return er * unsafeBitCast(bits, to: Float8.self)
+    let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
+    return er * unsafeBitCast((integer &+ 127) &<< 23, to: Float8.self)
 }
 
 @inline(__always)

@@ -22,6 +22,7 @@ public final class Workspace {
 
     deinit {
         for case let buffer? in buffers { buffer.deallocate() }
+        onesBuffer?.deallocate()
     }
 
     /// Buffer number `slot` with room for at least `count` floats. Contents are unspecified after
@@ -45,14 +46,24 @@ public final class Workspace {
         MatrixView(floats(slot, count: rows * cols), rows: rows, cols: cols)
     }
 
-    /// A vector of `count` ones (for bias gradients as column sums), in its own slot.
-    func ones(_ slot: Int, count: Int) -> UnsafeMutablePointer<Float> {
-        let fresh = slot >= capacities.count || capacities[slot] < count
-        let p = floats(slot, count: count)
-        if fresh { p.update(repeating: 1, count: max(count, 1)) }
-        return p
+    private var onesBuffer: UnsafeMutablePointer<Float>?
+    private var onesCount = 0
+
+    /// A vector of at least `count` ones (bias gradients are column sums: Xᵀ·1). Kept apart from
+    /// the numbered slots so no model can overwrite it.
+    public func ones(count: Int) -> UnsafeMutablePointer<Float> {
+        if let buffer = onesBuffer, onesCount >= count { return buffer }
+        onesBuffer?.deallocate()
+        onesCount = max(count, 1)
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: onesCount)
+        buffer.initialize(repeating: 1, count: onesCount)
+        onesBuffer = buffer
+        return buffer
     }
 
+    /// Drops the reference to the last bag's features (backward calls it when done).
+    func releaseFeatures() { features = [] }
+
     /// Bytes currently held, for the memory report.
-    public var bytesAllocated: Int { capacities.reduce(0, +) * MemoryLayout<Float>.stride }
+    public var bytesAllocated: Int { (capacities.reduce(0, +) + onesCount) * MemoryLayout<Float>.stride }
 }

@@ -76,7 +76,7 @@ public final class ABMILModel: MILModel {
         }
     }
 
-    enum Slot: Int { case r, p, g, a, pooled, masks, ones, dR, dPooled, tileExp }
+    enum Slot: Int { case r, p, g, a, pooled, masks, dR, dPooled, tileExp }
 
     private func w(_ block: Int, _ rows: Int, _ cols: Int) -> MatrixView { snapshot.matrix(block, rows: rows, cols: cols) }
 
@@ -163,7 +163,7 @@ public final class ABMILModel: MILModel {
         let a = ws.matrix(Slot.a.rawValue, rows: 1, cols: n)
         let pooled = ws.matrix(Slot.pooled.rawValue, rows: 1, cols: e)
         let masks = options.dropout ? ws.matrix(Slot.masks.rawValue, rows: n, cols: 2 * h) : nil
-        let ones = ws.ones(Slot.ones.rawValue, count: n)
+        let ones = ws.ones(count: n)
         func grad(_ block: Int, _ rows: Int, _ cols: Int) -> MatrixView { grads.matrix(block, rows: rows, cols: cols) }
 
         // logits = Wk·pooled + bk → dWk += gL ⊗ pooled, dbk += gL, dpooled = Wkᵀ·gL.
@@ -197,5 +197,6 @@ public final class ABMILModel: MILModel {
         }
         gemv(dR, transposeA: true, ones, into: grads.block(bB1), beta: 1)
         ws.pendingBackward = nil
+        ws.releaseFeatures()
     }
 }

@@ -35,6 +35,11 @@ public final class HMILModel: MILModel {
     let layout: BlockLayout
     /// The weights forward/backward read, made by `prepare()`.
     let snapshot: FloatBlocks
+    /// Inference reads one more composition: the fine gate's pre-activations are affine in h_f,
+    /// itself affine in R, so P_f = R·(Wf·M_f)ᵀ + (Wf·c_f + bf) and h_f is never formed either:
+    /// rows [Wf·M_f (128) | M_a (256) | M_b (256)] of a 640×256 map, and its bias.
+    let inferenceSnapshot: FloatBlocks
+    static let inferenceRows = 2 * hf + 2 * hc                 // 640
     /// Sum of workers' gradient buffers, reused by `addGradients`.
     private var reduction: FloatBlocks?
 
@@ -118,6 +123,10 @@ public final class HMILModel: MILModel {
         blocks = b
         self.layout = layout
         snapshot = FloatBlocks(layout: layout)
+        var inferenceLayout = BlockLayout()
+        inferenceLayout.append("composed", count: Self.inferenceRows * e)
+        inferenceLayout.append("composedBias", count: Self.inferenceRows)
+        inferenceSnapshot = FloatBlocks(layout: inferenceLayout)
     }
 
     public func makeGradientBuffer() -> GradientBuffer { GradientBuffer(layout: layout) }
@@ -160,6 +169,15 @@ public final class HMILModel: MILModel {
         for (j, scorer) in fineScorers.enumerated() {
             copy(scorer.weight, to: blocks.fineScorer, at: j * e); copy(scorer.bias, to: blocks.fineScorerBias, at: j)
         }
+        // Inference map: [Wf·M_f; M_a; M_b] and [Wf·c_f + bf; c_a; c_b].
+        let fineRows = 2 * Self.hf
+        let im = inferenceSnapshot.block(0), ib = inferenceSnapshot.block(1)
+        let m = s.block(blocks.composed), c = s.block(blocks.composedBias)
+        gemm(w(blocks.fineGate, fineRows, e), MatrixView(m, rows: e, cols: e), into: MatrixView(im, rows: fineRows, cols: e))
+        ib.update(from: s.block(blocks.fineGateBias), count: fineRows)
+        gemv(w(blocks.fineGate, fineRows, e), c, into: ib, beta: 1)
+        (im + fineRows * e).update(from: m + e * e, count: 2 * Self.hc * e)
+        (ib + fineRows).update(from: c + e, count: 2 * Self.hc)
     }
 
     public func addGradients(_ buffers: [GradientBuffer]) {

@@ -2,7 +2,8 @@
 /// Kc/Kf classes, Dc = width of h_c (D, or 256 with the shared embedding). Each step of `backward`
 /// undoes the matching step of `forward`, in reverse order.
 ///
-/// Workspace after a training forward (floats per instance in brackets, 1 736 for Kc 3, Kf 7):
+/// Workspace after a training forward (floats per instance in brackets; 1 750 in all for Kc 3, Kf 7,
+/// with the attention gradients and the ones vector: 7 kB per instance):
 ///   R  N×256  ReLU(X·W1ᵀ + b1)                                                      [256]
 ///   Y  N×768  [h_f | tanh(a_c) | sigmoid(b_c)], Y = R·Mᵀ + c then the gate in place  [768]
 ///   Gc N×256  coarse gate;  Pf N×128 [tanh(a_f) | sigmoid(b_f)];  Gf N×64 fine gate  [448]
@@ -10,7 +11,7 @@
 /// Backward overwrites Y, Gc, Pf, Gf with their gradients, in place.
 extension HMILModel {
     enum Slot: Int {
-        case r, y, gc, pf, gf, ac, af, pooledR, bc, bf, z, norms, coarseMasks, fineMasks, ones
+        case r, y, gc, pf, gf, ac, af, pooledR, bc, bf, z, norms, coarseMasks, fineMasks
         case dR, dBc, dPooledR, dBf, dAc, dAf
         case tileExp, tileScoresC, tileScoresF, accC, accF
     }
@@ -118,52 +119,55 @@ extension HMILModel {
     // MARK: Inference
 
     /// Instances per tile of the inference forward.
-    static let inferenceTile = 512
+    public static let inferenceTile = 512
 
     public func infer(features: [Float], instanceCount n: Int, workspace ws: Workspace) -> BagOutput {
         precondition(n >= 1 && features.count == n * d, "bag must be N×D with N ≥ 1 (D = \(d))")
         let e = Self.e, hc = Self.hc, hf = Self.hf, tile = min(n, Self.inferenceTile)
+        let rows = Self.inferenceRows, fineRows = 2 * hf
         ws.pendingBackward = nil
         let ac = ws.matrix(Slot.ac.rawValue, rows: kc, cols: n)
         let af = ws.matrix(Slot.af.rawValue, rows: kf, cols: n)
-        let pooledR = ws.matrix(Slot.pooledR.rawValue, rows: kc, cols: e)   // Σ_n exp(s − max)·R[n]
-        let bf = ws.matrix(Slot.bf.rawValue, rows: kf, cols: e)              // Σ_n exp(s − max)·h_f[n]
-        pooledR.fill(0); bf.fill(0)
-        // Online softmax (one pass over the tiles): running max and sum of exp per class row.
+        // Both branches pool R: Σ_n exp(s − max)·R[n] per class row; h_f = R·M_fᵀ + c_f comes after.
+        let pooledR = ws.matrix(Slot.pooledR.rawValue, rows: kc, cols: e)
+        let finePooledR = ws.matrix(Slot.dPooledR.rawValue, rows: kf, cols: e)
+        pooledR.fill(0); finePooledR.fill(0)
         let coarsePool = OnlineSoftmax(classes: kc), finePool = OnlineSoftmax(classes: kf)
+        let map = inferenceSnapshot.matrix(0, rows: rows, cols: e)
         features.withUnsafeBufferPointer { xAll in
             let x = MatrixView(UnsafeMutablePointer(mutating: xAll.baseAddress!), rows: n, cols: d)
             var start = 0
             while start < n {
                 let t = min(tile, n - start)
-                let rows = start..<start + t
+                let span = start..<start + t
+                // R = ReLU(X·W1ᵀ + b1), then Y = R·[Wf·M_f; M_a; M_b]ᵀ + bias = [P_f | a_c | b_c]   t×640
                 let r = ws.matrix(Slot.r.rawValue, rows: t, cols: e)
                 r.fillRows(with: snapshot.block(blocks.b1))
-                gemm(x.rows(rows), w(blocks.w1, e, d), transposeB: true, into: r, beta: 1)
+                gemm(x.rows(span), w(blocks.w1, e, d), transposeB: true, into: r, beta: 1)
                 reluForward(r)
-                let y = ws.matrix(Slot.y.rawValue, rows: t, cols: Self.composedRows)
-                y.fillRows(with: snapshot.block(blocks.composedBias))
-                gemm(r, w(blocks.composed, Self.composedRows, e), transposeB: true, into: y, beta: 1)
-                let hF = y.columns(0..<e)
-                let gc = ws.matrix(Slot.gc.rawValue, rows: t, cols: hc)
-                gateForward(a: y.columns(e..<e + hc), b: y.columns(e + hc..<e + 2 * hc), into: gc)
-                let sc = ac.columns(rows)
-                scores(gate: gc, weight: w(blocks.coarseScore, kc, hc), bias: snapshot.block(blocks.coarseScoreBias), into: sc)
-                let pf = ws.matrix(Slot.pf.rawValue, rows: t, cols: 2 * hf)
-                pf.fillRows(with: snapshot.block(blocks.fineGateBias))
-                gemm(hF, w(blocks.fineGate, 2 * hf, e), transposeB: true, into: pf, beta: 1)
+                let y = ws.matrix(Slot.y.rawValue, rows: t, cols: rows)
+                y.fillRows(with: inferenceSnapshot.block(1))
+                gemm(r, map, transposeB: true, into: y, beta: 1)
                 let gf = ws.matrix(Slot.gf.rawValue, rows: t, cols: hf)
-                gateForward(a: pf.columns(0..<hf), b: pf.columns(hf..<2 * hf), into: gf)
-                let sf = af.columns(rows)
+                gateForward(a: y.columns(0..<hf), b: y.columns(hf..<fineRows), into: gf)
+                let sf = af.columns(span)
                 scores(gate: gf, weight: w(blocks.fineScore, kf, hf), bias: snapshot.block(blocks.fineScoreBias), into: sf)
-                let expC = ws.matrix(Slot.tileExp.rawValue, rows: kc + kf, cols: t)
-                coarsePool.add(scores: sc, values: r, exp: expC.rows(0..<kc), into: pooledR)
-                finePool.add(scores: sf, values: hF, exp: expC.rows(kc..<kc + kf), into: bf)
+                let gc = ws.matrix(Slot.gc.rawValue, rows: t, cols: hc)
+                gateForward(a: y.columns(fineRows..<fineRows + hc), b: y.columns(fineRows + hc..<rows), into: gc)
+                let sc = ac.columns(span)
+                scores(gate: gc, weight: w(blocks.coarseScore, kc, hc), bias: snapshot.block(blocks.coarseScoreBias), into: sc)
+                let exps = ws.matrix(Slot.tileExp.rawValue, rows: kc + kf, cols: t)
+                coarsePool.add(scores: sc, values: r, exp: exps.rows(0..<kc), into: pooledR)
+                finePool.add(scores: sf, values: r, exp: exps.rows(kc..<kc + kf), into: finePooledR)
                 start += t
             }
         }
         coarsePool.finish(scores: ac, pooled: pooledR)
-        finePool.finish(scores: af, pooled: bf)
+        finePool.finish(scores: af, pooled: finePooledR)
+        // B_f = A_f·h_f = (A_f·R)·M_fᵀ + c_f (rows of A_f sum to 1).                           Kf×256
+        let bf = ws.matrix(Slot.bf.rawValue, rows: kf, cols: e)
+        bf.fillRows(with: snapshot.block(blocks.composedBias))
+        gemm(finePooledR, w(blocks.composed, Self.composedRows, e).rows(0..<e), transposeB: true, into: bf, beta: 1)
         return finish(pooledR: pooledR, bf: bf, ac: ac, af: af, n: n, ws: ws)
     }
 
@@ -187,7 +191,7 @@ extension HMILModel {
         let bcm = ws.matrix(Slot.bc.rawValue, rows: kc, cols: dc)
         let bf = ws.matrix(Slot.bf.rawValue, rows: kf, cols: e)
         let z = ws.matrix(Slot.z.rawValue, rows: kf, cols: e)
-        let ones = ws.ones(Slot.ones.rawValue, count: max(n, kc, kf))
+        let ones = ws.ones(count: max(n, kc, kf))
         let coarseMasks = options.dropout ? ws.matrix(Slot.coarseMasks.rawValue, rows: n, cols: 2 * hc) : nil
         let fineMasks = options.dropout ? ws.matrix(Slot.fineMasks.rawValue, rows: n, cols: 2 * hf) : nil
         func grad(_ block: Int, _ rows: Int, _ cols: Int) -> MatrixView { grads.matrix(block, rows: rows, cols: cols) }
@@ -262,6 +266,7 @@ extension HMILModel {
         }
         gemv(dR, transposeA: true, ones, into: grads.block(blocks.b1), beta: 1)
         ws.pendingBackward = nil
+        ws.releaseFeatures()
     }
 
     /// logit[k] = w_s·B[k] + b_s (s = 0 shared, k per class) → dw, db, and dB (overwritten).
