@@ -1,5 +1,5 @@
 /// Default compression settings of the pack writer, chosen from measurements (table below).
 enum PackDefaults {
-    static let compressionLevel = 3
-    static let byteShuffle = false
+    static let compressionLevel = 1
+    static let byteShuffle = true
 }
