@@ -101,7 +101,7 @@ struct PackBench: ParsableCommand {
                         let featureCount = f32Bytes / 4
                         print("  " + name.padding(toLength: 23, withPad: " ", startingAt: 0)
                               + dtype.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0)
-                              + String(format: "%5d %-7@ | %5.2f ", level, shuffle ? "on" : "off", records / frames)
+                              + String(format: "%5d ", level) + (shuffle ? "on " : "off") + String(format: "     | %5.2f ", records / frames)
                               + " \(writeTime.rate(f32Bytes))  \(readTime.rate(f32Bytes)) | "
                               + String(format: "%5.2f", frames / featureCount))
                     }
