@@ -170,7 +170,7 @@ private func zstd(_ arguments: [String], stdout: String? = nil) throws {
     process.executableURL = URL(fileURLWithPath: "/usr/bin/zstd")
     process.arguments = arguments
     if let stdout {
-        FileManager.default.createFile(atPath: stdout, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdout, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdout))
     }
     try process.run()
