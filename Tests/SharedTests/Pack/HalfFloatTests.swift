@@ -103,3 +103,39 @@ final class HalfFloatTests: XCTestCase {
         }
     }
 }
+
+/// The pack's bulk conversions (eight lanes at a time, then a scalar tail) against the same references,
+/// through a pack round trip of the whole sweep.
+final class HalfFloatVectorPathTests: XCTestCase {
+    func testPackedSweepMatchesReferences() throws {
+        var values: [Float] = []
+        var bits: UInt64 = 0
+        while bits <= UInt64(UInt32.max) {
+            values.append(Float(bitPattern: UInt32(bits)))
+            bits += 4093
+        }
+        for exponent: UInt32 in 0 ..< 256 {
+            for low: UInt32 in [0, 1, 0x0FFF, 0x1000, 0x1001, 0x2000, 0x3000, 0x7FFF, 0x8000, 0x8001, 0x18000, 0x7FFFFF] {
+                values += [Float(bitPattern: exponent << 23 | low), Float(bitPattern: 0x8000_0000 | exponent << 23 | low)]
+            }
+        }
+        values += [1, 2, 3]   // an odd count leaves a scalar tail
+        let bag = Bag(slideID: "sweep", instanceCount: values.count, featureDim: 1, features: values)
+        let folder = PackTestSupport.temporaryFolder()
+        for dtype in [StorageDType.f16, .bf16] {
+            for shuffle in [false, true] {
+                let path = try PackTestSupport.writePack([bag], dim: 1, options: .init(dtype: dtype, compressionLevel: 1, byteShuffle: shuffle), in: folder)
+                let back = try PackReader(path: path).readBag("sweep").features
+                var mismatches = 0
+                for (x, y) in zip(values, back) {
+                    let want: Float = dtype == .f16 ? Float(Float16(x)) : HalfFloat.float(bf16Bits: HalfFloat.bf16Bits(x))
+                    if x.isNaN ? !y.isNaN : y.bitPattern != want.bitPattern {
+                        if mismatches < 5 { XCTFail("\(dtype) shuffle \(shuffle): 0x\(String(x.bitPattern, radix: 16)) → \(y), want \(want)") }
+                        mismatches += 1
+                    }
+                }
+                XCTAssertEqual(mismatches, 0)
+            }
+        }
+    }
+}

@@ -53,3 +53,63 @@ public enum HalfFloat {
         Float(bitPattern: UInt32(half) << 16)
     }
 }
+
+/// The same conversions on eight lanes at once. The scalar forms do not vectorise reliably, and Swift's
+/// SIMD comparisons and `replace(with:where:)` compile to per-lane loops, so these build their masks
+/// from arithmetic shifts of differences (`(a - b) >> 31` is all ones exactly when a < b, for the
+/// non-negative 31-bit values used here) and select with and/or; all of it lowers to SSE2.
+extension HalfFloat {
+    /// Lanes of `a` where `mask` is all ones, else of `b`.
+    @inline(__always)
+    private static func select(_ mask: SIMD8<Int32>, _ a: SIMD8<Int32>, _ b: SIMD8<Int32>) -> SIMD8<Int32> {
+        (a & mask) | (b & ~mask)
+    }
+
+    /// All ones where a < b (both in 0 ... Int32.max).
+    @inline(__always)
+    private static func less(_ a: SIMD8<Int32>, _ b: Int32) -> SIMD8<Int32> { (a &- b) &>> 31 }
+
+    @inline(__always)
+    private static func greater(_ a: SIMD8<Int32>, _ b: Int32) -> SIMD8<Int32> { (b &- a) &>> 31 }
+
+    @inline(__always)
+    static func f16Bits(_ value: SIMD8<Float>) -> SIMD8<UInt16> {
+        let bits = unsafeBitCast(value, to: SIMD8<Int32>.self)
+        let magnitude = bits & 0x7FFF_FFFF
+        let sign = bits ^ magnitude
+        let special = select(greater(magnitude, 0x7F80_0000), SIMD8(repeating: 0x7E00), SIMD8(repeating: 0x7C00))
+        let denormMagic: Int32 = 126 << 23
+        let shifted = unsafeBitCast(magnitude, to: SIMD8<Float>.self) + Float(bitPattern: UInt32(denormMagic))
+        let subnormal = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- denormMagic
+        let normal = (magnitude &+ Int32(bitPattern: 0xC800_0FFF) &+ ((magnitude &>> 13) & 1)) &>> 13
+        var result = select(less(magnitude, 0x3880_0000), subnormal, normal)
+        result = select(~less(magnitude, 0x4780_0000), special, result)
+        return SIMD8<UInt16>(truncatingIfNeeded: result | (sign &>> 16))
+    }
+
+    @inline(__always)
+    static func float(f16Bits half: SIMD8<UInt16>) -> SIMD8<Float> {
+        let h = SIMD8<Int32>(truncatingIfNeeded: half) & 0xFFFF
+        let shifted = (h & 0x7FFF) &<< 13
+        let exponent = shifted & 0x0F80_0000
+        let subnormal = unsafeBitCast(unsafeBitCast(shifted &+ 0x3880_0000, to: SIMD8<Float>.self)
+            - Float(bitPattern: 0x3880_0000), to: SIMD8<Int32>.self)
+        var magnitude = select(less(exponent, 1), subnormal, shifted &+ 0x3800_0000)
+        magnitude = select(~less(exponent, 0x0F80_0000), shifted | 0x7F80_0000, magnitude)
+        return unsafeBitCast(magnitude | ((h & 0x8000) &<< 16), to: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    static func bf16Bits(_ value: SIMD8<Float>) -> SIMD8<UInt16> {
+        let bits = unsafeBitCast(value, to: SIMD8<Int32>.self)
+        // Only the low 16 bits of each lane are kept, so arithmetic shifts do as well as logical ones.
+        let rounded = (bits &+ 0x7FFF &+ ((bits &>> 16) & 1)) &>> 16
+        let isNaN = greater(bits & 0x7FFF_FFFF, 0x7F80_0000)
+        return SIMD8<UInt16>(truncatingIfNeeded: select(isNaN, (bits &>> 16) | 0x0040, rounded))
+    }
+
+    @inline(__always)
+    static func float(bf16Bits half: SIMD8<UInt16>) -> SIMD8<Float> {
+        unsafeBitCast((SIMD8<Int32>(truncatingIfNeeded: half) & 0xFFFF) &<< 16, to: SIMD8<Float>.self)
+    }
+}
