@@ -17,6 +17,8 @@ public final class Progress {
     private var lastPrint = Date.distantPast
     private let lineInterval: TimeInterval
     public private(set) var done = 0
+    /// Work done before this run started (a resumed run), left out of the rate.
+    private var skipped = 0
 
     public init(tool: String, label: String, total: Int, unit: String = "", quiet: Bool = false,
                 lineInterval: TimeInterval = 5) {
@@ -39,6 +41,12 @@ public final class Progress {
         }
     }
 
+    /// Counts work finished by an earlier run (e.g. resumed epochs) without counting it in the rate.
+    public func skip(_ count: Int) {
+        done += count
+        skipped += count
+    }
+
     /// Ends the bar with a summary line.
     public func finish(note: String = "") {
         guard mode != .quiet else { return }
@@ -51,7 +59,7 @@ public final class Progress {
     private func draw(note: String, now: Date) {
         guard mode != .quiet else { return }
         let seconds = max(now.timeIntervalSince(start), 1e-9)
-        let rate = Double(done) / seconds
+        let rate = Double(done - skipped) / seconds
         let eta = rate > 0 && total > done ? Double(total - done) / rate : 0
         let counts = "\(done)/\(total)\(unit.isEmpty ? "" : " " + unit)"
         let stats = String(format: "%.1f/s  ETA %@", rate, Progress.format(eta))

@@ -130,7 +130,7 @@ public final class Trainer {
 
         let progress = Progress(tool: tool, label: "fold \(data.fold) training", total: options.epochs * data.train.count,
                                 unit: "bags", quiet: quiet)
-        progress.advance(by: state.completedEpochs * data.train.count)
+        progress.skip(state.completedEpochs * data.train.count)
         var warnedSelection = false
         while !state.finished && state.completedEpochs < options.epochs {
             let epoch = state.completedEpochs
@@ -140,7 +140,14 @@ public final class Trainer {
             scheduler.step(metric: train["total"]!, optimizer: optimizer)
 
             var selection = selectionValue(val)
-            if selection == nil {
+            if data.val.count == 0 {
+                // No validation part: the latest epoch is the one kept.
+                if !warnedSelection && !quiet {
+                    StandardError.write("\(tool): warning: fold \(data.fold) has no validation part; keeping the last epoch\n")
+                }
+                warnedSelection = true
+                selection = Double(epoch)
+            } else if selection == nil {
                 if !warnedSelection && !quiet {
                     StandardError.write("\(tool): warning: \(options.selectionMetric) is undefined on fold \(data.fold)'s validation part; selecting by validation loss\n")
                 }
@@ -158,10 +165,6 @@ public final class Trainer {
                 try Checkpoint.save(model, metadata: metadata(epoch: epoch), to: bestPath)
             } else {
                 state.staleEpochs += 1
-            }
-            if state.bestEpoch == nil {      // no validation part and no loss: keep the latest
-                state.bestEpoch = epoch
-                try Checkpoint.save(model, metadata: metadata(epoch: epoch), to: bestPath)
             }
 
             // Commit the epoch: weights, optimizer, then the state that names them.
