@@ -17,6 +17,12 @@ public struct ExternalPredictions: Sendable {
         public var fold: Int
         public var fine: [Double]       // [n, Kf]
         public var coarse: [Double]?    // [n, Kc], nil for the flat model
+
+        public init(fold: Int, fine: [Double], coarse: [Double]?) {
+            self.fold = fold
+            self.fine = fine
+            self.coarse = coarse
+        }
     }
 
     public let hierarchy: Hierarchy
