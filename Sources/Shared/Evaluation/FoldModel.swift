@@ -18,6 +18,9 @@ public struct FoldModel {
             throw ToolError("checkpoint file not found", at: place,
                             hint: "train the fold again (hmil-train --fold \(record.fold)) or run hmil-eval where hmil-train ran")
         }
+        // Loading composes weight products with BLAS (`prepare()`); on one thread they come out the same
+        // whatever ran before, so a fold's predictions do not depend on which folds were evaluated with it.
+        BLAS.threadCount = 1
         let (model, metadata) = try Checkpoint.load(path: path)
         try check(model.configuration, trainedOn: metadata.hierarchy, against: hierarchy, featureDim: featureDim, at: place)
         return FoldModel(fold: record.fold, checkpoint: path, model: model)

@@ -2,8 +2,9 @@ import Foundation
 
 /// Runs a model over many slides on every core: slides in parallel, one worker thread per core, each
 /// with its own workspace and single-threaded BLAS (the inference forward works in tiles of
-/// `HMILModel.inferenceTile` instances, too small for threaded BLAS to pay); a single slide gets
-/// threaded BLAS instead. Results come back on the calling thread in slide order.
+/// `HMILModel.inferenceTile` instances, too small for threaded BLAS to pay). Each slide is computed
+/// the same way whatever the thread count, so predictions do not depend on `threads`. Results come
+/// back on the calling thread in slide order.
 ///
 /// Outputs with attention are kept only for a few slides at a time (`chunk`), so memory stays bounded
 /// by the model, the workers' bags and a fixed number of attention maps, whatever the number of slides.
@@ -22,7 +23,7 @@ public struct SlideInference {
                     _ each: (_ position: Int, _ prediction: BagPrediction) throws -> Void) throws {
         guard !slideIDs.isEmpty else { return }
         let workers = min(threads, slideIDs.count)
-        BLAS.threadCount = workers == 1 ? threads : 1
+        BLAS.threadCount = 1
         let predictor = Predictor(model: model, bags: bags, workers: workers)
         let chunk = keepOutputs ? 4 * workers : slideIDs.count
         var start = 0
