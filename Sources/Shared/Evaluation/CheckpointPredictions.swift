@@ -29,7 +29,8 @@ public enum CheckpointPredictions {
     }
 
     /// Each fold's parts as predicted by its model, in fold order then `options.parts` order. Parts
-    /// without slides (a fold with no validation part) are left out.
+    /// without slides (a fold with no validation part) are left out; with no part to predict, nothing
+    /// is opened.
     public static func predict(document: PipelineDocument, source: String, options: Options = Options()) throws -> [PartPredictions] {
         try document.require(PipelineDocument.modelsFormat, source: source, producer: "hmil-train")
         guard let models = document.models, !models.isEmpty else {
@@ -44,6 +45,7 @@ public enum CheckpointPredictions {
                 if !slides.isEmpty { work.append((record, part, slides)) }
             }
         }
+        guard !work.isEmpty else { return [] }   // --parts none (external data only): the plan's packs are not needed
         if let folder = options.attentionFolder {
             for item in work { for slide in item.slides { _ = try AttentionCSV.path(folder: folder, fold: item.record.fold, slideID: slide.slideID) } }
         }
