@@ -4,7 +4,8 @@ import Shared
 
 /// `hmil-bench packtool`: packs a folder of CLAM-layout `.pt` files (one N×D float32 tensor per
 /// slide, as CLAM's `pt_files/`) with f16 storage, and reports the input rate next to `cat` of the
-/// same files in the same run (the disk/page-cache bound), plus the pack/raw size ratio.
+/// same files in the same run (the disk/page-cache bound) and the zstd command line on the same bytes,
+/// with CPU time beside wall time (the machine is shared), plus the pack/raw size ratio.
 struct PackToolBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "packtool",
@@ -43,15 +44,10 @@ struct PackToolBench: ParsableCommand {
         let rawBytes = paths.reduce(0) { $0 + ((try? FeatureFileBytes.fileSize($1)) ?? 0) }
         let megabytes = Double(rawBytes) / 1e6
 
-        // cat of the same files (they are in the page cache after being written, as for the pack).
-        let catStart = Date()
-        let cat = Process()
-        cat.executableURL = URL(fileURLWithPath: "/bin/cat")
-        cat.arguments = paths
-        cat.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        try cat.run()
-        cat.waitUntilExit()
-        let catSeconds = Date().timeIntervalSince(catStart)
+        // cat of the same files (they are in the page cache after being written, as for the pack), and
+        // the zstd command line compressing them at the pack's level on `jobs` threads.
+        let cat = try Self.command("/bin/cat", paths)
+        let zstdRaw = try Self.command("/usr/bin/zstd", ["-\(level)", "-T\(jobs)", "-q", "-c"] + paths)
 
         let hierarchy = Hierarchy(coarse: ["a"], fine: ["x"], parent: ["x": "a"])
         let ids = (0 ..< slides).map { "slide_\($0)" }
@@ -65,12 +61,25 @@ struct PackToolBench: ParsableCommand {
         let packSeconds = Date().timeIntervalSince(packStart)
         let packCPU = Self.processCPUSeconds() - cpuBefore
 
-        print(String(format: "packtool: %d slides × %d × %d f32 = %.0f MB of .pt", slides, instances, dim, megabytes))
-        print(String(format: "  cat            %8.1f MB/s  (%.2f s)", megabytes / catSeconds, catSeconds))
-        print(String(format: "  hmil-pack f16  %8.1f MB/s  (%.2f s, %d jobs, zstd level %d)  = %.2f × cat", megabytes / packSeconds, packSeconds, jobs, level,
-                     catSeconds / packSeconds))
-        print(String(format: "  hmil-pack CPU   %8.1f MB per CPU-second (%.1f CPU-s; the machine is shared, so wall rates vary)",
-                     megabytes / packCPU, packCPU))
+        // The zstd command line on exactly the f16 records the pack compresses (`zstd -dc` of the pack):
+        // the compression work hmil-pack cannot avoid, on the same threads.
+        let records = root + "/records.raw"
+        _ = try Self.command("/usr/bin/zstd", ["-dc", root + "/work/" + PackJob.packName], stdout: records)
+        let zstdRecords = try Self.command("/usr/bin/zstd", ["-\(level)", "-T\(jobs)", "-q", "-c", records])
+        let recordBytes = (try? FeatureFileBytes.fileSize(records)) ?? 0
+        try? FileManager.default.removeItem(atPath: records)
+
+        func line(_ name: String, _ seconds: Double, _ cpu: Double, _ note: String = "") -> String {
+            "  " + name.padding(toLength: 32, withPad: " ", startingAt: 0)
+                + String(format: "%7.0f MB/s wall (%6.2f s) %7.0f MB/CPU-s (%5.2f CPU-s, %4.2f cores)", megabytes / seconds, seconds,
+                         megabytes / cpu, cpu, cpu / seconds) + note
+        }
+        print(String(format: "packtool: %d slides × %d × %d f32 = %.0f MB of .pt; rates in MB of .pt input", slides, instances, dim, megabytes))
+        print(line("cat", cat.wall, cat.cpu))
+        print(line("zstd -\(level) -T\(jobs) of the .pt files", zstdRaw.wall, zstdRaw.cpu))
+        print(line("zstd -\(level) -T\(jobs) of the f16 records", zstdRecords.wall, zstdRecords.cpu,
+                   String(format: "  (%.0f MB of records)", Double(recordBytes) / 1e6)))
+        print(line("hmil-pack f16, \(jobs) jobs", packSeconds, packCPU, String(format: "  = %.2f × cat wall", cat.wall / packSeconds)))
         try stageBreakdown(paths: Array(paths.prefix(3)), bytesEach: Double(rawBytes) / Double(slides) / 1e6)
         print(String(format: "  pack/raw size  %.3f  (%d bytes pack)", Double(report.packBytes) / Double(rawBytes), report.packBytes))
 
@@ -84,16 +93,20 @@ struct PackToolBench: ParsableCommand {
 }
 
 extension PackToolBench {
-    /// Thread CPU time of each stage on a few slides, single-threaded: what bounds the rate per core.
+    /// Thread CPU time of each stage on a few slides, single-threaded, as the pack job runs them: what
+    /// bounds the rate per core. "read" is mapping, zip CRC-32, pickle and the finiteness check (the
+    /// features stay in the mapped file); "encode" is f16 conversion with byte shuffle plus zstd.
     func stageBreakdown(paths: [String], bytesEach: Double) throws {
         let writer = try PackWriter(path: NSTemporaryDirectory() + "/hmil-bench-stage-\(getpid()).hbag", featureDim: dim,
                                     options: .init(dtype: .f16, compressionLevel: level))
         var read = 0.0, encode = 0.0
         for (i, path) in paths.enumerated() {
             let t0 = Self.threadCPUSeconds()
-            let bag = try FeatureFiles.read(path, slideID: "s\(i)")
-            let t1 = Self.threadCPUSeconds()
-            _ = try writer.encode(bag)
+            var t1 = t0
+            _ = try FeatureFiles.withBag(path, slideID: "s\(i)") { bag in
+                t1 = Self.threadCPUSeconds()
+                return try writer.encode(bag)
+            }
             let t2 = Self.threadCPUSeconds()
             read += t1 - t0
             encode += t2 - t1
@@ -101,6 +114,28 @@ extension PackToolBench {
         let n = Double(paths.count)
         print(String(format: "  per core: read .pt %.0f MB/s (%.0f ms/slide), f16+zstd %.0f MB/s of input (%.0f ms/slide)",
                      bytesEach * n / read, read / n * 1000, bytesEach * n / encode, encode / n * 1000))
+    }
+
+    /// Runs a command with stdout to /dev/null (or a file); wall time and the child's CPU time.
+    static func command(_ executable: String, _ arguments: [String], stdout: String? = nil) throws -> (wall: Double, cpu: Double) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let stdout { _ = FileManager.default.createFile(atPath: stdout, contents: nil) }
+        process.standardOutput = FileHandle(forWritingAtPath: stdout ?? "/dev/null")
+        let before = childCPUSeconds()
+        let start = Date()
+        try process.run()
+        process.waitUntilExit()
+        let wall = Date().timeIntervalSince(start)
+        guard process.terminationStatus == 0 else { throw ToolError("\(executable) failed (status \(process.terminationStatus))") }
+        return (wall, childCPUSeconds() - before)
+    }
+
+    static func childCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     static func threadCPUSeconds() -> Double {

@@ -31,3 +31,34 @@ public enum Coordinates: Sendable, Equatable {
         }
     }
 }
+
+/// A bag whose features are borrowed, not owned: for a `.pt` file they point straight into the mapped
+/// file, so `hmil-pack` converts and compresses them without first copying them into a `[Float]`.
+/// Valid only inside the closure that hands it out (`FeatureFiles.withBag`, `Bag.withView`).
+public struct BagView {
+    public var slideID: String
+    public var instanceCount: Int          // N
+    public var featureDim: Int             // D
+    public var features: UnsafeBufferPointer<Float>   // [N, D]
+    public var coordinates: Coordinates?
+
+    public init(slideID: String, instanceCount: Int, featureDim: Int, features: UnsafeBufferPointer<Float>,
+                coordinates: Coordinates? = nil) {
+        precondition(features.count == instanceCount * featureDim, "features must be N×D")
+        self.slideID = slideID
+        self.instanceCount = instanceCount
+        self.featureDim = featureDim
+        self.features = features
+        self.coordinates = coordinates
+    }
+}
+
+extension Bag {
+    /// The bag as a view of its own storage.
+    public func withView<T>(_ body: (BagView) throws -> T) rethrows -> T {
+        try features.withUnsafeBufferPointer { features in
+            try body(BagView(slideID: slideID, instanceCount: instanceCount, featureDim: featureDim, features: features,
+                             coordinates: coordinates))
+        }
+    }
+}

@@ -124,16 +124,21 @@ public enum PackJob {
             if reusable[i], let previous, let previousFile, let entry = previous.entry(for: source.slideID) {
                 return .frame(try previousFile.read(at: entry.offset, count: Int(entry.compressedSize)), entry)
             }
-            let bag = try i == 0 && first != nil ? first! : FeatureFiles.read(source.path, slideID: source.slideID, keys: options.keys)
-            guard bag.featureDim == featureDim else {
-                throw ToolError("feature dim \(bag.featureDim) differs from the \(featureDim) of the other slides",
-                                at: "slide \(source.slideID), \(source.path)", hint: "pack features of one encoder together")
+            // The features go from the (mapped) feature file through f16/bf16 conversion into zstd without
+            // an intermediate [Float] where the format allows (FeatureFiles.withBag).
+            let encode = { (bag: BagView) throws -> PackItem in
+                guard bag.featureDim == featureDim else {
+                    throw ToolError("feature dim \(bag.featureDim) differs from the \(featureDim) of the other slides",
+                                    at: "slide \(source.slideID), \(source.path)", hint: "pack features of one encoder together")
+                }
+                guard CoordinatesKind(bag.coordinates) == coordinates else {
+                    throw ToolError("coordinates are \(CoordinatesKind(bag.coordinates).rawValue) but \(coordinates.rawValue) in the other slides",
+                                    at: "slide \(source.slideID), \(source.path)", hint: "pack files of one layout together")
+                }
+                return .encoded(try writer.encode(bag), inputBytes: source.size)
             }
-            guard CoordinatesKind(bag.coordinates) == coordinates else {
-                throw ToolError("coordinates are \(CoordinatesKind(bag.coordinates).rawValue) but \(coordinates.rawValue) in the other slides",
-                                at: "slide \(source.slideID), \(source.path)", hint: "pack files of one layout together")
-            }
-            return .encoded(try writer.encode(bag), inputBytes: source.size)
+            if i == 0, let first { return try first.withView(encode) }
+            return try FeatureFiles.withBag(source.path, slideID: source.slideID, keys: options.keys, encode)
         }
         try pipeline.run { _, item in
             switch item {

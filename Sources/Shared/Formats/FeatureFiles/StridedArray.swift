@@ -96,6 +96,17 @@ struct StridedArray {
         return (m.rows, m.cols, values)
     }
 
+    /// The elements in place, when they already are a row-major little-endian f32 matrix on a 4-byte
+    /// boundary (CLAM's tensors): no copy. Nil otherwise; `floats` then converts.
+    func contiguousFloats(_ what: String) throws -> (rows: Int, cols: Int, values: UnsafeBufferPointer<Float>)? {
+        let m = try matrix(what)
+        guard m.rows > 0, m.cols > 0, type == .float32, !bigEndian, m.colStride == 1 || m.cols == 1, m.rowStride == m.cols || m.rows == 1,
+              let base = storage.baseAddress else { return nil }
+        let start = base + offset * 4
+        guard Int(bitPattern: start) % MemoryLayout<Float>.alignment == 0 else { return nil }
+        return (m.rows, m.cols, UnsafeBufferPointer(start: start.assumingMemoryBound(to: Float.self), count: m.rows * m.cols))
+    }
+
     /// Coordinates: integers become int32 (level-0 pixels), floats stay float32 (e.g. micrometres).
     func coordinates(_ what: String) throws -> (rows: Int, value: Coordinates) {
         let m = try matrix(what)

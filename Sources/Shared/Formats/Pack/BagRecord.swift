@@ -18,7 +18,7 @@ enum BagRecord {
     }
 
     /// Writes `bag`'s record into `buffer` (already checked against the header); returns the record's bytes.
-    static func write(_ bag: Bag, slideID: [UInt8], size: Int, header: PackHeader,
+    static func write(_ bag: BagView, slideID: [UInt8], size: Int, header: PackHeader,
                       into buffer: ScratchBuffer) -> UnsafeRawBufferPointer {
         let start = alignedStart(slideIDBytes: slideID.count)
         buffer.reserve(start + size)
@@ -30,10 +30,8 @@ enum BagRecord {
         let elements = bag.instanceCount * bag.featureDim
         // An empty bag's arrays may have no storage at all.
         guard elements > 0 else { return UnsafeRawBufferPointer(start: record, count: size) }
-        bag.features.withUnsafeBufferPointer { source in
-            FeatureCodec.encode(source.baseAddress!, count: elements, dtype: header.dtype, shuffle: header.byteShuffle,
-                                into: features)
-        }
+        FeatureCodec.encode(bag.features.baseAddress!, count: elements, dtype: header.dtype, shuffle: header.byteShuffle,
+                            into: features)
         let coordinates = features + elements * header.dtype.byteWidth
         switch bag.coordinates {
         case .int32(let values)?:

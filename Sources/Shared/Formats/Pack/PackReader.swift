@@ -72,14 +72,15 @@ public final class PackReader: @unchecked Sendable {
         }
     }
 
-    /// Bags in `order` (slide ids; default: pack order), read and converted on a background thread that
-    /// stays at most `readAhead` bags ahead.
-    public func bags(in order: [String]? = nil, readAhead: Int = 2) throws -> BagStream {
+    /// Bags in `order` (slide ids; default: pack order), read and converted on `threads` background threads
+    /// that stay at most `readAhead` bags ahead (plus one being read).
+    public func bags(in order: [String]? = nil, readAhead: Int = 2,
+                     threads: Int = min(2, ProcessInfo.processInfo.activeProcessorCount)) throws -> BagStream {
         let positions = try (order ?? slideIDs).map { id -> Int in
             guard let position = self.positions[id] else { throw PackError.unknownSlide(file: path, slideID: id) }
             return position
         }
-        return BagStream(reader: self, positions: positions, readAhead: readAhead)
+        return BagStream(reader: self, positions: positions, readAhead: readAhead, threads: threads)
     }
 
     /// The header, and the offset where the bag frames start.

@@ -60,7 +60,7 @@ public final class PackWriter: @unchecked Sendable {
     private var entries: [PackIndexEntry] = []
     private var seen: Set<String> = []
     private var finished = false
-    private let scratch: ReusePool<(ZstdCompressor, record: ScratchBuffer, frame: ScratchBuffer)>
+    private let scratch: ReusePool<(ZstdCompressor, record: ScratchBuffer)>
 
     public init(path: String, featureDim: Int, options: Options = Options()) throws {
         guard (1 ... PackFormat.maxFeatureDim).contains(featureDim) else {
@@ -75,7 +75,7 @@ public final class PackWriter: @unchecked Sendable {
         header = PackHeader(featureDim: featureDim, dtype: options.dtype, coordinates: options.coordinates,
                             byteShuffle: options.byteShuffle, tool: options.tool)
         let level = options.compressionLevel
-        scratch = ReusePool { (ZstdCompressor(level: level), ScratchBuffer(), ScratchBuffer()) }
+        scratch = ReusePool { (ZstdCompressor(level: level), ScratchBuffer()) }
         file = try AtomicFileWriter(path: path)
         let headerFrame = try Self.headerFrame(header, path: path)
         try file.write(headerFrame)
@@ -83,6 +83,12 @@ public final class PackWriter: @unchecked Sendable {
 
     /// Checks `bag` against the pack and compresses it into its frame. Thread-safe.
     public func encode(_ bag: Bag) throws -> EncodedBag {
+        try bag.withView { try encode($0) }
+    }
+
+    /// Checks `bag` against the pack and compresses it into its frame; the features are read in place
+    /// (e.g. from a mapped feature file) and converted to the storage dtype on the way. Thread-safe.
+    public func encode(_ bag: BagView) throws -> EncodedBag {
         let slideID = Array(bag.slideID.utf8)
         guard (1 ... PackFormat.maxSlideIDBytes).contains(slideID.count) else {
             throw PackError.invalidBag(file: path, slideID: bag.slideID,
@@ -104,17 +110,17 @@ public final class PackWriter: @unchecked Sendable {
               ZstdCompressor.bound(size) > 0 else {
             throw PackError.invalidBag(file: path, slideID: bag.slideID, detail: "the bag is too large for one frame")
         }
-        let frame = try scratch.withItem { compressor, recordBuffer, frameBuffer in
+        let frame = try scratch.withItem { compressor, recordBuffer in
             let record = BagRecord.write(bag, slideID: slideID, size: size, header: header, into: recordBuffer)
-            let bound = ZstdCompressor.bound(size)
-            frameBuffer.reserve(bound)
-            let written: Int
-            do {
-                written = try compressor.compress(record, into: UnsafeMutableRawBufferPointer(start: frameBuffer.pointer, count: bound))
-            } catch {
-                throw PackError.invalidBag(file: path, slideID: bag.slideID, detail: "zstd failed: \(error)")
+            // zstd writes the frame straight into the array that carries it to the file: no copy, and only
+            // the pages it writes are ever touched.
+            return try [UInt8](unsafeUninitializedCapacity: ZstdCompressor.bound(size)) { frame, initialized in
+                do {
+                    initialized = try compressor.compress(record, into: UnsafeMutableRawBufferPointer(frame))
+                } catch {
+                    throw PackError.invalidBag(file: path, slideID: bag.slideID, detail: "zstd failed: \(error)")
+                }
             }
-            return [UInt8](UnsafeRawBufferPointer(start: frameBuffer.pointer, count: written))
         }
         return EncodedBag(slideID: bag.slideID, instanceCount: bag.instanceCount, recordSize: size, frame: frame,
                           writer: ObjectIdentifier(self))

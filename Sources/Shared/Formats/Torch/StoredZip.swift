@@ -89,7 +89,7 @@ struct StoredZip {
     func data(_ name: String) throws -> UnsafeRawBufferPointer {
         guard let entry = entries[name] else { throw FeatureFileProblem("zip has no entry '\(name)'") }
         let slice = UnsafeRawBufferPointer(rebasing: bytes[entry.dataOffset ..< entry.dataOffset + entry.size])
-        guard ZipCRC32.checksum(slice) == entry.crc32 else { throw FeatureFileProblem("zip entry '\(name)' fails its CRC-32 check") }
+        guard CRC32.checksum(slice) == entry.crc32 else { throw FeatureFileProblem("zip entry '\(name)' fails its CRC-32 check") }
         return slice
     }
 

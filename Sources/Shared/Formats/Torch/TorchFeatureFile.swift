@@ -17,6 +17,26 @@ public enum TorchFeatureFile {
         }
     }
 
+    /// Reads the bag of `slideID` and hands it to `body` as a view; a contiguous f32 tensor is not copied
+    /// out of the mapped file (see `FeatureFiles.withBag`).
+    static func withBag<T>(_ path: String, slideID: String, keys: FeatureKeys, _ body: (BagView) throws -> T) throws -> T {
+        try FeatureFiles.reporting(path: path, slideID: slideID) {
+            let file = try MappedFile(path: path)
+            return try withExtendedLifetime(file) {
+                if StoredZip.isZip(file.bytes) {
+                    let (selection, storage) = try zipSelection(file.bytes, keys: keys)
+                    return try selection.withBag(slideID: slideID, storage: storage, body)
+                }
+                if TorchLegacyStream.hasMagic(file.bytes) {
+                    let stream = try TorchLegacyStream(file.bytes)
+                    let selection = try TorchPayload.select(stream.root, keys: keys)
+                    return try selection.withBag(slideID: slideID, storage: { try legacyStorage($0, in: stream) }, body)
+                }
+                throw FeatureFileProblem("not a torch.save file (neither a zip archive nor the legacy magic number)")
+            }
+        }
+    }
+
     /// Whether the bytes start like a torch file (zip or legacy), for the dispatcher's content check.
     static func looksLikeTorch(_ bytes: UnsafeRawBufferPointer) -> Bool {
         StoredZip.isZip(bytes) || TorchLegacyStream.hasMagic(bytes)
@@ -25,6 +45,13 @@ public enum TorchFeatureFile {
     // MARK: zip format
 
     private static func readZip(_ bytes: UnsafeRawBufferPointer, slideID: String, keys: FeatureKeys) throws -> Bag {
+        let (selection, storage) = try zipSelection(bytes, keys: keys)
+        return try selection.bag(slideID: slideID, storage: storage)
+    }
+
+    /// The payload's features (and coordinates) and how to reach a tensor's storage bytes in the archive.
+    private static func zipSelection(_ bytes: UnsafeRawBufferPointer, keys: FeatureKeys)
+        throws -> (TorchPayload.Selection, (TorchTensor) throws -> UnsafeRawBufferPointer) {
         let zip = try StoredZip(bytes)
         // The archive's one folder holds data.pkl, data/<key> and byteorder (named after the file by default).
         let pickles = zip.names.filter { $0.hasSuffix("/data.pkl") && $0.split(separator: "/", omittingEmptySubsequences: false).count == 2 }
@@ -39,10 +66,10 @@ public enum TorchFeatureFile {
         }
         let root = try PickleMachine().parse(try zip.data(pickles[0]))
         let selection = try TorchPayload.select(root, keys: keys)
-        return try selection.bag(slideID: slideID) { tensor in
+        return (selection, { tensor in
             guard tensor.legacyView == nil else { throw FeatureFileProblem("storage view records belong to the legacy format") }
             return try zip.data(prefix + "data/" + tensor.storageKey)
-        }
+        })
     }
 
     // MARK: legacy format
@@ -50,18 +77,21 @@ public enum TorchFeatureFile {
     private static func readLegacy(_ bytes: UnsafeRawBufferPointer, slideID: String, keys: FeatureKeys) throws -> Bag {
         let stream = try TorchLegacyStream(bytes)
         let selection = try TorchPayload.select(stream.root, keys: keys)
-        return try selection.bag(slideID: slideID) { tensor in
-            // Old files may refer to a view (key, offset, size) of the root storage.
-            let root = try stream.storage(tensor.storageKey)
-            guard let view = tensor.legacyView else { return root }
-            let size = tensor.type.size
-            let (start, o1) = view.offset.multipliedReportingOverflow(by: size)
-            let (length, o2) = view.size.multipliedReportingOverflow(by: size)
-            guard !o1, !o2, start <= root.count, length <= root.count - start else {
-                throw FeatureFileProblem("legacy storage view '\(view.key)' lies outside storage '\(tensor.storageKey)'")
-            }
-            return UnsafeRawBufferPointer(rebasing: root[start ..< start + length])
+        return try selection.bag(slideID: slideID) { try legacyStorage($0, in: stream) }
+    }
+
+    /// A tensor's storage bytes in a legacy stream; old files may refer to a view (key, offset, size) of
+    /// the root storage.
+    private static func legacyStorage(_ tensor: TorchTensor, in stream: TorchLegacyStream) throws -> UnsafeRawBufferPointer {
+        let root = try stream.storage(tensor.storageKey)
+        guard let view = tensor.legacyView else { return root }
+        let size = tensor.type.size
+        let (start, o1) = view.offset.multipliedReportingOverflow(by: size)
+        let (length, o2) = view.size.multipliedReportingOverflow(by: size)
+        guard !o1, !o2, start <= root.count, length <= root.count - start else {
+            throw FeatureFileProblem("legacy storage view '\(view.key)' lies outside storage '\(tensor.storageKey)'")
         }
+        return UnsafeRawBufferPointer(rebasing: root[start ..< start + length])
     }
 }
 
@@ -79,6 +109,23 @@ enum TorchPayload {
             let features = try features.withStrided(storage) { try $0.floats("features") }
             let coordinates = try coordinates.map { payload in try payload.withStrided(storage) { try $0.coordinates("coordinates") } }
             return try FeatureFiles.makeBag(slideID: slideID, features: features, coordinates: coordinates)
+        }
+
+        /// The bag as a view: features in place when the tensor is contiguous f32 (checked as `bag` does),
+        /// else converted into a `Bag` first.
+        func withBag<T>(slideID: String, storage: (TorchTensor) throws -> UnsafeRawBufferPointer,
+                        _ body: (BagView) throws -> T) throws -> T {
+            guard case .tensor(let tensor) = features else { return try bag(slideID: slideID, storage: storage).withView(body) }
+            let strided = try tensor.strided(try storage(tensor))
+            guard let direct = try strided.contiguousFloats("features") else {
+                let values = try strided.floats("features")
+                let coordinates = try coordinates.map { payload in try payload.withStrided(storage) { try $0.coordinates("coordinates") } }
+                return try FeatureFiles.makeBag(slideID: slideID, features: values, coordinates: coordinates).withView(body)
+            }
+            let coordinates = try coordinates.map { payload in try payload.withStrided(storage) { try $0.coordinates("coordinates") } }
+            try FeatureFiles.validate(rows: direct.rows, cols: direct.cols, values: direct.values, coordinates: coordinates)
+            return try body(BagView(slideID: slideID, instanceCount: direct.rows, featureDim: direct.cols, features: direct.values,
+                                    coordinates: coordinates?.value))
         }
     }
 
