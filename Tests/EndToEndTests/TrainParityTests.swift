@@ -1,0 +1,78 @@
+import Foundation
+import Shared
+import XCTest
+
+/// hmil-train's SGD steps from `--init` weights written by PyTorch equal PyTorch's steps on the same
+/// batch with the full objective (Tests/Parity/train_step_reference.py wrote the fixtures):
+/// one step at epoch 0, and two steps of a 2-epoch run, the second with the batch-level contrastive
+/// term (so the two-pass gradient, kept or recomputed, on one or two workers, is checked as well).
+final class TrainParityTests: XCTestCase {
+    var h: TrainHarness!
+
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("SharedTests/Fixtures/training")
+
+    override func setUpWithError() throws {
+        h = try TrainHarness("parity")
+        let description = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: Self.fixtures.appendingPathComponent("bags.json"))) as! [String: Any]
+        let hierarchy = Hierarchy(coarse: description["coarse"] as! [String], fine: description["fine"] as! [String],
+                                  parent: description["parent"] as! [String: String])
+        let slides = description["slides"] as! [[String: String]]
+        let file = try SafetensorsFile.read(path: Self.fixtures.appendingPathComponent("bags.safetensors").path)
+        var bags: [Bag] = [], labels: [Int] = []
+        for slide in slides {
+            let id = slide["slide_id"]!
+            let shape = try XCTUnwrap(file.info(id)).shape
+            bags.append(Bag(slideID: id, instanceCount: shape[0], featureDim: shape[1], features: try file.floats(id)))
+            labels.append(hierarchy.fineIndex(of: slide["label"]!)!)
+        }
+        // One fold, every bag in training (plan order = file order), no validation: the last epoch is kept.
+        try h.writeDataset(bags: bags, labels: labels, folds: [FoldRecord(fold: 0, train: bags.map(\.slideID), val: [], test: [])],
+                           hierarchy: hierarchy)
+    }
+
+    override func tearDownWithError() throws { h.remove() }
+
+    func assertStepsMatch(preset: String, epochs: Int, extra: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let out = "run-\(preset)-\(epochs)-\(extra.joined(separator: "_"))"
+        let run = try h.train(h.path("dataset.json"), out: out,
+                              ["--init", Self.fixtures.appendingPathComponent("init.safetensors").path,
+                               "--optimizer", "sgd", "--momentum", "0", "--lr", "0.05", "--batch-size", "12",
+                               "--no-shuffle", "--epochs", "\(epochs)", "--preset", preset] + extra)
+        XCTAssertEqual(run.status, 0, run.stderr, file: file, line: line)
+        let trained = try SafetensorsFile.read(path: h.path("\(out)/fold_0/best.safetensors"))
+        let initial = try SafetensorsFile.read(path: Self.fixtures.appendingPathComponent("init.safetensors").path)
+        let expected = try SafetensorsFile.read(path: Self.fixtures.appendingPathComponent("step_\(preset)_E\(epochs).safetensors").path)
+        XCTAssertEqual(Set(trained.tensors.map(\.name)), Set(expected.tensors.map(\.name)), file: file, line: line)
+        var worst = 0.0, worstName = ""
+        for tensor in expected.tensors {
+            let w0 = try initial.floats(tensor.name), want = try expected.floats(tensor.name), got = try trained.floats(tensor.name)
+            // Compare the updates (w − w0): relative to the largest update of the tensor, at float32 rounding.
+            let scale = zip(want, w0).map { Double(abs($0 - $1)) }.max()!
+            XCTAssertGreaterThan(scale, 0, "PyTorch left \(tensor.name) unchanged", file: file, line: line)
+            for i in want.indices {
+                let error = Double(abs(got[i] - want[i])) / (scale + 1e-7)
+                if error > worst { worst = error; worstName = "\(tensor.name)[\(i)]" }
+            }
+        }
+        XCTAssertLessThan(worst, 2e-3, "largest update error relative to the tensor's largest update: \(worstName)",
+                          file: file, line: line)
+    }
+
+    func testOneSGDStepFromPyTorchWeightsMatchesPyTorch() throws {
+        try assertStepsMatch(preset: "hmil", epochs: 1, extra: ["--threads", "1"])
+    }
+
+    func testTwoStepsWithTheContrastiveTermMatchPyTorch() throws {
+        try assertStepsMatch(preset: "hmil", epochs: 2, extra: ["--threads", "1"])
+    }
+
+    func testTwoStepsRecomputedOnTwoWorkersMatchPyTorch() throws {
+        try assertStepsMatch(preset: "hmil", epochs: 2, extra: ["--threads", "2", "--memory-budget", "0"])
+    }
+
+    func testReferencePresetTwoStepsMatchPyTorch() throws {
+        try assertStepsMatch(preset: "reference", epochs: 2, extra: ["--threads", "2"])
+    }
+}
