@@ -32,7 +32,7 @@ public final class Trainer {
 
     public init(document: PipelineDocument, source: String, options: TrainingOptions, fold: Int, folder: String,
                 bags: BagSource, initCheckpoint: String? = nil, memoryBudget: Int = 2 << 30, quiet: Bool = false,
-                tool: String = "hmil-train") throws {
+                tool: String = "hmil-train", workers requestedWorkers: Int? = nil) throws {
         try options.validate()
         hierarchy = document.hierarchy
         try hierarchy.validate(source: source)
@@ -61,14 +61,16 @@ public final class Trainer {
         }
         scheduler = ReduceLROnPlateau(mode: .min, factor: options.lrFactor, patience: options.lrPatience)
 
-        // Small bags: bags in parallel, one BLAS thread each. Large bags: one bag at a time, BLAS on every thread.
+        // Small bags: bags in parallel, one BLAS thread each. Large bags: one bag at a time, BLAS on every
+        // thread. `workers` (benchmarks) overrides the choice; BLAS then gets the threads left per worker.
         let threads = options.threads > 0 ? options.threads : ProcessInfo.processInfo.activeProcessorCount
         let cap = options.maxInstances > 0 ? options.maxInstances : Int.max
         let trainIDs = data.train.slideIDs
         let meanInstances = trainIDs.reduce(0) { $0 + min(bags.instanceCount(of: $1), cap) } / max(1, trainIDs.count)
-        let workerCount = meanInstances >= Trainer.largeBagInstances ? 1 : threads
+        let workerCount = requestedWorkers.map { max(1, min($0, threads)) }
+            ?? (meanInstances >= Trainer.largeBagInstances ? 1 : threads)
         workers = workerCount
-        BLAS.threadCount = workerCount == 1 ? threads : 1
+        BLAS.threadCount = max(1, threads / workerCount)
         workerSpaces = (0 ..< workerCount).map { _ in Workspace() }
         let built = model
         gradients = (0 ..< workerCount).map { _ in built.makeGradientBuffer() }
