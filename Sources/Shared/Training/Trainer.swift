@@ -264,6 +264,16 @@ public final class Trainer {
         return Bag(slideID: bag.slideID, instanceCount: subset.count, featureDim: d, features: features)
     }
 
+    /// Where one sweep over a batch gets its bags: with one worker, read one ahead on a background
+    /// thread (so decompression overlaps the multi-threaded BLAS work); with several, each worker
+    /// reads its own bags inline. `items` are the batch positions the sweep visits, in order.
+    private func bagLoader(_ batch: [Int], items: [Int], epoch: Int) -> (Int) throws -> Bag {
+        guard workers == 1 else { return { try self.trainingBag(batch[$0], epoch: epoch) } }
+        let trainer = UnsafeSendable(self)
+        let ahead = ReadAhead(items: items) { i in try trainer.value.trainingBag(batch[i], epoch: epoch) }
+        return { try ahead.bag(for: $0) }
+    }
+
     private func seedDropout(_ workspace: Workspace, epoch: Int, position: Int) {
         guard options.dropout else { return }
         workspace.dropoutGenerator = SeededGenerator(
@@ -291,10 +301,11 @@ public final class Trainer {
         var contrastiveValue = 0.0, contrastiveWeighted = 0.0
 
         if !contrastive {
+            let load = bagLoader(batch, items: Array(0 ..< count), epoch: epoch)
             try losses.withUnsafeMutableBufferPointer { slots in
                 let slots = UnsafeSendable(slots)
                 try parallelItems(workers: workers, count: count) { w, i in
-                    let bag = try trainingBag(batch[i], epoch: epoch)
+                    let bag = try load(i)
                     let ws = workerSpaces[w]
                     seedDropout(ws, epoch: epoch, position: firstPosition + i)
                     let out = model.forward(features: bag.features, instanceCount: bag.instanceCount, workspace: ws)
@@ -317,11 +328,12 @@ public final class Trainer {
             let cachedSpaces = kept.map { $0 ? Workspace() : nil }
             var outputs = [BagOutput?](repeating: nil, count: count)
             var observed = [Int](repeating: 0, count: count)
+            let load = bagLoader(batch, items: Array(0 ..< count), epoch: epoch)
             try outputs.withUnsafeMutableBufferPointer { slots in
                 try observed.withUnsafeMutableBufferPointer { perBag in
                     let slots = UnsafeSendable(slots), perBag = UnsafeSendable(perBag)
                     try parallelItems(workers: workers, count: count) { w, i in
-                        let bag = try trainingBag(batch[i], epoch: epoch)
+                        let bag = try load(i)
                         let ws = cachedSpaces[i] ?? workerSpaces[w]
                         seedDropout(ws, epoch: epoch, position: firstPosition + i)
                         slots.value[i] = model.forward(features: bag.features, instanceCount: bag.instanceCount, workspace: ws)
@@ -338,6 +350,7 @@ public final class Trainer {
             contrastiveWeighted = con.weighted
 
             // Pass 2: each bag's loss and backward, recomputing the forward of bags not kept.
+            let reload = bagLoader(batch, items: (0 ..< count).filter { cachedSpaces[$0] == nil }, epoch: epoch)
             try losses.withUnsafeMutableBufferPointer { slots in
                 let slots = UnsafeSendable(slots)
                 try parallelItems(workers: workers, count: count) { w, i in
@@ -347,7 +360,7 @@ public final class Trainer {
                         ws = cached
                     } else {
                         ws = workerSpaces[w]
-                        let bag = try trainingBag(batch[i], epoch: epoch)
+                        let bag = try reload(i)
                         seedDropout(ws, epoch: epoch, position: firstPosition + i)
                         out = model.forward(features: bag.features, instanceCount: bag.instanceCount, workspace: ws)
                     }
