@@ -18,7 +18,7 @@ final class TrainBadInputTests: XCTestCase {
     let short = ["--epochs", "2", "--batch-size", "4", "--threads", "1"]
 
     @discardableResult
-    func assertError(_ document: String = "dataset.json", _ arguments: [String] = [], contains parts: [String],
+    func assertError(document: String = "dataset.json", _ arguments: [String] = [], contains parts: [String],
                      file: StaticString = #filePath, line: UInt = #line) throws -> TrainHarness.Run {
         let run = try h.train(h.path(document), out: "work", short + arguments)
         XCTAssertNotEqual(run.status, 0, "exit status", file: file, line: line)
@@ -34,28 +34,28 @@ final class TrainBadInputTests: XCTestCase {
         document.slides.append(SlideRecord(slideID: "ghost", caseID: "ghost", label: "a1", instances: 5))
         document.folds[0].train.append("ghost")
         try h.save(document, as: "missing.json")
-        try assertError("missing.json", contains: ["slide is not in any pack", "ghost"])
+        try assertError(document: "missing.json", contains: ["slide is not in any pack", "ghost"])
     }
 
     func testDocumentFeatureDimOtherThanThePack() throws {
         var document = data.document
         document.packs![0].featureDim = 8
         try h.save(document, as: "dim.json")
-        try assertError("dim.json", contains: ["feature dim 16", "document says 8", "bags.hbag"])
+        try assertError(document: "dim.json", contains: ["feature dim 16", "document says 8", "bags.hbag"])
     }
 
     func testInstanceCountOtherThanThePack() throws {
         var document = data.document
         document.slides[0].instances = 7
         try h.save(document, as: "count.json")
-        try assertError("count.json", contains: ["document says 7 instances", document.slides[0].slideID])
+        try assertError(document: "count.json", contains: ["document says 7 instances", document.slides[0].slideID])
     }
 
     func testFoldWithAnEmptyTrainingPart() throws {
         var document = data.document
         document.folds[0].train = []
         try h.save(document, as: "empty.json")
-        try assertError("empty.json", contains: ["fold 0 has an empty training part"])
+        try assertError(document: "empty.json", contains: ["fold 0 has an empty training part"])
     }
 
     func testClassAbsentFromTraining() throws {
@@ -63,7 +63,7 @@ final class TrainBadInputTests: XCTestCase {
         let b2 = document.slides.filter { $0.label == "b2" }.map(\.slideID)
         document.folds[0].train.removeAll { b2.contains($0) }
         try h.save(document, as: "absent.json")
-        try assertError("absent.json", contains: ["fine class 'b2' is absent from the training part of fold 0"])
+        try assertError(document: "absent.json", contains: ["fine class 'b2' is absent from the training part of fold 0"])
     }
 
     func testUnknownConfigKey() throws {
@@ -117,7 +117,7 @@ final class TrainBadInputTests: XCTestCase {
             let e1 = EpochPlan.instanceSubset(instanceCount: 20, options: options, fold: 0, epoch: 1, bag: 0)!
             return !e0.contains(0) && e1.contains(0)
         })
-        let run = try assertError("poisoned.json", ["--max-instances", "10", "--seed", "\(seed)", "--epochs", "3", "--no-shuffle"],
+        let run = try assertError(document: "poisoned.json", ["--max-instances", "10", "--seed", "\(seed)", "--epochs", "3", "--no-shuffle"],
                                   contains: ["at epoch 1, batch 0", "fold 0", "last good checkpoint", h.path("work/fold_0")])
         XCTAssertTrue(run.stderr.contains("loss is nan") || run.stderr.contains("gradient norm is"), run.stderr)
         let best = try Checkpoint.load(path: h.path("work/fold_0/best.safetensors"))
@@ -141,6 +141,6 @@ final class TrainBadInputTests: XCTestCase {
         document.format = PipelineDocument.splitFormat
         document.packs = nil
         try h.save(document, as: "plan.json")
-        try assertError("plan.json", contains: ["hmil-pack"])
+        try assertError(document: "plan.json", contains: ["hmil-pack"])
     }
 }

@@ -44,8 +44,8 @@ final class TrainHarness {
         process.arguments = arguments
         process.currentDirectoryURL = folder
         process.standardInput = stdinFile.flatMap { FileHandle(forReadingAtPath: $0) } ?? FileHandle.nullDevice
-        FileManager.default.createFile(atPath: path("\(tag).stdout"), contents: nil)
-        FileManager.default.createFile(atPath: path("\(tag).stderr"), contents: nil)
+        _ = FileManager.default.createFile(atPath: path("\(tag).stdout"), contents: nil)
+        _ = FileManager.default.createFile(atPath: path("\(tag).stderr"), contents: nil)
         process.standardOutput = FileHandle(forWritingAtPath: path("\(tag).stdout"))
         process.standardError = FileHandle(forWritingAtPath: path("\(tag).stderr"))
         try process.run()

@@ -38,22 +38,34 @@ final class TrainParityTests: XCTestCase {
         let out = "run-\(preset)-\(epochs)-\(extra.joined(separator: "_"))"
         let run = try h.train(h.path("dataset.json"), out: out,
                               ["--init", Self.fixtures.appendingPathComponent("init.safetensors").path,
-                               "--optimizer", "sgd", "--momentum", "0", "--lr", "0.05", "--batch-size", "12",
+                               "--optimizer", "sgd", "--momentum", "0", "--lr", "0.5", "--batch-size", "12",
                                "--no-shuffle", "--epochs", "\(epochs)", "--preset", preset] + extra)
         XCTAssertEqual(run.status, 0, run.stderr, file: file, line: line)
         let trained = try SafetensorsFile.read(path: h.path("\(out)/fold_0/best.safetensors"))
         let initial = try SafetensorsFile.read(path: Self.fixtures.appendingPathComponent("init.safetensors").path)
         let expected = try SafetensorsFile.read(path: Self.fixtures.appendingPathComponent("step_\(preset)_E\(epochs).safetensors").path)
         XCTAssertEqual(Set(trained.tensors.map(\.name)), Set(expected.tensors.map(\.name)), file: file, line: line)
-        var worst = 0.0, worstName = ""
+        // Compare the updates (w − w0) relative to the tensor's largest update. Some gradients are zero
+        // in exact arithmetic (attention_c biases: softmax over instances ignores a shift; the shared
+        // scorer's bias: cross-entropy ignores a shift of every logit), so the scale has a floor of
+        // 1e-3 × the largest update of any tensor, and float32 noise there counts as zero.
+        var updates: [(name: String, w0: [Float], want: [Float])] = []
         for tensor in expected.tensors {
-            let w0 = try initial.floats(tensor.name), want = try expected.floats(tensor.name), got = try trained.floats(tensor.name)
-            // Compare the updates (w − w0): relative to the largest update of the tensor, at float32 rounding.
-            let scale = zip(want, w0).map { Double(abs($0 - $1)) }.max()!
-            XCTAssertGreaterThan(scale, 0, "PyTorch left \(tensor.name) unchanged", file: file, line: line)
-            for i in want.indices {
-                let error = Double(abs(got[i] - want[i])) / (scale + 1e-7)
-                if error > worst { worst = error; worstName = "\(tensor.name)[\(i)]" }
+            updates.append((tensor.name, try initial.floats(tensor.name), try expected.floats(tensor.name)))
+        }
+        func largestUpdate(_ u: (name: String, w0: [Float], want: [Float])) -> Double {
+            zip(u.want, u.w0).map { Double(abs($0 - $1)) }.max()!
+        }
+        let floor = 1e-3 * updates.map(largestUpdate).max()!
+        XCTAssertGreaterThan(floor, 1e-6, "the steps move the weights", file: file, line: line)
+        var worst = 0.0, worstName = ""
+        for u in updates {
+            let got = try trained.floats(u.name)
+            let scale = max(largestUpdate(u), floor)
+            for i in u.want.indices {
+                // Two ulps of the weight are float32 rounding of w0 + update, whatever the update.
+                let error = max(0, Double(abs(got[i] - u.want[i])) - 2 * Double(u.want[i].ulp)) / scale
+                if error > worst { worst = error; worstName = "\(u.name)[\(i)] (hmil \(got[i]), PyTorch \(u.want[i]), from \(u.w0[i]))" }
             }
         }
         XCTAssertLessThan(worst, 2e-3, "largest update error relative to the tensor's largest update: \(worstName)",

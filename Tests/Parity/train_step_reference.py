@@ -6,7 +6,7 @@ Writes Tests/SharedTests/Fixtures/training/:
                           safetensors.torch.save_file (official names, no hmil metadata): `--init`.
   bags.safetensors        the bags, `bag_<i>` [N_i, 16] f32, and bags.json: slide ids and fine labels.
   step_<preset>_E<E>.safetensors
-                          the weights after training from init.safetensors with plain SGD (lr 0.05,
+                          the weights after training from init.safetensors with plain SGD (lr 0.5,
                           no momentum) on ONE batch holding every bag, in file order, for E epochs of a
                           run of E epochs (one step per epoch):
                             E=1: one step at epoch 0 (alpha 1, tau 1: the contrastive weight is 0);
@@ -18,7 +18,7 @@ The loss terms are objective_reference.py's (the release's code paths: CrossEntr
 step runs in float64 from the float32 init, so the Swift side is compared at float32 rounding.
 
 The hmil-train run it mirrors (Tests/EndToEndTests/TrainParityTests.swift):
-  hmil-train --init init.safetensors --optimizer sgd --momentum 0 --lr 0.05 --batch-size 12 \
+  hmil-train --init init.safetensors --optimizer sgd --momentum 0 --lr 0.5 --batch-size 12 \
              --no-shuffle --epochs E --preset P --threads 1
 
 Run: python3 Tests/Parity/train_step_reference.py   (torch 2.13 CPU, numpy, safetensors)
@@ -38,7 +38,7 @@ from hmil_reference import HMIL  # noqa: E402
 
 OUT = os.path.join(HERE, "..", "SharedTests", "Fixtures", "training")
 D, KC, KF = 16, 2, 4
-LR = 0.05
+LR = 0.5
 FINE = ["a1", "a2", "b1", "b2"]
 COARSE = ["a", "b"]
 
