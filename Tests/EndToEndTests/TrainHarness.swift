@@ -69,14 +69,14 @@ final class TrainHarness {
     static let hierarchy = Hierarchy(coarse: ["a", "b"], fine: ["a1", "a2", "b1", "b2"],
                                      parent: ["a1": "a", "a2": "a", "b1": "b", "b2": "b"])
 
-    /// A bag of N(0, 1) background instances in which `planted` instances are shifted by 3 along
+    /// A bag of N(0, 1) background instances in which `planted` instances are shifted by `shift` along
     /// its fine class's direction: the class is set by those few instances only.
     static func plantedBag(_ id: String, label: Int, instances: Int, planted: Int, featureDim: Int,
-                           directions: [[Float]], generator: inout SeededGenerator) -> Bag {
+                           directions: [[Float]], shift: Float = 4, generator: inout SeededGenerator) -> Bag {
         var features = (0 ..< instances * featureDim).map { _ in Float(generator.nextNormal()) }
         for _ in 0 ..< planted {
             let row = Int(generator.next() % UInt64(instances))
-            for d in 0 ..< featureDim { features[row * featureDim + d] += 3 * directions[label][d] }
+            for d in 0 ..< featureDim { features[row * featureDim + d] += shift * directions[label][d] }
         }
         return Bag(slideID: id, instanceCount: instances, featureDim: featureDim, features: features)
     }
@@ -98,8 +98,8 @@ final class TrainHarness {
 
     /// Planted-instance bags (`perClass` of each fine class for training, `valPerClass` for validation),
     /// packed into `bags.hbag` with a one-fold dataset document.
-    func plantedDataset(perClass: Int = 12, valPerClass: Int = 4, featureDim: Int = 16, instances: ClosedRange<Int> = 40 ... 120,
-                        planted: Int = 4, seed: UInt64 = 11) throws -> Dataset {
+    func plantedDataset(perClass: Int = 12, valPerClass: Int = 4, featureDim: Int = 16, instances: ClosedRange<Int> = 30 ... 60,
+                        planted: Int = 5, shift: Float = 4, seed: UInt64 = 11) throws -> Dataset {
         var generator = SeededGenerator(seed: seed)
         let h = Self.hierarchy
         let directions = Self.directions(classes: h.fine.count, featureDim: featureDim, generator: &generator)
@@ -109,7 +109,7 @@ final class TrainHarness {
             let id = String(format: "slide_%03d", i)
             let n = instances.lowerBound + Int(generator.next() % UInt64(instances.count))
             bags.append(Self.plantedBag(id, label: label, instances: n, planted: planted, featureDim: featureDim,
-                                        directions: directions, generator: &generator))
+                                        directions: directions, shift: shift, generator: &generator))
             labels.append(label)
             if i < perClass * h.fine.count { train.append(id) } else { val.append(id) }
         }

@@ -36,13 +36,15 @@ final class TrainParityTests: XCTestCase {
 
     func assertStepsMatch(preset: String, epochs: Int, extra: [String], file: StaticString = #filePath, line: UInt = #line) throws {
         let out = "run-\(preset)-\(epochs)-\(extra.joined(separator: "_"))"
+        let initName = preset == "abmil" ? "init_abmil.safetensors" : "init.safetensors"
+        let model = preset == "abmil" ? ["--model", "abmil"] : ["--preset", preset]
         let run = try h.train(h.path("dataset.json"), out: out,
-                              ["--init", Self.fixtures.appendingPathComponent("init.safetensors").path,
+                              ["--init", Self.fixtures.appendingPathComponent(initName).path,
                                "--optimizer", "sgd", "--momentum", "0", "--lr", "0.5", "--batch-size", "12",
-                               "--no-shuffle", "--epochs", "\(epochs)", "--preset", preset] + extra)
+                               "--no-shuffle", "--epochs", "\(epochs)"] + model + extra)
         XCTAssertEqual(run.status, 0, run.stderr, file: file, line: line)
         let trained = try SafetensorsFile.read(path: h.path("\(out)/fold_0/best.safetensors"))
-        let initial = try SafetensorsFile.read(path: Self.fixtures.appendingPathComponent("init.safetensors").path)
+        let initial = try SafetensorsFile.read(path: Self.fixtures.appendingPathComponent(initName).path)
         let expected = try SafetensorsFile.read(path: Self.fixtures.appendingPathComponent("step_\(preset)_E\(epochs).safetensors").path)
         XCTAssertEqual(Set(trained.tensors.map(\.name)), Set(expected.tensors.map(\.name)), file: file, line: line)
         // Compare the updates (w − w0) relative to the tensor's largest update. Some gradients are zero
@@ -82,6 +84,10 @@ final class TrainParityTests: XCTestCase {
 
     func testTwoStepsRecomputedOnTwoWorkersMatchPyTorch() throws {
         try assertStepsMatch(preset: "hmil", epochs: 2, extra: ["--threads", "2", "--memory-budget", "0"])
+    }
+
+    func testABMILTwoStepsMatchPyTorch() throws {
+        try assertStepsMatch(preset: "abmil", epochs: 2, extra: ["--threads", "2"])
     }
 
     func testReferencePresetTwoStepsMatchPyTorch() throws {

@@ -5,6 +5,8 @@ Writes Tests/SharedTests/Fixtures/training/:
   init.safetensors        HMIL(D=16, Kc=2, Kf=4) weights as PyTorch's state_dict, saved with
                           safetensors.torch.save_file (official names, no hmil metadata): `--init`.
   bags.safetensors        the bags, `bag_<i>` [N_i, 16] f32, and bags.json: slide ids and fine labels.
+  init_abmil.safetensors, step_abmil_E2.safetensors: the same for the flat ABMIL (fine
+                          cross-entropy only), two steps.
   step_<preset>_E<E>.safetensors
                           the weights after training from init.safetensors with plain SGD (lr 0.5,
                           no momentum) on ONE batch holding every bag, in file order, for E epochs of a
@@ -34,7 +36,8 @@ from safetensors.torch import save_file
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import objective_reference as objective  # noqa: E402  (sets the default dtype to float64)
-from hmil_reference import HMIL  # noqa: E402
+from hmil_reference import ABMIL, HMIL  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 OUT = os.path.join(HERE, "..", "SharedTests", "Fixtures", "training")
 D, KC, KF = 16, 2, 4
@@ -102,6 +105,29 @@ def main():
                    "coarse": COARSE, "fine": FINE, "parent": {"a1": "a", "a2": "a", "b1": "b", "b2": "b"},
                    "slides": [{"slide_id": f"bag_{i}", "label": FINE[y]} for i, y in enumerate(labels)],
                    "lr": LR}, f, indent=1)
+
+    # The flat ABMIL baseline: fine cross-entropy only, two steps.
+    torch.manual_seed(8)
+    torch.set_default_dtype(torch.float32)
+    init_abmil = {k: v.detach().clone().contiguous() for k, v in ABMIL(D, KF).state_dict().items()}
+    for k, v in init_abmil.items():
+        if k.endswith(".bias"):
+            init_abmil[k] = (0.1 * torch.randn(v.shape)).float()
+    save_file(init_abmil, os.path.join(OUT, "init_abmil.safetensors"))
+    torch.set_default_dtype(torch.float64)
+    model = ABMIL(D, KF).double()
+    model.load_state_dict({k: v.double() for k, v in init_abmil.items()})
+    optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=0)
+    xs = [torch.tensor(b, dtype=torch.float64) for b in bags]
+    for epoch in range(2):
+        optimizer.zero_grad()
+        logits = torch.stack([model(x)["fine_logits"] for x in xs])
+        loss = F.cross_entropy(logits, torch.tensor(labels))
+        loss.backward()
+        optimizer.step()
+        print(f"abmil E=2 epoch {epoch}: loss {float(loss.detach()):.6f}")
+    save_file({k: v.detach().float().contiguous() for k, v in model.state_dict().items()},
+              os.path.join(OUT, "step_abmil_E2.safetensors"))
 
     for preset, epochs in [("hmil", 1), ("hmil", 2), ("reference", 2)]:
         after = sgd_steps(init, bags, labels, preset, epochs)
