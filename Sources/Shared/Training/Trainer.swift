@@ -78,7 +78,20 @@ public final class Trainer {
     }
 
     /// Bags at least this large (mean of the fold) run one at a time with multi-threaded BLAS.
-    public static let largeBagInstances = 4096
+    ///
+    /// Measured with `hmil-bench train --thread-choice` (2 cores, D 1024, one-pass epoch, best of 2;
+    /// the machine was shared, load average 6–9), instances/s for 2 workers × 1 BLAS thread vs
+    /// 1 worker × 2 BLAS threads:
+    ///
+    ///     instances/bag     500    2000    4000    8000   16000
+    ///     2 workers × 1    8095    7475    7165    8682    6750
+    ///     1 worker  × 2    7397    4283    5777    7647    5458
+    ///
+    /// Bags in parallel win at every size: the 256-wide products and the element-wise work
+    /// (tanh, sigmoid, softmax, pooling) do not split well over BLAS threads. One worker is kept for
+    /// bags beyond the measured range, where a second bag's activations (~16 KB per instance) in
+    /// flight cost more memory than the parallelism gains.
+    public static let largeBagInstances = 32768
 
     static func modelConfiguration(_ options: TrainingOptions, hierarchy: Hierarchy, featureDim: Int) throws -> ModelConfiguration {
         if options.model == "abmil" {
