@@ -79,7 +79,7 @@ final class TrainParityTests: XCTestCase {
     }
 
     func testTwoStepsWithTheContrastiveTermMatchPyTorch() throws {
-        try assertStepsMatch(preset: "hmil", epochs: 2, extra: ["--threads", "1"])
+        try assertStepsMatch(preset: "hmil", epochs: 2, extra: ["--threads", "1", "--memory-budget", "1024"])
     }
 
     func testTwoStepsRecomputedOnTwoWorkersMatchPyTorch() throws {

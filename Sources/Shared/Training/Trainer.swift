@@ -31,7 +31,7 @@ public final class Trainer {
     private var bytesPerInstance: Int
 
     public init(document: PipelineDocument, source: String, options: TrainingOptions, fold: Int, folder: String,
-                bags: BagSource, initCheckpoint: String? = nil, memoryBudget: Int = 2 << 30, quiet: Bool = false,
+                bags: BagSource, initCheckpoint: String? = nil, memoryBudget: Int = 0, quiet: Bool = false,
                 tool: String = "hmil-train", workers requestedWorkers: Int? = nil) throws {
         try options.validate()
         hierarchy = document.hierarchy
@@ -79,19 +79,21 @@ public final class Trainer {
 
     /// Bags at least this large (mean of the fold) run one at a time with multi-threaded BLAS.
     ///
-    /// Measured with `hmil-bench train --thread-choice` (2 cores, D 1024, one-pass epoch, best of 2;
-    /// the machine was shared, load average 6–9), instances/s for 2 workers × 1 BLAS thread vs
-    /// 1 worker × 2 BLAS threads:
+    /// Speed, measured with `hmil-bench train --thread-choice` (2 cores, D 1024, one-pass epoch, best
+    /// of 2; the machine was shared, load average 6–9), instances/s:
     ///
     ///     instances/bag     500    2000    4000    8000   16000
     ///     2 workers × 1    8095    7475    7165    8682    6750
     ///     1 worker  × 2    7397    4283    5777    7647    5458
     ///
-    /// Bags in parallel win at every size: the 256-wide products and the element-wise work
-    /// (tanh, sigmoid, softmax, pooling) do not split well over BLAS threads. One worker is kept for
-    /// bags beyond the measured range, where a second bag's activations (~16 KB per instance) in
-    /// flight cost more memory than the parallelism gains.
-    public static let largeBagInstances = 32768
+    /// Bags in parallel are faster at every size (the 256-wide products and the element-wise work do
+    /// not split well over BLAS threads), by 6–25% from 4000 instances on. Memory decides above that:
+    /// two bags in flight hold two workspaces (~11 KB per instance) and two decoded bags, and on
+    /// 16 bags of 2 000–20 000 instances (`hmil-bench train --bags 16`) two workers peaked at 847 MB,
+    /// 2.5× the bound model + largest bag's activations + read-ahead (334 MB), against the < 2× the
+    /// design asks. Below ~4 000 instances a bag's activations (< 50 MB) are small next to the model
+    /// and the read-ahead, so the parallel speed-up comes nearly free.
+    public static let largeBagInstances = 4096
 
     static func modelConfiguration(_ options: TrainingOptions, hierarchy: Hierarchy, featureDim: Int) throws -> ModelConfiguration {
         if options.model == "abmil" {
