@@ -14,9 +14,15 @@ public final class BagSource: @unchecked Sendable {
         let readers = try references.map { try PackReader(path: $0.path) }
         packs = readers
         featureDim = readers[0].featureDim
-        for (i, reader) in readers.enumerated() where reader.featureDim != featureDim {
-            throw ToolError("pack has feature dim \(reader.featureDim), the first pack \(featureDim)", at: references[i].path,
-                            hint: "pack all slides with one feature extractor")
+        for (i, reader) in readers.enumerated() {
+            guard reader.featureDim == references[i].featureDim else {
+                throw ToolError("pack has feature dim \(reader.featureDim), the document says \(references[i].featureDim)",
+                                at: "\(references[i].path), \(source)", hint: "re-run hmil-pack for this plan")
+            }
+            guard reader.featureDim == featureDim else {
+                throw ToolError("pack has feature dim \(reader.featureDim), the first pack \(featureDim)", at: references[i].path,
+                                hint: "pack all slides with one feature extractor")
+            }
         }
         var location: [String: (pack: Int, position: Int)] = [:]
         for slide in document.slides {

@@ -27,13 +27,12 @@ public final class Trainer {
 
     private let workerSpaces: [Workspace]
     private let gradients: [GradientBuffer]
-    private var cachedSpaces: [Workspace] = []
     /// Observed activation bytes per instance (largest seen), to plan what fits the budget.
     private var bytesPerInstance: Int
 
     public init(document: PipelineDocument, source: String, options: TrainingOptions, fold: Int, folder: String,
-                bags: BagSource, initCheckpoint: String? = nil, memoryBudget: Int = 2 << 30, quiet: Bool = false,
-                tool: String = "hmil-train") throws {
+                bags: BagSource, initCheckpoint: String? = nil, memoryBudget: Int = 0, quiet: Bool = false,
+                tool: String = "hmil-train", workers requestedWorkers: Int? = nil) throws {
         try options.validate()
         hierarchy = document.hierarchy
         try hierarchy.validate(source: source)
@@ -62,13 +61,16 @@ public final class Trainer {
         }
         scheduler = ReduceLROnPlateau(mode: .min, factor: options.lrFactor, patience: options.lrPatience)
 
-        // Small bags: bags in parallel, one BLAS thread each. Large bags: one bag at a time, BLAS on every thread.
+        // Small bags: bags in parallel, one BLAS thread each. Large bags: one bag at a time, BLAS on every
+        // thread. `workers` (benchmarks) overrides the choice; BLAS then gets the threads left per worker.
         let threads = options.threads > 0 ? options.threads : ProcessInfo.processInfo.activeProcessorCount
+        let cap = options.maxInstances > 0 ? options.maxInstances : Int.max
         let trainIDs = data.train.slideIDs
-        let meanInstances = trainIDs.reduce(0) { $0 + bags.instanceCount(of: $1) } / max(1, trainIDs.count)
-        let workerCount = meanInstances >= Trainer.largeBagInstances ? 1 : threads
+        let meanInstances = trainIDs.reduce(0) { $0 + min(bags.instanceCount(of: $1), cap) } / max(1, trainIDs.count)
+        let workerCount = requestedWorkers.map { max(1, min($0, threads)) }
+            ?? (meanInstances >= Trainer.largeBagInstances ? 1 : threads)
         workers = workerCount
-        BLAS.threadCount = workerCount == 1 ? threads : 1
+        BLAS.threadCount = max(1, threads / workerCount)
         workerSpaces = (0 ..< workerCount).map { _ in Workspace() }
         let built = model
         gradients = (0 ..< workerCount).map { _ in built.makeGradientBuffer() }
@@ -76,6 +78,22 @@ public final class Trainer {
     }
 
     /// Bags at least this large (mean of the fold) run one at a time with multi-threaded BLAS.
+    ///
+    /// Speed, measured with `hmil-bench train --thread-choice` (2 cores, D 1024, one-pass epoch, best
+    /// of 2; the machine was shared, load average 6–9), instances/s:
+    ///
+    ///     instances/bag     500    2000    4000    8000   16000
+    ///     2 workers × 1    8095    7475    7165    8682    6750
+    ///     1 worker  × 2    7397    4283    5777    7647    5458
+    ///
+    /// Bags in parallel are faster at every size (the 256-wide products and the element-wise work do
+    /// not split well over BLAS threads), by 6–25% from 4000 instances on. Memory decides above that:
+    /// two bags in flight hold two workspaces (~11 KB per instance) and two decoded bags, and on
+    /// 16 bags of 2 000–20 000 instances (`hmil-bench train --bags 16`) two workers peaked at 847 MB,
+    /// 2.5× the bound model + largest bag's activations + read-ahead (334 MB), against the < 2× the
+    /// design asks; one worker peaked at 579 MB (1.73×) at the same speed on that run (15.5 s vs
+    /// 15.6 s for the contrastive epoch, less loaded then). Below ~4 000 instances a bag's activations (< 50 MB) are small next to the model
+    /// and the read-ahead, so the parallel speed-up comes nearly free.
     public static let largeBagInstances = 4096
 
     static func modelConfiguration(_ options: TrainingOptions, hierarchy: Hierarchy, featureDim: Int) throws -> ModelConfiguration {
@@ -107,6 +125,7 @@ public final class Trainer {
     /// from the last completed epoch in `folder`; the result equals an uninterrupted run's.
     public func run(resume: Bool) throws -> ModelRecord {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        removeLeftovers(keepingEpoch: nil)
         var state = TrainingState(fold: data.fold, completedEpochs: 0, bestEpoch: nil, bestValue: nil, staleEpochs: 0,
                                   scheduler: scheduler.state, history: [], finished: false, options: optionsJSON)
         if resume, let saved = try TrainingState.load(from: folder) {
@@ -152,7 +171,7 @@ public final class Trainer {
                     StandardError.write("\(tool): warning: \(options.selectionMetric) is undefined on fold \(data.fold)'s validation part; selecting by validation loss\n")
                 }
                 warnedSelection = true
-                selection = val["loss"].map { -$0 }
+                selection = val["loss"].flatMap { $0.isFinite ? -$0 : nil }
             }
             let schedule = objective.schedule(epoch: epoch)
             state.history.append(EpochRecord(epoch: epoch, lr: optimizer.learningRate, alpha: schedule.alpha,
@@ -181,10 +200,7 @@ public final class Trainer {
             if state.completedEpochs == options.epochs { state.finished = true }
             try state.save(in: folder)
             try TrainingHistory.write(state.history, to: folder)
-            if epoch > 0 {
-                try? FileManager.default.removeItem(atPath: TrainingState.weightsPath(in: folder, epoch: epoch - 1))
-                try? FileManager.default.removeItem(atPath: TrainingState.optimizerPath(in: folder, epoch: epoch - 1))
-            }
+            removeLeftovers(keepingEpoch: epoch)
         }
         progress.finish(note: state.bestEpoch.map { "best epoch \($0)" } ?? "")
         let bestRecord = state.history.first { $0.epoch == state.bestEpoch }
@@ -194,17 +210,35 @@ public final class Trainer {
 
     public var bestPath: String { folder + "/best.safetensors" }
 
+    /// Removes what a killed run can leave behind: temporary files of interrupted atomic writes and
+    /// epoch files other than `keepingEpoch`'s (an earlier epoch's, if the run died between committing
+    /// state.json and deleting them; a later one's, if it died before committing it). With nil, only
+    /// the temporary files (the epoch state.json names must stay until the first epoch is committed).
+    private func removeLeftovers(keepingEpoch: Int?) {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        let kept = keepingEpoch.map { [TrainingState.weightsPath(in: "", epoch: $0), TrainingState.optimizerPath(in: "", epoch: $0)] }
+        for name in files {
+            let temporary = name.hasPrefix(".") && name.contains(".tmp-")
+            let staleEpoch = kept.map { name.hasPrefix("epoch-") && name.hasSuffix(".safetensors") && !$0.contains("/" + name) } ?? false
+            if temporary || staleEpoch { try? FileManager.default.removeItem(atPath: folder + "/" + name) }
+        }
+    }
+
     private func metadata(epoch: Int) -> CheckpointMetadata {
         CheckpointMetadata(hierarchy: hierarchy, trainingConfig: optionsJSON, epoch: epoch)
     }
 
+    /// The selection metric, larger is better; nil when undefined or not finite (a NaN kept as the
+    /// best value would make every later comparison false).
     private func selectionValue(_ val: [String: Double]) -> Double? {
+        let value: Double?
         switch options.selectionMetric {
-        case "val_loss": return val["loss"].map { -$0 }
-        case "val_fine_accuracy": return val["fine_accuracy"]
-        case "val_coarse_auc": return val["coarse_auc"]
-        default: return val["fine_auc"]
+        case "val_loss": value = val["loss"].map { -$0 }
+        case "val_fine_accuracy": value = val["fine_accuracy"]
+        case "val_coarse_auc": value = val["coarse_auc"]
+        default: value = val["fine_auc"]
         }
+        return value.flatMap { $0.isFinite ? $0 : nil }
     }
 
     // MARK: - One epoch
@@ -215,12 +249,8 @@ public final class Trainer {
         var total = 0.0
         var position = 0
         for (b, batch) in plan.batches.enumerated() {
-            let loss = try trainBatch(batch, epoch: epoch, firstPosition: position)
+            let loss = try trainBatch(batch, index: b, epoch: epoch, firstPosition: position)
             position += batch.count
-            guard loss.total.isFinite else {
-                throw ToolError("loss is \(loss.total) at epoch \(epoch), batch \(b)", at: "fold \(data.fold)",
-                                hint: "lower --lr or clip gradients (--clip-grad-norm); the last good epoch is kept in \(folder)")
-            }
             total += loss.total
             sums.coarse += loss.terms.coarse; sums.fine += loss.terms.fine
             sums.bagAlignment += loss.terms.bagAlignment; sums.attention += loss.terms.attention
@@ -250,6 +280,16 @@ public final class Trainer {
         return Bag(slideID: bag.slideID, instanceCount: subset.count, featureDim: d, features: features)
     }
 
+    /// Where one sweep over a batch gets its bags: with one worker, read one ahead on a background
+    /// thread (so decompression overlaps the multi-threaded BLAS work); with several, each worker
+    /// reads its own bags inline. `items` are the batch positions the sweep visits, in order.
+    private func bagLoader(_ batch: [Int], items: [Int], epoch: Int) -> (Int) throws -> Bag {
+        guard workers == 1 else { return { try self.trainingBag(batch[$0], epoch: epoch) } }
+        let trainer = UnsafeSendable(self)
+        let ahead = ReadAhead(items: items) { i in try trainer.value.trainingBag(batch[i], epoch: epoch) }
+        return { try ahead.bag(for: $0) }
+    }
+
     private func seedDropout(_ workspace: Workspace, epoch: Int, position: Int) {
         guard options.dropout else { return }
         workspace.dropoutGenerator = SeededGenerator(
@@ -261,7 +301,14 @@ public final class Trainer {
         var terms: LossTerms
     }
 
-    private func trainBatch(_ batch: [Int], epoch: Int, firstPosition: Int) throws -> BatchResult {
+    /// Stops the run when a batch's loss or gradient is not finite, before the optimizer step, so no
+    /// weights derived from it are ever written: the files of the last completed epoch stay as they are.
+    private func nonFinite(_ what: String, epoch: Int, batch: Int) -> ToolError {
+        ToolError("\(what) at epoch \(epoch), batch \(batch)", at: "fold \(data.fold)",
+                  hint: "lower --lr or clip gradients (--clip-grad-norm); the last good checkpoint is kept in \(folder)")
+    }
+
+    private func trainBatch(_ batch: [Int], index: Int, epoch: Int, firstPosition: Int) throws -> BatchResult {
         let count = batch.count
         let weights = objective.weights(epoch: epoch)
         let contrastive = objective.config.kind == .hierarchical && weights.contrastive != 0
@@ -270,10 +317,11 @@ public final class Trainer {
         var contrastiveValue = 0.0, contrastiveWeighted = 0.0
 
         if !contrastive {
+            let load = bagLoader(batch, items: Array(0 ..< count), epoch: epoch)
             try losses.withUnsafeMutableBufferPointer { slots in
                 let slots = UnsafeSendable(slots)
                 try parallelItems(workers: workers, count: count) { w, i in
-                    let bag = try trainingBag(batch[i], epoch: epoch)
+                    let bag = try load(i)
                     let ws = workerSpaces[w]
                     seedDropout(ws, epoch: epoch, position: firstPosition + i)
                     let out = model.forward(features: bag.features, instanceCount: bag.instanceCount, workspace: ws)
@@ -291,22 +339,26 @@ public final class Trainer {
                 let bytes = sizes[i] * bytesPerInstance
                 if planned + bytes <= memoryBudget { kept[i] = true; planned += bytes }
             }
-            while cachedSpaces.count < count { cachedSpaces.append(Workspace()) }
+            // Fresh workspaces for the kept bags, dropped with the batch: what stays allocated between
+            // batches is the workers' spaces only, whatever sizes earlier batches kept.
+            let cachedSpaces = kept.map { $0 ? Workspace() : nil }
             var outputs = [BagOutput?](repeating: nil, count: count)
-            let observed = UnsafeSendable(UnsafeMutablePointer<Int>.allocate(capacity: workers))
-            defer { observed.value.deallocate() }
-            observed.value.update(repeating: 0, count: workers)
+            var observed = [Int](repeating: 0, count: count)
+            let load = bagLoader(batch, items: Array(0 ..< count), epoch: epoch)
             try outputs.withUnsafeMutableBufferPointer { slots in
-                let slots = UnsafeSendable(slots)
-                try parallelItems(workers: workers, count: count) { w, i in
-                    let bag = try trainingBag(batch[i], epoch: epoch)
-                    let ws = kept[i] ? cachedSpaces[i] : workerSpaces[w]
-                    seedDropout(ws, epoch: epoch, position: firstPosition + i)
-                    slots.value[i] = model.forward(features: bag.features, instanceCount: bag.instanceCount, workspace: ws)
-                    observed.value[w] = max(observed.value[w], ws.bytesAllocated / max(1, bag.instanceCount))
+                try observed.withUnsafeMutableBufferPointer { perBag in
+                    let slots = UnsafeSendable(slots), perBag = UnsafeSendable(perBag)
+                    try parallelItems(workers: workers, count: count) { w, i in
+                        let bag = try load(i)
+                        let ws = cachedSpaces[i] ?? workerSpaces[w]
+                        seedDropout(ws, epoch: epoch, position: firstPosition + i)
+                        slots.value[i] = model.forward(features: bag.features, instanceCount: bag.instanceCount, workspace: ws)
+                        // A fresh workspace holds exactly this bag's activations (a reused one may be larger).
+                        if kept[i] { perBag.value[i] = ws.bytesAllocated / max(1, bag.instanceCount) + 4 * bag.featureDim }
+                    }
                 }
             }
-            bytesPerInstance = max(bytesPerInstance, (0 ..< workers).map { observed.value[$0] }.max() ?? 0)
+            bytesPerInstance = max(bytesPerInstance, observed.max() ?? 0)
             let labels = batch.map { data.train.fineLabels[$0] }
             let con = objective.contrastiveLoss(embeddings: outputs.map { $0!.embedding }, width: outputs[0]!.embeddingWidth,
                                                 fineLabels: labels, epoch: epoch)
@@ -314,16 +366,17 @@ public final class Trainer {
             contrastiveWeighted = con.weighted
 
             // Pass 2: each bag's loss and backward, recomputing the forward of bags not kept.
+            let reload = bagLoader(batch, items: (0 ..< count).filter { cachedSpaces[$0] == nil }, epoch: epoch)
             try losses.withUnsafeMutableBufferPointer { slots in
                 let slots = UnsafeSendable(slots)
                 try parallelItems(workers: workers, count: count) { w, i in
                     var out = outputs[i]!
                     let ws: Workspace
-                    if kept[i] {
-                        ws = cachedSpaces[i]
+                    if let cached = cachedSpaces[i] {
+                        ws = cached
                     } else {
                         ws = workerSpaces[w]
-                        let bag = try trainingBag(batch[i], epoch: epoch)
+                        let bag = try reload(i)
                         seedDropout(ws, epoch: epoch, position: firstPosition + i)
                         out = model.forward(features: bag.features, instanceCount: bag.instanceCount, workspace: ws)
                     }
@@ -346,11 +399,13 @@ public final class Trainer {
             terms.attention += l.terms.attention * share
             total += l.weighted
         }
+        guard total.isFinite else { throw nonFinite("loss is \(total)", epoch: epoch, batch: index) }
         model.parameters.zeroGradients()
         model.addGradients(gradients)
-        if options.clipGradNorm > 0 {
-            _ = GradientClipping.clipGlobalNorm(model.parameters, maxNorm: options.clipGradNorm)
-        }
+        let norm = options.clipGradNorm > 0
+            ? GradientClipping.clipGlobalNorm(model.parameters, maxNorm: options.clipGradNorm)
+            : GradientClipping.globalNorm(model.parameters)
+        guard norm.isFinite else { throw nonFinite("gradient norm is \(norm)", epoch: epoch, batch: index) }
         optimizer.step()
         model.prepare()
         return BatchResult(total: total, terms: terms)

@@ -93,6 +93,12 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         guard batchSize > 0 else { throw bad("--batch-size must be positive", "e.g. --batch-size 64") }
         guard lr > 0, lr.isFinite else { throw bad("--lr must be a positive number", "e.g. --lr 1e-4") }
         guard weightDecay >= 0 else { throw bad("--weight-decay must be ≥ 0", "e.g. --weight-decay 1e-5") }
+        guard momentum >= 0, momentum.isFinite else { throw bad("--momentum must be ≥ 0", "e.g. --momentum 0.9") }
+        guard clipGradNorm >= 0, clipGradNorm.isFinite else { throw bad("--clip-grad-norm must be ≥ 0", "0 turns clipping off") }
+        // ReduceLROnPlateau (as torch) needs a factor below 1; its initializer stops the program otherwise.
+        guard lrFactor > 0, lrFactor < 1 else { throw bad("--lr-factor must be between 0 and 1", "e.g. --lr-factor 0.1") }
+        guard lrPatience >= 0 else { throw bad("--lr-patience must be ≥ 0", "e.g. --lr-patience 5") }
+        guard earlyStoppingPatience >= 0 else { throw bad("--early-stopping-patience must be ≥ 0", "0 never stops early") }
         guard maxInstances >= 0 else { throw bad("--max-instances must be ≥ 0", "0 keeps every instance") }
         guard threads >= 0 else { throw bad("--threads must be ≥ 0", "0 uses every core") }
         guard ["val_fine_auc", "val_fine_accuracy", "val_coarse_auc", "val_loss"].contains(selectionMetric) else {

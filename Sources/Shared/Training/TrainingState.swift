@@ -21,6 +21,19 @@ public struct TrainingState: Codable, Equatable, Sendable {
     /// The effective options as JSON: resuming with other options is refused.
     public var options: String
 
+    public init(fold: Int, completedEpochs: Int, bestEpoch: Int?, bestValue: Double?, staleEpochs: Int,
+                scheduler: ReduceLROnPlateau.State, history: [EpochRecord], finished: Bool, options: String) {
+        self.fold = fold
+        self.completedEpochs = completedEpochs
+        self.bestEpoch = bestEpoch
+        self.bestValue = bestValue
+        self.staleEpochs = staleEpochs
+        self.scheduler = scheduler
+        self.history = history
+        self.finished = finished
+        self.options = options
+    }
+
     enum CodingKeys: String, CodingKey {
         case format, fold, completedEpochs = "completed_epochs", bestEpoch = "best_epoch", bestValue = "best_value"
         case staleEpochs = "stale_epochs", scheduler, history, finished, options
