@@ -15,15 +15,21 @@ struct HmilEval: ParsableCommand {
         balanced accuracy, macro and weighted precision/recall/F1, macro one-vs-rest AUC, quadratic kappa, per-class \
         specificity, confusion matrix, hierarchy consistency; per fold a percentile bootstrap interval; across \
         folds mean, sample std and standard error. Files in --out: <part>/<level>/fold_<k>.csv (CLAM's layout), \
-        summary.csv, roc_fold_<k>.svg, confusion.svg, and eval.json.
+        summary.csv, roc_fold_<k>.svg, confusion.svg, and eval.json; with --attention, \
+        attention/fold_<k>/<slide_id>.csv (instance,x,y, then one column per attention row: coarse:<class>..., \
+        fine:<class>...; the flat ABMIL model has one 'attention' column); with --dataset, \
+        external/<level>/predictions.csv (mean over the folds' models) and external/<level>/fold_<k>.csv.
 
         Examples:
           hmil-train ... | hmil-eval --out results/
+          hmil-eval work/runs/hmil/fold_0.json work/runs/hmil/fold_1.json --out results/ --attention
+          hmil-eval models.json --dataset new/dataset.json --out results/
           hmil-eval --predictions clam/fold_0.csv --predictions clam/fold_1.csv --hierarchy h.json --out results/
         """)
 
-    @Argument(help: "The pipeline document from hmil-train (hmil.models/1); read from stdin when omitted or '-'. Not used with --predictions.")
-    var document: String?
+    @Argument(help: ArgumentHelp("Models documents from hmil-train (hmil.models/1); several (e.g. one per fold from hmil-train --fold k) are merged when their plans are identical. Read from stdin when none is given or '-'. Not used with --predictions.",
+                                 valueName: "models.json"))
+    var documents: [String] = []
 
     @Option(help: "Folder for eval.json, the per-fold CSVs, summary.csv and SVG plots. (default: write no files)")
     var out: String?
@@ -52,17 +58,34 @@ struct HmilEval: ParsableCommand {
     @Option(help: "Seed of the bootstrap resamples.")
     var seed: UInt64 = 1
 
-    @Flag(help: "Do not print the table on stderr.")
+    @Option(help: ArgumentHelp("Parts of each fold to predict with its model: test, val, both (test,val) or none.", valueName: "test,val"))
+    var parts: PartList = PartList(parts: EvaluationPart.allCases)
+
+    @Option(help: "Threads for inference in total; 0 uses every core.")
+    var threads: Int = 0
+
+    @Flag(help: "Write each slide's attention per fold into --out/attention/fold_<k>/<slide_id>.csv (and external/attention/ with --dataset).")
+    var attention = false
+
+    @Option(help: ArgumentHelp("A dataset document (hmil.dataset/1 from hmil-pack) of slides outside the training plan, labelled or not: each fold's model predicts every slide and the probabilities are averaged; metrics on the labelled slides.",
+                               valueName: "D.json"))
+    var dataset: String?
+
+    @Flag(help: "Do not print the table or progress on stderr.")
     var quiet = false
 
     func validate() throws {
         guard (0 ... 100_000).contains(bootstrap) else { throw ValidationError("--bootstrap must be between 0 and 100000") }
+        guard threads >= 0 else { throw ValidationError("--threads must be 0 (every core) or more") }
         if predictionFiles.isEmpty {
             if hierarchy != nil { throw ValidationError("--hierarchy goes with --predictions; a pipeline document carries its own") }
+            if documents.filter({ $0 == "-" }).count > 1 { throw ValidationError("stdin ('-') can be read once") }
         } else {
             if hierarchy == nil { throw ValidationError("--predictions needs --hierarchy h.json to name the classes") }
-            if document != nil { throw ValidationError("give either a pipeline document or --predictions files, not both") }
+            if !documents.isEmpty { throw ValidationError("give either pipeline documents or --predictions files, not both") }
+            if attention || dataset != nil { throw ValidationError("--attention and --dataset need models: give a models document, not --predictions") }
         }
+        if attention && out == nil { throw ValidationError("--attention writes files: give --out RESULTS") }
     }
 
     func run() throws {
@@ -71,6 +94,7 @@ struct HmilEval: ParsableCommand {
             var doc: PipelineDocument
             let parts: [PartPredictions]
             var names: [Int: String] = [:]
+            var external: ExternalPredictions?
             if let hierarchyPath = hierarchy {
                 let hierarchy = try DocumentIO.decode(Hierarchy.self, from: DocumentIO.readInput(hierarchyPath, what: "hierarchy"),
                                                       source: hierarchyPath)
@@ -80,16 +104,56 @@ struct HmilEval: ParsableCommand {
                 doc = try PredictionFiles.document(hierarchy: hierarchy, parts: parts, paths: predictionFiles)
                 doc.evaluation = Evaluator.evaluate(parts, bootstrap: settings, source: "predictions", inputs: predictionFiles)
             } else {
-                let source = document ?? "stdin"
-                doc = try DocumentIO.decode(PipelineDocument.self, from: DocumentIO.readInput(document), source: source)
-                parts = try CheckpointPredictions.predict(document: doc, source: source)
+                let inputs = try (documents.isEmpty ? [nil] : documents.map { Optional($0) }).map { path in
+                    let source = path.flatMap { $0 == "-" ? nil : $0 } ?? "stdin"
+                    return (document: try DocumentIO.decode(PipelineDocument.self, from: DocumentIO.readInput(path), source: source),
+                            source: source)
+                }
+                let source = inputs.map(\.source).joined(separator: " + ")
+                doc = try ModelsDocuments.merge(inputs)
+                var options = CheckpointPredictions.Options(parts: self.parts.parts, threads: threads, quiet: quiet)
+                options.attentionFolder = attention ? out.map { $0 + "/" + EvaluationOutput.attentionFolder } : nil
+                parts = try CheckpointPredictions.predict(document: doc, source: source, options: options)
+                if let dataset {
+                    let data = try DocumentIO.decode(PipelineDocument.self, from: DocumentIO.readInput(dataset, what: "dataset document"),
+                                                     source: dataset)
+                    options.attentionFolder = attention
+                        ? out.map { "\($0)/\(EvaluationOutput.externalFolder)/\(EvaluationOutput.attentionFolder)" } : nil
+                    external = try ExternalPredictions.predict(dataset: data, source: dataset, models: doc, modelsSource: source,
+                                                               options: options)
+                }
                 doc.format = PipelineDocument.evalFormat
                 doc.evaluation = Evaluator.evaluate(parts, bootstrap: settings, source: "checkpoints")
+                doc.evaluation!.external = external?.report(bootstrap: settings)
+            }
+            if let overlap = external?.alsoInTrainingPlan, let first = overlap.first {
+                StandardError.write("hmil-eval: warning: \(overlap.count) slide(s) of \(dataset!) are also in the training plan "
+                    + "(first: \(first)); their predictions are not external\n")
             }
             for warning in EvaluationOutput.undefinedAUCWarnings(doc.evaluation!, names: names) {
                 StandardError.write("hmil-eval: warning: \(warning)\n")
             }
-            try EvaluationOutput.publish(doc, predictions: parts, out: out, format: format, quiet: quiet)
+            try EvaluationOutput.publish(doc, predictions: parts, external: external, out: out, format: format, quiet: quiet)
         }
     }
+}
+
+/// `--parts test,val`: which parts of each fold the models predict.
+struct PartList: ExpressibleByArgument {
+    var parts: [EvaluationPart]
+
+    init(parts: [EvaluationPart]) { self.parts = parts }
+
+    init?(argument: String) {
+        if argument == "none" { parts = []; return }
+        if argument == "both" { parts = EvaluationPart.allCases; return }
+        var parts: [EvaluationPart] = []
+        for name in argument.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let part = EvaluationPart(rawValue: String(name)), !parts.contains(part) else { return nil }
+            parts.append(part)
+        }
+        self.parts = parts
+    }
+
+    var defaultValueDescription: String { parts.map(\.rawValue).joined(separator: ",") }
 }

@@ -131,7 +131,7 @@ final class EvalToolTests: XCTestCase {
         XCTAssertTrue(noHierarchy.stderr.contains("--predictions needs --hierarchy"), noHierarchy.stderr)
     }
 
-    func testModelDocumentSaysTheCheckpointPathIsMissing() throws {
+    func testModelDocumentWithoutPacksIsOneLine() throws {
         var doc = PipelineDocument(format: PipelineDocument.modelsFormat,
                                    hierarchy: Hierarchy(coarse: ["b"], fine: ["N"], parent: ["N": "b"]), scheme: "kfold", seed: 1,
                                    slides: [SlideRecord(slideID: "s", caseID: "c", label: "N")],
@@ -140,7 +140,7 @@ final class EvalToolTests: XCTestCase {
         try DocumentIO.encode(doc).write(to: work.appendingPathComponent("models.json"))
         let run = try run(["models.json"])
         XCTAssertEqual(run.status, 1)
-        XCTAssertEqual(run.stderr, "hmil-eval: error: evaluating checkpoints is not available in this build yet (models.json) — score CLAM-style prediction CSVs with --predictions FILE --hierarchy H.json\n")
+        XCTAssertEqual(run.stderr, "hmil-eval: error: the document lists no packs (models.json) — run hmil-pack first\n")
     }
 
     func testHelpDocumentsEveryOptionWithDefaults() throws {
@@ -148,7 +148,8 @@ final class EvalToolTests: XCTestCase {
         XCTAssertEqual(run.status, 0)
         let help = String(decoding: run.stdout, as: UTF8.self)
         for text in ["--predictions", "--hierarchy", "--level", "default: fine", "--part", "default: test", "--format",
-                     "default: json", "--bootstrap", "(default: 1000)", "--seed", "(default: 1)", "--out", "--quiet"] {
+                     "default: json", "--bootstrap", "(default: 1000)", "--seed", "(default: 1)", "--out", "--quiet",
+                     "--parts", "default: test,val", "--threads", "(default: 0)", "--attention", "--dataset"] {
             XCTAssertTrue(help.contains(text), text)
         }
     }

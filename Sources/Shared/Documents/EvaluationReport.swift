@@ -17,7 +17,9 @@
 ///       "hierarchy_consistency": {"coarse": {...}, "coarse_from_fine": {...}}}}}],
 ///   "summary": {"test": {"levels": {"fine": {"metrics": {"accuracy": {"mean": .., "std": .., "sem": ..,
 ///       "folds": 10, "undefined_folds": []}}, "per_class": {"N": {"f1": {...}}}}},
-///       "hierarchy_consistency": {...}}}
+///       "hierarchy_consistency": {...}}},
+///   "external": {"dataset": "new.json", "slides": 40, "labelled": 32, "folds": [0, 1, 2],
+///       "combination": "mean", "labelled_slides": {"slides": 32, "levels": {...}, ...}}   // with --dataset
 /// }
 /// ```
 /// Levels: `coarse` (the coarse head), `coarse_from_fine` (arg-max of q, the fine probabilities summed
@@ -32,14 +34,54 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
     public var bootstrap: BootstrapSettings
     public var folds: [FoldReport]
     public var summary: [EvaluationPart: PartSummary]
+    /// Slides outside the training plan (`--dataset`), predicted by every fold's model.
+    public var external: ExternalReport?
 
     public init(source: String, inputs: [String]?, bootstrap: BootstrapSettings, folds: [FoldReport],
-                summary: [EvaluationPart: PartSummary]) {
+                summary: [EvaluationPart: PartSummary], external: ExternalReport? = nil) {
         self.source = source
         self.inputs = inputs
         self.bootstrap = bootstrap
         self.folds = folds
         self.summary = summary
+        self.external = external
+    }
+}
+
+/// External data (`hmil-eval --dataset D.json`): slides that were not in the training plan, each
+/// predicted by every fold's model, the probabilities averaged over the folds. Metrics are computed
+/// on the labelled slides only (`labelled_slides`, null when none is labelled).
+public struct ExternalReport: Codable, Equatable, Sendable {
+    /// The dataset document's path.
+    public var dataset: String
+    public var slides: Int
+    public var labelled: Int
+    /// The folds whose models were averaged.
+    public var folds: [Int]
+    /// How the folds' probabilities were combined: "mean" (arithmetic mean per class).
+    public var combination: String
+    public var labelledSlides: PartReport?
+
+    public init(dataset: String, slides: Int, labelled: Int, folds: [Int], combination: String = "mean",
+                labelledSlides: PartReport?) {
+        self.dataset = dataset
+        self.slides = slides
+        self.labelled = labelled
+        self.folds = folds
+        self.combination = combination
+        self.labelledSlides = labelledSlides
+    }
+
+    enum CodingKeys: String, CodingKey { case dataset, slides, labelled, folds, combination, labelledSlides = "labelled_slides" }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(dataset, forKey: .dataset)
+        try c.encode(slides, forKey: .slides)
+        try c.encode(labelled, forKey: .labelled)
+        try c.encode(folds, forKey: .folds)
+        try c.encode(combination, forKey: .combination)
+        try c.encode(labelledSlides, forKey: .labelledSlides)   // null, not absent, without labels
     }
 }
 

@@ -55,6 +55,8 @@ public struct PipelineDocument: Codable, Equatable, Sendable {
 }
 
 /// One slide (bag) and its fine label; `instances` and `pack` are filled by hmil-pack.
+/// An unlabelled slide (external data predicted by hmil-eval `--dataset`) has `label` "" — written
+/// so, or left out, or null in the JSON; training needs every slide labelled and says so.
 public struct SlideRecord: Codable, Equatable, Sendable {
     public var slideID: String
     public var caseID: String
@@ -74,6 +76,18 @@ public struct SlideRecord: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case slideID = "slide_id", caseID = "case_id", label, instances, pack
     }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        slideID = try c.decode(String.self, forKey: .slideID)
+        caseID = try c.decode(String.self, forKey: .caseID)
+        label = try c.decodeIfPresent(String.self, forKey: .label) ?? ""
+        instances = try c.decodeIfPresent(Int.self, forKey: .instances)
+        pack = try c.decodeIfPresent(Int.self, forKey: .pack)
+    }
+
+    /// False for a slide of external data without a known label.
+    public var isLabelled: Bool { !label.isEmpty }
 }
 
 /// One cross-validation fold: slide ids of each part.

@@ -13,10 +13,18 @@ public enum EvaluationOutput {
     /// The document's file name inside RESULTS.
     public static let documentName = "eval.json"
 
-    public static func publish(_ document: PipelineDocument, predictions: [PartPredictions], out: String?, format: Format,
-                               quiet: Bool) throws {
+    /// Folder of the external data's files inside RESULTS.
+    public static let externalFolder = "external"
+    /// Folder of the attention files inside RESULTS (external data: RESULTS/external/attention).
+    public static let attentionFolder = "attention"
+
+    public static func publish(_ document: PipelineDocument, predictions: [PartPredictions], external: ExternalPredictions? = nil,
+                               out: String?, format: Format, quiet: Bool) throws {
         guard let report = document.evaluation else { preconditionFailure("publish an evaluated document") }
-        if let out { try ResultsWriter.write(report, predictions: predictions, to: out) }
+        if let out {
+            try ResultsWriter.write(report, predictions: predictions, to: out)
+            try external?.write(to: out + "/" + externalFolder)
+        }
         let table = ReportTable.render(report)
         switch format {
         case .json:
@@ -41,6 +49,13 @@ public enum EvaluationOutput {
                     lines.append("AUC undefined on fold \(fold.fold) (\(part.rawValue), \(ResultsWriter.describe(level)) level\(source)): "
                         + (estimate.undefined ?? "undefined") + "; reported as null")
                 }
+            }
+        }
+        if let labelled = report.external?.labelledSlides {
+            for level in EvaluationLevel.allCases {
+                guard let estimate = labelled.levels[level]?.metrics[.aucMacro], estimate.value == nil else { continue }
+                lines.append("AUC undefined on the external data (\(ResultsWriter.describe(level)) level, \(report.external!.dataset)): "
+                    + (estimate.undefined ?? "undefined") + "; reported as null")
             }
         }
         return lines

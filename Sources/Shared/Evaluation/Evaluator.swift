@@ -17,7 +17,14 @@ public enum Evaluator {
     }
 
     public static func evaluate(_ part: PartPredictions, bootstrap: BootstrapSettings) -> PartReport {
-        let stream = UInt64(truncatingIfNeeded: part.fold) &* 2 &+ (part.part == .test ? 0 : 1)
+        evaluate(part, bootstrap: bootstrap, stream: UInt64(truncatingIfNeeded: part.fold) &* 2 &+ (part.part == .test ? 0 : 1))
+    }
+
+    /// Bootstrap stream of the external data's metrics: apart from every fold's (fold · 2 + part).
+    public static let externalStream = UInt64.max
+
+    /// A part's report with its bootstrap resamples drawn from `stream`.
+    public static func evaluate(_ part: PartPredictions, bootstrap: BootstrapSettings, stream: UInt64) -> PartReport {
         var levels: [EvaluationLevel: LevelReport] = [:]
         for (level, predictions) in part.levels {
             levels[level] = evaluate(predictions, bootstrap: bootstrap, stream: stream)

@@ -66,15 +66,27 @@ public struct PartPredictionsBuilder {
 
     /// Adds one slide: its true fine class index and the forward pass's logits (coarse logits empty for ABMIL).
     public mutating func append(slideID: String, fineLabel: Int, output: BagOutput) {
-        precondition(output.fineLogits.count == hierarchy.fineCount, "fine logits are [Kf]")
-        let coarseHead = !output.coarseLogits.isEmpty
+        append(slideID: slideID, fineLabel: fineLabel, fineProbabilities: Self.probabilities(fromLogits: output.fineLogits),
+               coarseProbabilities: output.coarseLogits.isEmpty ? nil : Self.probabilities(fromLogits: output.coarseLogits))
+    }
+
+    /// Adds one slide as `Predictor` predicted it (softmax of the logits, in Double).
+    public mutating func append(slideID: String, fineLabel: Int, prediction: BagPrediction) {
+        append(slideID: slideID, fineLabel: fineLabel, fineProbabilities: prediction.fineProbabilities,
+               coarseProbabilities: prediction.coarseProbabilities)
+    }
+
+    /// Adds one slide's probabilities: fine [Kf], coarse [Kc] (nil for the flat model).
+    public mutating func append(slideID: String, fineLabel: Int, fineProbabilities: [Double], coarseProbabilities: [Double]?) {
+        precondition(fineProbabilities.count == hierarchy.fineCount, "fine probabilities are [Kf]")
+        let coarseHead = coarseProbabilities != nil
         precondition(hasCoarseHead == nil || hasCoarseHead == coarseHead, "every slide comes from the same model")
-        precondition(!coarseHead || output.coarseLogits.count == hierarchy.coarseCount, "coarse logits are [Kc]")
+        precondition(coarseProbabilities.map { $0.count == hierarchy.coarseCount } ?? true, "coarse probabilities are [Kc]")
         hasCoarseHead = coarseHead
         slideIDs.append(slideID)
         fineLabels.append(fineLabel)
-        fine += Self.probabilities(fromLogits: output.fineLogits)
-        if coarseHead { coarse += Self.probabilities(fromLogits: output.coarseLogits) }
+        fine += fineProbabilities
+        if let coarseProbabilities { coarse += coarseProbabilities }
     }
 
     public func build() -> PartPredictions {

@@ -12,19 +12,38 @@ public enum ReportTable {
             for level in EvaluationLevel.allCases {
                 guard let levelSummary = summary.levels[level] else { continue }
                 let levelReports = folds.compactMap { $0.parts[part]?.levels[level] }
-                out += table(part: part, level: level, summary: levelSummary, reports: levelReports,
-                             consistency: summary.hierarchyConsistency[level])
+                let slides = levelReports.reduce(0) { $0 + $1.slides }
+                let foldWord = levelReports.count == 1 ? "1 fold" : "\(levelReports.count) folds, mean ± std across folds"
+                out += table(title: "\(ResultsWriter.describe(level)) level, \(part.rawValue) part (\(slides) slides, \(foldWord))",
+                             summary: levelSummary, reports: levelReports, consistency: summary.hierarchyConsistency[level])
                 out += "\n"
             }
+        }
+        if let external = report.external { out += externalTables(external) }
+        return out
+    }
+
+    /// The external data: one line of counts, then a table per level of the labelled slides' metrics.
+    static func externalTables(_ external: ExternalReport) -> String {
+        let folds = external.folds.count == 1 ? "fold \(external.folds[0])'s model" : "mean of \(external.folds.count) folds' models"
+        var out = "external data \(external.dataset): \(external.slides) slides, \(external.labelled) labelled, \(folds)\n"
+        guard let labelled = external.labelledSlides,
+              let summary = Evaluator.summarize([FoldReport(fold: 0, parts: [.test: labelled])])[.test] else {
+            return out + "  no labels: predictions only (external/<level>/predictions.csv)\n\n"
+        }
+        out += "\n"
+        for level in EvaluationLevel.allCases {
+            guard let levelSummary = summary.levels[level], let levelReport = labelled.levels[level] else { continue }
+            out += table(title: "\(ResultsWriter.describe(level)) level, external data (\(levelReport.slides) labelled slides, \(folds))",
+                         summary: levelSummary, reports: [levelReport], consistency: summary.hierarchyConsistency[level])
+            out += "\n"
         }
         return out
     }
 
-    static func table(part: EvaluationPart, level: EvaluationLevel, summary: LevelSummary, reports: [LevelReport],
-                      consistency: CrossFoldStatistic?) -> String {
+    static func table(title: String, summary: LevelSummary, reports: [LevelReport], consistency: CrossFoldStatistic?) -> String {
         let classes = reports.first?.classes ?? []
         let slides = reports.reduce(0) { $0 + $1.slides }
-        let foldWord = reports.count == 1 ? "1 fold" : "\(reports.count) folds, mean ± std across folds"
         let nameWidth = max(12, classes.map(\.count).max() ?? 0)
         let cellWidth = 15
         func pad(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
@@ -32,7 +51,7 @@ public enum ReportTable {
             pad(name, nameWidth) + cells.map { pad($0, cellWidth) }.joined() + pad(support, 9) + "\n"
         }
 
-        var text = "\(ResultsWriter.describe(level)) level, \(part.rawValue) part (\(slides) slides, \(foldWord))\n"
+        var text = title + "\n"
         text += row("", ["precision", "recall", "f1-score", "specificity", "auc"], "support") + "\n"
         for (k, name) in classes.enumerated() {
             let stats = summary.perClass[name] ?? [:]
