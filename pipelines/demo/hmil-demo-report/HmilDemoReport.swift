@@ -12,7 +12,7 @@ struct HmilDemoReport: ParsableCommand {
         discussion: """
             Each RUN is a folder holding hmil-eval's eval.json and results/ (with --attention), as \
             pipelines/Makefile makes runs/<run>/. Prints the table on stdout and writes into --out: \
-            results.txt, results.md (the same table in Markdown) and bags.svg (a few test bags with the \
+            results.txt, results.md (the same table in Markdown), results.json (its numbers) and bags.svg (a few test bags with the \
             attention of every run, key garments marked).
             """)
 
@@ -22,7 +22,7 @@ struct HmilDemoReport: ParsableCommand {
     @Option(help: "The builder's instance_labels.csv (which garments are key).")
     var instances: String
 
-    @Option(help: "Folder for results.txt, results.md and bags.svg.")
+    @Option(help: "Folder for results.txt, results.md, results.json and bags.svg.")
     var out: String
 
     @Option(help: "Test bags in the picture: the first of each class with key garments.")
@@ -41,6 +41,7 @@ struct HmilDemoReport: ParsableCommand {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             try AtomicFile.write(Data(table.text.utf8), to: out + "/results.txt")
             try AtomicFile.write(Data(table.markdown.utf8), to: out + "/results.md")
+            try AtomicFile.write(DocumentIO.encode(table.numbers), to: out + "/results.json")
             let bags = BagPicture.chooseBags(run: results[0], normalClasses: normal, count: pictures)
             if !bags.isEmpty {
                 let svg = try BagPicture(runs: results, instances: instances).svg(slideIDs: bags)

@@ -9,14 +9,36 @@ struct ResultsTable {
         var cells: [String]
     }
 
+    /// The table's numbers for programs (`results.json`): per run, each metric's cross-fold mean and std
+    /// and the key-garment AUCs.
+    struct RunNumbers: Codable {
+        var run: String
+        var fine: [String: CrossFoldStatistic]
+        var coarse: [String: CrossFoldStatistic]
+        /// "coarse" (the coarse head) or "coarse_from_fine" (a flat model).
+        var coarseLevel: String
+        var keyAUCFineAttention: Double?
+        var keyAUCFineAttentionPerBag: Double?
+        var keyAUCCoarseAttention: Double?
+        var attentionBags: Int
+
+        enum CodingKeys: String, CodingKey {
+            case run, fine, coarse, coarseLevel = "coarse_level", keyAUCFineAttention = "key_auc_fine_attention",
+                 keyAUCFineAttentionPerBag = "key_auc_fine_attention_per_bag", keyAUCCoarseAttention = "key_auc_coarse_attention",
+                 attentionBags = "attention_bags"
+        }
+    }
+
     static let headers = ["fine acc", "fine AUC", "fine F1", "coarse acc", "coarse AUC", "coarse F1",
                           "key AUC fine attn", "per bag", "key AUC coarse attn"]
     let rows: [Row]
     let notes: [String]
+    let numbers: [RunNumbers]
 
     init(runs: [RunResults]) {
         var notes: [String] = []
         var usedCoarseFromFine = false
+        var numbers: [RunNumbers] = []
         rows = runs.map { run in
             let test = run.evaluation.summary[.test]
             let fine = test?.levels[.fine]
@@ -32,6 +54,14 @@ struct ResultsTable {
                 guard let s = level?.metrics[metric], let mean = s.mean else { return "—" }
                 return String(format: "%.3f", mean) + (s.std.map { String(format: " ± %.3f", $0) } ?? "") + note
             }
+            func metrics(_ level: LevelSummary?) -> [String: CrossFoldStatistic] {
+                Dictionary(uniqueKeysWithValues: (level?.metrics ?? [:]).map { ($0.key.rawValue, $0.value) })
+            }
+            numbers.append(RunNumbers(run: run.name, fine: metrics(fine), coarse: metrics(coarse),
+                                      coarseLevel: coarseNote.isEmpty ? "coarse" : "coarse_from_fine",
+                                      keyAUCFineAttention: run.fineAttention.pooled,
+                                      keyAUCFineAttentionPerBag: run.fineAttention.perBagMean,
+                                      keyAUCCoarseAttention: run.coarseAttention.pooled, attentionBags: run.fineAttention.bags))
             func auc(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "—" }
             return Row(run: run.name, cells: [
                 cell(fine, .accuracy), cell(fine, .aucMacro), cell(fine, .f1Macro),
@@ -52,6 +82,7 @@ struct ResultsTable {
                          + "(\(a.keys) key of \(a.instances) garments; attention × bag size); per bag: mean of each bag's AUC")
         }
         self.notes = notes
+        self.numbers = numbers
     }
 
     var text: String {
