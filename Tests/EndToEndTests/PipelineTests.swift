@@ -6,16 +6,17 @@ import Shared
 import XCTest
 
 /// The whole demo through pipelines/Makefile with the built tools, on a small version of the demo data
-/// (20 bags per fine class, two folds, a few epochs): every step's output exists and parses, the models
+/// (20 bags per fine class, two folds, 12 epochs of batches of 8): every step's output exists and parses, the models
 /// learn the task (fine accuracy well above chance, 1/7), the report scores the attention against the key
 /// garments, and a second run reuses everything. Skips only when Fashion-MNIST is not installed.
 final class PipelineTests: XCTestCase {
     static let datasetFolder = "/usr/share/datasets/fashion-mnist"
     static let runs = ["hmil", "reference", "abmil"]
     static let folds = 2
-    /// Chance is 1/7 ≈ 0.14 on the fine level (seven balanced classes); the measured accuracy with these
-    /// settings is about 0.6 (README, "Demo results"), so this margin fails only when learning is broken.
-    static let fineAccuracyFloor = 0.35
+    /// Chance is 1/7 ≈ 0.14 on the fine level (seven balanced classes). With these settings the three runs
+    /// measured 0.45–0.51 (mean over the two folds; the seeds make it the same on every machine), so twice
+    /// chance fails only when learning is broken.
+    static let fineAccuracyFloor = 0.30
 
     var scratch: String!
 
@@ -34,7 +35,7 @@ final class PipelineTests: XCTestCase {
 
     func testDemoRunsEndToEndLearnsTheTaskAndReusesWhatIsDone() throws {
         let work = scratch + "/demo-work"
-        let settings = ["DEMO_WORK=" + work, "DEMO_BAGS_PER_CLASS=20", "FOLDS=\(Self.folds)", "EPOCHS=12"]
+        let settings = ["DEMO_WORK=" + work, "DEMO_BAGS_PER_CLASS=20", "FOLDS=\(Self.folds)", "EPOCHS=12", "BATCH_SIZE=8"]
         let first = try runMake(["demo"] + settings)
         XCTAssertEqual(first.status, 0, first.stderr)
         XCTAssertTrue(first.stderr.contains("hmil-train: fold 1 training"), "training progress on stderr: \(first.stderr)")

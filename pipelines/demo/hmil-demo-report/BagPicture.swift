@@ -28,11 +28,12 @@ struct BagPicture {
         let first = runs[0]
         let labels = first.labels
         let bags = try slideIDs.map { try readBag($0, document: first.document) }
-        let panel = bags.map { max($0.width, $0.height) }.max() ?? BagPicture.tile
-        let columnWidth = panel + BagPicture.gap
-        let rowHeight = panel + 2 * BagPicture.captionHeight + BagPicture.gap
-        let width = BagPicture.gap + runs.count * columnWidth
-        let height = 60 + bags.count * rowHeight
+        let columnWidth = (bags.map(\.width).max() ?? BagPicture.tile) + BagPicture.gap
+        // Each row as tall as its bag: the bag's caption, its grid, the runs' captions under it.
+        var tops = [60]
+        for bag in bags { tops.append(tops.last! + bag.height + 2 * BagPicture.captionHeight + BagPicture.gap) }
+        let width = max(560, BagPicture.gap + runs.count * columnWidth)
+        let height = tops.last!
         var svg = """
             <svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="\(width * 3 / 2)" \
             height="\(height * 3 / 2)" viewBox="0 0 \(width) \(height)" font-family="sans-serif" font-size="11">
@@ -53,7 +54,7 @@ struct BagPicture {
         svg += "</defs>\n"
 
         for (b, bag) in bags.enumerated() {
-            let top = 60 + b * rowHeight
+            let top = tops[b]
             let label = labels[bag.slideID] ?? "?"
             let keys = instances.isKey[bag.slideID] ?? []
             svg += "<text x=\"\(BagPicture.gap)\" y=\"\(top + 14)\" font-weight=\"bold\">\(bag.slideID): \(label) "
@@ -83,7 +84,7 @@ struct BagPicture {
                 bagScore.finish()
                 let predicted = run.predictedFine[bag.slideID].map { "predicted \($0) \($0 == label ? "✓" : "✗")" } ?? ""
                 let auc = bagScore.pooled.map { String(format: "key AUC %.2f", $0) } ?? ""
-                svg += "<text x=\"\(x)\" y=\"\(y + panel + 14)\">\([predicted, auc].filter { !$0.isEmpty }.joined(separator: ", "))</text>\n"
+                svg += "<text x=\"\(x)\" y=\"\(y + bag.height + 14)\">\([predicted, auc].filter { !$0.isEmpty }.joined(separator: ", "))</text>\n"
             }
         }
         return svg + "</svg>\n"
