@@ -8,7 +8,8 @@
 #
 # on the demo data (built into demo-work/ when missing). The plans before and after the edit are kept in
 # WORK (default demo-work/swap) to compare; results in WORK/results. Labels live in the JSON, not in the
-# pack, so editing them never needs new features. FOLDS, SEED, EPOCHS and HMIL_BIN may be set.
+# pack, so editing them never needs new features. FOLDS, SEED, EPOCHS and HMIL_BIN may be set; training
+# uses the demo's settings (pipelines/Makefile, DEMO=1).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -32,7 +33,7 @@ hmil-split "$data/labels.csv" --hierarchy "$data/hierarchy.json" --folds "${FOLD
   | jq "${edit[@]}" \
   | tee "$work/split-edited.json" \
   | hmil-pack --features "$data/h5_files" --out "$work/pack" \
-  | hmil-train --out "$work/train" --fold all --epochs "${EPOCHS:-30}" \
+  | hmil-train --out "$work/train" --fold all --epochs "${EPOCHS:-20}" --batch-size 16 --lr 1e-3 \
   | hmil-eval --out "$work/results" > "$work/eval.json"
 
 jq -r '"swap-a-stage: hierarchy \(.hierarchy.fine | join(" ")), \(.slides | length) slides"' "$work/split.json" "$work/split-edited.json" >&2

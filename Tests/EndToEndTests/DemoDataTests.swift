@@ -174,11 +174,13 @@ final class DemoDataTests: XCTestCase {
             let model = run == "abmil" ? "abmil" : "hmil"
             for fold in 0 ..< 3 {
                 XCTAssertEqual(lines.filter {
-                    $0.contains("/hmil-train --out \(scratch!)/demo-work/runs/\(run)/fold_\(fold) --fold \(fold) ")
+                    $0.contains("/hmil-train --out \(scratch!)/demo-work/runs/\(run) --fold \(fold) ")
                         && $0.contains("--model \(model)") && $0.contains("--epochs 2 --threads 1")
                 }.count, 1, "\(run) fold \(fold)")
             }
-            XCTAssertEqual(lines.filter { $0.contains("/hmil-eval --out \(scratch!)/demo-work/runs/\(run)/results") }.count, 1, run)
+            XCTAssertEqual(lines.filter {
+                $0.contains("/hmil-eval \(scratch!)/demo-work/runs/\(run)/fold_0.json ") && $0.contains("--out \(scratch!)/demo-work/runs/\(run)/results")
+            }.count, 1, "one hmil-eval of all folds of \(run)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/demo-work/data"), "-n runs nothing")
     }
