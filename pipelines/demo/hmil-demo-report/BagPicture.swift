@@ -116,8 +116,11 @@ struct BagPicture {
         case .int32(let values)?: coordinates = values.map { Int($0) }
         default: throw ToolError("bag \(slideID) has no pixel coordinates", at: pack)
         }
-        guard coordinates.allSatisfy({ (0 ... 100_000).contains($0) }) else {
-            throw ToolError("bag \(slideID) has coordinates outside 0…100000", at: pack)
+        // A picture, not a slide: the demo's grids are at most a few hundred pixels wide. Capping the
+        // coordinates caps the image (4096² bytes) whatever the pack says.
+        guard coordinates.allSatisfy({ (0 ... 4096 - side).contains($0) }) else {
+            throw ToolError("bag \(slideID) has coordinates outside 0…\(4096 - side)", at: pack,
+                            hint: "pictures are drawn for the demo's garment grids only")
         }
         let width = (stride(from: 0, to: coordinates.count, by: 2).map { coordinates[$0] }.max() ?? 0) + side
         let height = (stride(from: 1, to: coordinates.count, by: 2).map { coordinates[$0] }.max() ?? 0) + side
