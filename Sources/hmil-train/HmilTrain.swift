@@ -58,6 +58,15 @@ struct HmilTrain: ParsableCommand {
     @Option(help: "Weight of the attention-matching term (overrides the preset).") var weightAttention: Double?
     @Option(help: "Bag alignment form: nll or reference (overrides the preset).") var bagAlignment: String?
     @Option(help: "Curriculum: quadratic or linear (overrides the preset).") var curriculum: String?
+    @Option(help: "HMIL: weight w_con of the contrastive term; 0 turns SupCon off and makes every epoch one pass. (default: the preset's, 1)")
+    var weightContrastive: Double?
+    @Option(help: "HMIL: weight w_c of the coarse cross-entropy (times alpha). (default: the preset's, 1)") var weightCoarse: Double?
+    @Option(help: "HMIL: weight w_bag of the bag-level alignment term. (default: the preset's, 1)") var weightBag: Double?
+    @Option(help: """
+        Sibling label smoothing ε of the fine cross-entropy (HMIL and ABMIL): the target keeps 1−ε on the \
+        true class and spreads ε over its siblings (same coarse parent); a class without siblings keeps 1. \
+        0 ≤ ε < 1. (default: 0)
+        """) var siblingSmoothing: Double?
     @Option(help: "Threads in total; 0 uses every core. (default: 0)") var threads: Int?
     @Option(help: """
         MiB of activations kept between the two passes of a batch (epochs with the contrastive term); \
@@ -129,6 +138,10 @@ struct HmilTrain: ParsableCommand {
         if let v = weightAttention { o.weightAttention = v }
         if let v = bagAlignment { o.bagAlignment = v }
         if let v = curriculum { o.curriculum = v }
+        if let v = weightContrastive { o.weightContrastive = v }
+        if let v = weightCoarse { o.weightCoarse = v }
+        if let v = weightBag { o.weightBag = v }
+        if let v = siblingSmoothing { o.siblingSmoothing = v }
         if let v = threads { o.threads = v }
         return o
     }

@@ -65,7 +65,10 @@ public struct BatchLoss: Sendable {
 /// - `batchLoss(outputs, fineLabels, epoch)` when the whole batch's outputs are in memory;
 /// - bag by bag, when the trainer recomputes each bag's forward pass to save memory: first
 ///   `contrastiveLoss` on every bag's z, then for each bag `bagLoss(..., contrastiveGradient:)`,
-///   whose gradient is then exactly that bag's slice of `batchLoss`'s.
+///   whose gradient is then exactly that bag's slice of `batchLoss`'s. In an epoch without a
+///   batch-level term (`hasBatchTerm` false: w_con·(1 − α) = 0), `bagLoss` alone gives that slice.
+///
+/// The π given is used by the flat objective too, for sibling label smoothing of L_f.
 ///
 /// L_c, L_f, L_bag and L_att are means over the B bags, so a bag's share of their gradient carries
 /// the factor 1/B; `batchSize` says what B is.
@@ -110,6 +113,13 @@ public struct Objective: Sendable {
         }
     }
 
+    /// Whether the epoch's objective has a batch-level term, i.e. a non-zero effective contrastive
+    /// weight w_con·(1 − α). Without one, each bag's gradient is known from its own forward pass
+    /// (`bagLoss` alone), so a trainer needs one pass per bag instead of two.
+    public func hasBatchTerm(epoch: Int) -> Bool {
+        config.kind == .hierarchical && weights(epoch: epoch).contrastive != 0
+    }
+
     /// One bag's per-bag terms and its share of the batch gradient. `contrastiveGradient` (this bag's
     /// slice of `contrastiveLoss(...).embeddingGradients`) is added to the embedding gradient.
     public func bagLoss(_ output: BagOutput, fineLabel: Int, epoch: Int, batchSize: Int,
@@ -121,7 +131,10 @@ public struct Objective: Sendable {
         var terms = LossTerms()
         var gradient = BagOutputGradient(zeroLike: output)
 
-        let fine = CrossEntropyLoss.evaluate(logits: output.fineLogits, label: fineLabel)
+        let fine = config.siblingSmoothing > 0
+            ? SiblingLabelSmoothing.evaluate(logits: output.fineLogits, label: fineLabel, parents: parents,
+                                             epsilon: config.siblingSmoothing)
+            : CrossEntropyLoss.evaluate(logits: output.fineLogits, label: fineLabel)
         terms.fine = fine.value
         var fineLogitGradient = fine.gradient.map { $0 * w.fine }
 

@@ -2,7 +2,8 @@
 ///
 ///     L = w_c·α·L_c + w_f·L_f + w_bag·L_bag + λ_att·L_att + w_con·(1 − α)·L_con
 ///
-/// with α from `curriculum` and the contrastive temperature from `temperature`. The presets name
+/// with α from `curriculum` and the contrastive temperature from `temperature`; L_f's target may be
+/// smoothed over the true class's siblings (`siblingSmoothing`). The presets name
 /// the two objectives the project compares; any field can be overridden in JSON.
 ///
 /// JSON (snake_case; every key optional, missing keys take the values of `preset`, default `hmil`):
@@ -49,6 +50,9 @@ public struct ObjectiveConfig: Codable, Equatable, Sendable {
     /// Divide SupCon's mean over anchors once more by the batch size B, as released
     /// (`contrastive_loss(...) / len(semantics_features)`).
     public var contrastiveDividedByBatchSize: Bool
+    /// ε of `SiblingLabelSmoothing` for L_f, 0 ≤ ε < 1; 0 (every preset) is the plain cross-entropy.
+    /// Applies to the flat objective too.
+    public var siblingSmoothing: Double
 
     /// The released code exactly: L_bag in reference form, λ_att = 0, quadratic α.
     public static let reference = ObjectiveConfig(
@@ -83,7 +87,7 @@ public struct ObjectiveConfig: Codable, Equatable, Sendable {
     public init(preset: String, kind: Kind, coarseWeight: Double, fineWeight: Double,
                 bagAlignment: BagAlignmentForm, bagAlignmentWeight: Double, attentionWeight: Double,
                 contrastiveWeight: Double, curriculum: CurriculumSchedule, temperature: TemperatureSchedule,
-                baseTemperature: Double, contrastiveDividedByBatchSize: Bool) {
+                baseTemperature: Double, contrastiveDividedByBatchSize: Bool, siblingSmoothing: Double = 0) {
         self.preset = preset
         self.kind = kind
         self.coarseWeight = coarseWeight
@@ -96,6 +100,7 @@ public struct ObjectiveConfig: Codable, Equatable, Sendable {
         self.temperature = temperature
         self.baseTemperature = baseTemperature
         self.contrastiveDividedByBatchSize = contrastiveDividedByBatchSize
+        self.siblingSmoothing = siblingSmoothing
     }
 
     enum CodingKeys: String, CodingKey {
@@ -104,6 +109,7 @@ public struct ObjectiveConfig: Codable, Equatable, Sendable {
         case bagAlignmentWeight = "bag_alignment_weight", attentionWeight = "attention_weight"
         case contrastiveWeight = "contrastive_weight", baseTemperature = "base_temperature"
         case contrastiveDividedByBatchSize = "contrastive_divided_by_batch_size"
+        case siblingSmoothing = "sibling_smoothing"
     }
 
     /// Starts from the named preset (default `hmil`) and overrides whatever keys are present.
@@ -129,10 +135,11 @@ public struct ObjectiveConfig: Codable, Equatable, Sendable {
         baseTemperature = try c.decodeIfPresent(Double.self, forKey: .baseTemperature) ?? baseTemperature
         contrastiveDividedByBatchSize = try c.decodeIfPresent(Bool.self, forKey: .contrastiveDividedByBatchSize)
             ?? contrastiveDividedByBatchSize
+        siblingSmoothing = try c.decodeIfPresent(Double.self, forKey: .siblingSmoothing) ?? siblingSmoothing
     }
 
     /// Checks what a user's file or flag can get wrong: weights finite and non-negative,
-    /// temperatures positive. `source` names the file or flag in the error.
+    /// temperatures positive, 0 ≤ sibling smoothing < 1. `source` names the file or flag in the error.
     public func validate(source: String) throws {
         let weights: [(String, Double)] = [
             ("coarse_weight", coarseWeight), ("fine_weight", fineWeight),
@@ -148,6 +155,9 @@ public struct ObjectiveConfig: Codable, Equatable, Sendable {
         ]
         for (name, t) in temperatures where !(t.isFinite && t > 0) {
             throw ToolError("objective \(name) is \(t)", at: source, hint: "use a finite temperature > 0")
+        }
+        guard siblingSmoothing >= 0 && siblingSmoothing < 1 else {
+            throw ToolError("objective sibling_smoothing is \(siblingSmoothing)", at: source, hint: "use 0 ≤ ε < 1 (0 is off)")
         }
     }
 }

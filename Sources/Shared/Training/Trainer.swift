@@ -8,7 +8,8 @@ import Foundation
 /// Memory: a batch-level term (supervised contrastive) needs every bag's z before any bag's
 /// gradient is known. Bags whose activations fit `memoryBudget` keep them between the two passes;
 /// the others are recomputed (a second forward) in pass two, so peak memory stays near
-/// model + budget + the largest bag, whatever batch size × bag size.
+/// model + budget + the largest bag, whatever batch size × bag size. An epoch whose effective
+/// contrastive weight w_con·(1 − α) is 0 (epoch 0, or `--weight-contrastive 0`) takes one pass.
 public final class Trainer {
     public let options: TrainingOptions
     public let hierarchy: Hierarchy
@@ -22,6 +23,12 @@ public final class Trainer {
     public let workers: Int
     /// Bytes of activations kept between the passes of a batch.
     public var memoryBudget: Int
+    /// Training forward passes of bags so far: one per bag in an epoch without a batch-level term
+    /// (`Objective.hasBatchTerm`), one more per bag recomputed in pass two in an epoch with one.
+    public private(set) var forwardPasses = 0
+    /// Run the two-pass scheme in every epoch, even where the batch-level gradient is zero (tests and
+    /// benchmarks: it shows the one-pass path gives the same weights, and what it saves).
+    public var alwaysTwoPasses = false
     private let quiet: Bool
     private let tool: String
 
@@ -51,7 +58,7 @@ public final class Trainer {
         if let initCheckpoint {
             try Checkpoint.load(path: initCheckpoint, into: model)
         }
-        objective = Objective(config: try Trainer.objectiveConfig(options), hierarchy: hierarchy, epochCount: options.epochs)
+        objective = Objective(config: options.objectiveConfig, hierarchy: hierarchy, epochCount: options.epochs)
         switch options.optimizer {
         case "sgd":
             optimizer = SGD(parameters: model.parameters, learningRate: options.lr, momentum: options.momentum,
@@ -104,14 +111,6 @@ public final class Trainer {
                                  scorer: options.scorer == "per-class" ? .perClass : .shared,
                                  embedding: options.embedding == "shared" ? .shared : .released,
                                  dropout: options.dropout))
-    }
-
-    static func objectiveConfig(_ options: TrainingOptions) throws -> ObjectiveConfig {
-        var config = options.model == "abmil" ? ObjectiveConfig.flat : (ObjectiveConfig.preset(named: options.preset) ?? .hmil)
-        if let w = options.weightAttention { config.attentionWeight = w }
-        if let form = options.bagAlignment { config.bagAlignment = ObjectiveConfig.BagAlignmentForm(rawValue: form) ?? config.bagAlignment }
-        if let c = options.curriculum { config.curriculum = CurriculumSchedule(rawValue: c) ?? config.curriculum }
-        return config
     }
 
     /// The options as deterministic JSON (checkpoint metadata, resume check).
@@ -310,8 +309,7 @@ public final class Trainer {
 
     private func trainBatch(_ batch: [Int], index: Int, epoch: Int, firstPosition: Int) throws -> BatchResult {
         let count = batch.count
-        let weights = objective.weights(epoch: epoch)
-        let contrastive = objective.config.kind == .hierarchical && weights.contrastive != 0
+        let contrastive = objective.hasBatchTerm(epoch: epoch) || alwaysTwoPasses
         for g in gradients { g.zero() }
         var losses = [BagLoss?](repeating: nil, count: count)
         var contrastiveValue = 0.0, contrastiveWeighted = 0.0
@@ -330,6 +328,7 @@ public final class Trainer {
                     slots.value[i] = loss
                 }
             }
+            forwardPasses += count
         } else {
             // Pass 1: every bag's output (z above all); bags that fit the budget keep their activations.
             let sizes = batch.map { min(bags.instanceCount(of: data.train.slideIDs[$0]), options.maxInstances > 0 ? options.maxInstances : .max) }
@@ -386,6 +385,7 @@ public final class Trainer {
                     slots.value[i] = loss
                 }
             }
+            forwardPasses += count + cachedSpaces.filter { $0 == nil }.count
         }
 
         var terms = LossTerms(contrastive: contrastiveValue)

@@ -44,6 +44,12 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var weightAttention: Double?
     public var bagAlignment: String?
     public var curriculum: String?
+    /// w_con, w_c, w_bag of DESIGN §4 (HMIL only). w_con = 0 turns SupCon off, and every epoch is one pass.
+    public var weightContrastive: Double?
+    public var weightCoarse: Double?
+    public var weightBag: Double?
+    /// ε of sibling label smoothing of L_f (HMIL and ABMIL), 0 ≤ ε < 1; nil is the preset's 0 (off).
+    public var siblingSmoothing: Double?
 
     /// Threads in total; bags run in parallel on workers, BLAS uses the rest.
     public var threads = 0
@@ -59,6 +65,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         case balancedSampling = "balanced_sampling", maxInstances = "max_instances"
         case earlyStoppingPatience = "early_stopping_patience", selectionMetric = "selection_metric"
         case weightAttention = "weight_attention", bagAlignment = "bag_alignment", curriculum
+        case weightContrastive = "weight_contrastive", weightCoarse = "weight_coarse", weightBag = "weight_bag"
+        case siblingSmoothing = "sibling_smoothing"
         case threads
     }
 
@@ -109,6 +117,14 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         }
         if let c = curriculum, !["quadratic", "linear"].contains(c) {
             throw bad("unknown curriculum '\(c)'", "use quadratic or linear")
+        }
+        let weights = [("--weight-attention", weightAttention), ("--weight-contrastive", weightContrastive),
+                       ("--weight-coarse", weightCoarse), ("--weight-bag", weightBag)]
+        for case let (flag, w?) in weights where !(w.isFinite && w >= 0) {
+            throw bad("\(flag) must be a finite number ≥ 0, not \(w)", "0 turns the term off")
+        }
+        if let e = siblingSmoothing, !(e >= 0 && e < 1) {
+            throw bad("--sibling-smoothing must be in [0, 1), not \(e)", "e.g. --sibling-smoothing 0.2; 0 is off")
         }
     }
 }
