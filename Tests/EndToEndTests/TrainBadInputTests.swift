@@ -134,6 +134,9 @@ final class TrainBadInputTests: XCTestCase {
         try assertError(["--optimizer", "lbfgs"], contains: ["unknown optimizer 'lbfgs'"])
         try assertError(["--selection-metric", "auc"], contains: ["unknown selection metric 'auc'"])
         try assertError(["--lr-factor", "2"], contains: ["--lr-factor must be between 0 and 1"])
+        try assertError(["--weight-contrastive=-1"], contains: ["--weight-contrastive must be a finite number ≥ 0"])
+        try assertError(["--weight-bag", "nan"], contains: ["--weight-bag must be a finite number ≥ 0"])
+        try assertError(["--sibling-smoothing", "1"], contains: ["--sibling-smoothing must be in [0, 1)"])
     }
 
     func testSplitPlanInsteadOfADataset() throws {

@@ -122,6 +122,32 @@ final class TrainToolTests: XCTestCase {
         XCTAssertEqual(config["lr"] as? Double, 0.003)
     }
 
+    /// The objective options of the method study reach the run and its checkpoints, for HMIL and ABMIL.
+    func testObjectiveOptionsAreRecordedAndTrain() throws {
+        _ = try h.plantedDataset(perClass: 2, valPerClass: 1)
+        try Data(#"{"weight_coarse": 0.5, "weight_bag": 2, "sibling_smoothing": 0.1}"#.utf8)
+            .write(to: h.folder.appendingPathComponent("c.json"))
+        for model in ["hmil", "abmil"] {
+            let run = try h.train(h.path("dataset.json"), out: model,
+                                  ["--model", model, "--config", h.path("c.json"), "--epochs", "2", "--batch-size", "4",
+                                   "--threads", "1", "--weight-contrastive", "0", "--sibling-smoothing", "0.2"])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let (_, metadata) = try Checkpoint.load(path: h.path("\(model)/fold_0/best.safetensors"))
+            let config = try JSONSerialization.jsonObject(with: Data((metadata.trainingConfig ?? "").utf8)) as! [String: Any]
+            XCTAssertEqual(config["weight_contrastive"] as? Double, 0)
+            XCTAssertEqual(config["weight_coarse"] as? Double, 0.5)
+            XCTAssertEqual(config["weight_bag"] as? Double, 2)
+            XCTAssertEqual(config["sibling_smoothing"] as? Double, 0.2, "the flag wins over the file")
+            let history = try h.history(model)
+            XCTAssertEqual(history.count, 2)
+            for record in history {
+                let train = record["train"] as! [String: Double]
+                XCTAssertTrue(train["total"]!.isFinite && train["fine"]! > 0, "\(train)")
+                XCTAssertEqual(train["contrastive"] ?? 0, 0)
+            }
+        }
+    }
+
     func testEarlyStoppingEndsTheRunAndResumeKeepsItEnded() throws {
         _ = try h.plantedDataset(perClass: 3, valPerClass: 1)
         // val_loss with a learning rate this small improves every epoch, fine AUC saturates at 1 quickly;

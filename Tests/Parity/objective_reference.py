@@ -6,15 +6,24 @@ tensors; bags of different N, a fine class with a single member, zero attention 
 term, the total and the gradient of every output field, for the presets `reference` (the release
 exactly) and `hmil` (nll bag alignment, lambda_att = 1) at epochs 0, E/2 and E-1.
 
+Also writes Tests/SharedTests/Fixtures/objective/objective_variants.json: the options of the method
+study on the same batch (sibling label smoothing of L_f, with torch's `cross_entropy` on probability
+targets; the weights w_c, w_bag, lambda_att, w_con overridden, w_con = 0 included), for HMIL and the
+flat objective (a hierarchy with fine classes that have no siblings included), each case's config in
+hmil's ObjectiveConfig JSON; and single rows of the smoothed cross-entropy (large logits, eps = 0, a
+class without siblings).
+
 The functions marked RELEASE are copied from ChengJin-git/HMIL src/loss.py and src/trainer.py with
 only `.cuda()` removed. Everything runs in float64 on float32-representable inputs, so the Swift side
 (float32 fields, float64 loss math) is compared at float rounding of the outputs only.
 
-Run: python3 Tests/Parity/objective_reference.py   (torch 2.13 CPU, numpy)
+Run: python3 Tests/Parity/objective_reference.py [objective|variants]   (torch 2.13 CPU, numpy; both
+by default. Rerunning on another machine moves objective.json's last digits, so rewrite only what changed.)
 """
 import json
 import math
 import os
+import sys
 
 import numpy as np
 import torch
@@ -24,6 +33,7 @@ import torch.nn.functional as F
 torch.set_default_dtype(torch.float64)
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "SharedTests", "Fixtures", "objective", "objective.json")
+OUT_VARIANTS = os.path.join(HERE, "..", "SharedTests", "Fixtures", "objective", "objective_variants.json")
 
 
 class Cfg:
@@ -231,12 +241,126 @@ def objective_fixture():
     }
 
 
-def main():
-    data = objective_fixture()
-    os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    with open(OUT, "w") as f:
+# ---- the method study's options (hmil's extensions, not in the release) ----
+def sibling_targets(fine_labels, parents, eps):
+    """Sibling label smoothing: 1 - eps on the true class, eps spread evenly over the other fine
+    classes with the same parent; a class without siblings keeps the one-hot target."""
+    kf = len(parents)
+    t = torch.zeros(len(fine_labels), kf)
+    for b, y in enumerate(fine_labels):
+        siblings = [j for j in range(kf) if j != y and parents[j] == parents[y]]
+        if eps > 0 and siblings:
+            t[b, y] = 1 - eps
+            for j in siblings:
+                t[b, j] = eps / len(siblings)
+        else:
+            t[b, y] = 1
+    return t
+
+
+VARIANTS = [
+    ({"preset": "hmil", "sibling_smoothing": 0.2}, [0, 100, 199], None),
+    ({"preset": "reference", "sibling_smoothing": 0.2}, [100], None),
+    ({"preset": "hmil", "sibling_smoothing": 0.1, "coarse_weight": 0.5, "bag_alignment_weight": 2.0,
+      "attention_weight": 0.3, "contrastive_weight": 0.0}, [0, 100], None),
+    ({"preset": "hmil", "coarse_weight": 1.5, "contrastive_weight": 0.7}, [100], None),
+    ({"preset": "flat", "sibling_smoothing": 0.2}, [100], None),
+    # Fine classes 5 and 6 (both in the batch) are only children here.
+    ({"preset": "flat", "sibling_smoothing": 0.3}, [100], "0:0, 1:0, 2:0, 3:1, 4:1, 5:2, 6:3"),
+]
+
+
+def variant_total(tensors, fine_labels, epoch, cfg, config, parents):
+    """The total as hmil defines it for `config` (presets of ObjectiveConfig plus overrides)."""
+    preset = config["preset"]
+    logits_fine = torch.cat([t["fine_logits"].unsqueeze(0) for t in tensors], dim=0)
+    targets = sibling_targets(fine_labels, parents, config.get("sibling_smoothing", 0.0))
+    l_f = F.cross_entropy(logits_fine, targets)  # probability targets, mean over the batch
+    if preset == "flat":
+        return {"fine": l_f}, l_f, 1 - (epoch / cfg.num_epochs) ** 2, compute_temperature(epoch, cfg.num_epochs)
+    terms, alpha, tau = terms_of(tensors, fine_labels, epoch, cfg)
+    terms["fine"] = l_f
+    bag = terms["bag_reference"] if preset == "reference" else terms["bag_nll"]
+    w_c = config.get("coarse_weight", 1.0)
+    w_bag = config.get("bag_alignment_weight", 1.0)
+    w_att = config.get("attention_weight", 0.0 if preset == "reference" else 1.0)
+    w_con = config.get("contrastive_weight", 1.0)
+    total = (w_c * alpha * terms["coarse"] + l_f + w_bag * bag + w_att * terms["attention"]
+             + w_con * (1 - alpha) * terms["contrastive"])
+    return terms, total, alpha, tau
+
+
+def smoothing_rows(rng):
+    """Single rows of the smoothed cross-entropy: value and gradient by torch's cross_entropy."""
+    bracs = [0, 0, 0, 1, 1, 2, 2]
+    alone = [0, 0, 0, 1, 1, 2, 3]
+    rows = [
+        ([1000.0, 0.0, -1000.0], [0, 0, 0], 1, 0.2),
+        ([400.0, -350.0, 120.0, 399.0, -800.0, 0.0, 401.0], bracs, 3, 0.3),
+        ([-1000.0, 30.0, 999.0, 0.0, 5.0, -2.0, 1.0], bracs, 0, 0.2),
+        (list(rng.standard_normal(7) * 3), alone, 5, 0.3),
+        (list(rng.standard_normal(7) * 3), bracs, 0, 0.0),
+        (list(rng.standard_normal(7) * 3), bracs, 2, 0.9),
+        (list(rng.standard_normal(7) * 3), bracs, 6, 0.5),
+    ]
+    out = []
+    for logits, parents, label, eps in rows:
+        x = torch.tensor(np.asarray(logits, dtype=np.float32).astype(np.float64), requires_grad=True)
+        target = sibling_targets([label], parents, eps)[0]
+        value = F.cross_entropy(x.unsqueeze(0), target.unsqueeze(0))
+        (gradient,) = torch.autograd.grad(value, [x])
+        out.append({"logits": flat(x), "parents": parents, "label": label, "epsilon": eps,
+                    "target": flat(target), "value": float(value.detach()), "gradient": flat(gradient)})
+    return out
+
+
+def variants_fixture():
+    cfg = Cfg()
+    rng = np.random.default_rng(20250501)  # the batch of objective.json
+    width = 8
+    bags, fine_labels = make_batch(rng, cfg, width)
+    cases = []
+    for config, epochs, mapping in VARIANTS:
+        case_cfg = Cfg()
+        if mapping is not None:
+            case_cfg.mapping = mapping
+        map_dict = gen_mapping_dict(case_cfg)
+        parents = [map_dict[j] for j in range(cfg.n_class[1])]
+        for epoch in epochs:
+            tensors = leaves(bags)
+            terms, total, alpha, tau = variant_total(tensors, fine_labels, epoch, cfg, config, parents)
+            cases.append({
+                "config": config, "parents": parents, "coarse_count": max(parents) + 1, "epoch": epoch,
+                "alpha": alpha, "temperature": tau,
+                "terms": {k: float(v.detach()) for k, v in terms.items()},
+                "total": float(total.detach()),
+                "gradients": gradients_of(total, tensors),
+            })
+    return {
+        "script": "Tests/Parity/objective_reference.py",
+        "torch": torch.__version__,
+        "epoch_count": cfg.num_epochs,
+        "embedding_width": width,
+        "fine_labels": fine_labels,
+        "bags": [{k: (flat(torch.tensor(v)) if k != "instance_count" else v) for k, v in bag.items()} for bag in bags],
+        "cases": cases,
+        "smoothing_rows": smoothing_rows(np.random.default_rng(7)),
+    }
+
+
+def write(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
         json.dump(data, f, separators=(",", ":"))
-    print(f"wrote {os.path.relpath(OUT)} ({os.path.getsize(OUT)} bytes)")
+    print(f"wrote {os.path.relpath(path)} ({os.path.getsize(path)} bytes)")
+
+
+def main():
+    which = sys.argv[1:] or ["objective", "variants"]
+    if "objective" in which:
+        write(OUT, objective_fixture())
+    if "variants" in which:
+        write(OUT_VARIANTS, variants_fixture())
 
 
 if __name__ == "__main__":

@@ -166,6 +166,86 @@ final class LossTermGradientTests: XCTestCase {
         }
     }
 
+    /// BRACS with its last two fine classes moved under coarse classes of their own: 5 and 6 have no siblings.
+    let parentsWithOnlyChildren = [0, 0, 0, 1, 1, 2, 3]
+
+    func testProbabilityTargetCrossEntropyGradient() {
+        var random = ObjectiveRandom(seed: 6)
+        let logits = random.normals(7, scale: 3).map(Double.init)
+        let raw = (0..<7).map { _ in random.generator.nextUniform() }
+        let target = raw.map { $0 / raw.reduce(0, +) }
+        let result = CrossEntropyLoss.evaluate(logits: logits, target: target)
+        XCTAssertEqual(result.value, -zip(target, logits).map { $0 * ($1 - Softmax.logSumExp(logits)) }.reduce(0, +),
+                       accuracy: 1e-12)
+        FD.check({ CrossEntropyLoss.evaluate(logits: $0.map(Double.init), target: target).value },
+                 at: logits.map(Float.init), gradient: result.gradient, "soft-target CE")
+    }
+
+    func testSiblingSmoothingGradient() {
+        var random = ObjectiveRandom(seed: 7)
+        for parents in [parents, parentsWithOnlyChildren] {
+            for epsilon in [0.05, 0.2, 0.9] {
+                for label in 0..<7 {
+                    let logits = random.normals(7, scale: 3)
+                    let result = SiblingLabelSmoothing.evaluate(logits: logits, label: label, parents: parents, epsilon: epsilon)
+                    FD.check({ SiblingLabelSmoothing.evaluate(logits: $0, label: label, parents: parents, epsilon: epsilon).value },
+                             at: logits, gradient: result.gradient, "sibling smoothing ε=\(epsilon) y=\(label) π=\(parents)")
+                }
+            }
+        }
+    }
+
+    func testSiblingTargets() {
+        // Fine class 1 of BRACS has siblings 0 and 2; class 3 has sibling 4.
+        XCTAssertEqual(SiblingLabelSmoothing.target(label: 1, parents: parents, epsilon: 0.2), [0.1, 0.8, 0.1, 0, 0, 0, 0])
+        XCTAssertEqual(SiblingLabelSmoothing.target(label: 3, parents: parents, epsilon: 0.2), [0, 0, 0, 0.8, 0.2, 0, 0])
+        // Classes without siblings keep the one-hot target.
+        XCTAssertEqual(SiblingLabelSmoothing.target(label: 5, parents: parentsWithOnlyChildren, epsilon: 0.2), [0, 0, 0, 0, 0, 1, 0])
+        XCTAssertEqual(SiblingLabelSmoothing.target(label: 6, parents: parentsWithOnlyChildren, epsilon: 0.5), [0, 0, 0, 0, 0, 0, 1])
+        for label in 0..<7 {
+            XCTAssertEqual(SiblingLabelSmoothing.target(label: label, parents: parents, epsilon: 0.3).reduce(0, +), 1, accuracy: 1e-15)
+        }
+    }
+
+    /// ε = 0 and a class without siblings are the plain cross-entropy, bit for bit.
+    func testSiblingSmoothingWithoutMovedMassIsPlainCrossEntropy() {
+        var random = ObjectiveRandom(seed: 8)
+        for label in 0..<7 {
+            let logits = random.normals(7, scale: 3)
+            let plain = CrossEntropyLoss.evaluate(logits: logits, label: label)
+            let zero = SiblingLabelSmoothing.evaluate(logits: logits, label: label, parents: parents, epsilon: 0)
+            XCTAssertEqual(zero.value, plain.value)
+            XCTAssertEqual(zero.gradient, plain.gradient)
+        }
+        let logits = random.normals(7, scale: 3)
+        for label in [5, 6] {
+            let plain = CrossEntropyLoss.evaluate(logits: logits, label: label)
+            let alone = SiblingLabelSmoothing.evaluate(logits: logits, label: label, parents: parentsWithOnlyChildren, epsilon: 0.4)
+            XCTAssertEqual(alone.value, plain.value)
+            XCTAssertEqual(alone.gradient, plain.gradient)
+        }
+        // With siblings and ε > 0 the loss does change.
+        let smoothed = SiblingLabelSmoothing.evaluate(logits: logits, label: 0, parents: parents, epsilon: 0.4)
+        XCTAssertNotEqual(smoothed.value, CrossEntropyLoss.evaluate(logits: logits, label: 0).value)
+    }
+
+    func testSiblingSmoothingIsStableForLargeLogits() {
+        // t = [0.1, 0.8, 0.1]; lse = 1000 up to e^-1000: value = 0.1·0 + 0.8·1000 + 0.1·2000.
+        let result = SiblingLabelSmoothing.evaluate(logits: [1000, 0, -1000], label: 1, parents: [0, 0, 0], epsilon: 0.2)
+        XCTAssertEqual(result.value, 1000, accuracy: 1e-9)
+        XCTAssertEqual(result.gradient[0], 0.9, accuracy: 1e-12)
+        XCTAssertEqual(result.gradient[1], -0.8, accuracy: 1e-12)
+        XCTAssertEqual(result.gradient[2], -0.1, accuracy: 1e-12)
+        // Large logits of every sign through the finite-difference check too (the step is the representable difference).
+        let logits: [Float] = [400, -350, 120, 399, -800, 0, 401]
+        for label in [0, 3, 5] {
+            let r = SiblingLabelSmoothing.evaluate(logits: logits, label: label, parents: parents, epsilon: 0.3)
+            XCTAssertTrue(r.value.isFinite && r.gradient.allSatisfy(\.isFinite))
+            FD.check({ SiblingLabelSmoothing.evaluate(logits: $0, label: label, parents: self.parents, epsilon: 0.3).value },
+                     at: logits, gradient: r.gradient, "large logits y=\(label)")
+        }
+    }
+
     func testSchedules() {
         let t = TemperatureSchedule()
         XCTAssertEqual(t.temperature(epoch: 0, epochCount: 200), 1.0, accuracy: 1e-15)

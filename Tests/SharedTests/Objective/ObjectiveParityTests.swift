@@ -3,7 +3,8 @@ import XCTest
 
 /// hmil's objective against the release's code run in PyTorch (Tests/Parity/objective_reference.py):
 /// every term, the total and every output field's gradient, for both presets at epochs 0, E/2, E − 1,
-/// on a batch of bags of different sizes with a single-member class and zero attention columns.
+/// on a batch of bags of different sizes with a single-member class and zero attention columns; and
+/// the options of the method study (sibling smoothing, weights) on the same batch.
 final class ObjectiveParityTests: XCTestCase {
     struct Fixture: Decodable {
         struct Bag: Decodable {
@@ -118,6 +119,68 @@ final class ObjectiveParityTests: XCTestCase {
                 }
                 XCTAssertEqual(total, batch.total, accuracy: 1e-12)
             }
+        }
+    }
+
+    // MARK: - The method study's options (objective_variants.json)
+
+    struct VariantsFixture: Decodable {
+        struct Case: Decodable {
+            var config: ObjectiveConfig
+            var parents: [Int]
+            var coarse_count, epoch: Int
+            var alpha, temperature, total: Double
+            var terms: [String: Double]
+            var gradients: [Fixture.Gradient]
+        }
+        struct Row: Decodable {
+            var logits: [Double]
+            var parents: [Int]
+            var label: Int
+            var epsilon, value: Double
+            var target, gradient: [Double]
+        }
+        var epoch_count: Int
+        var fine_labels: [Int]
+        var bags: [Fixture.Bag]
+        var cases: [Case]
+        var smoothing_rows: [Row]
+    }
+
+    /// Sibling label smoothing (torch's `cross_entropy` with probability targets) and the weight
+    /// overrides, w_con = 0 included, through the whole batch total, for HMIL and the flat objective.
+    func testVariantsMatchPyTorch() throws {
+        let variants = try ObjectiveFixtures.load("objective_variants", as: VariantsFixture.self)
+        XCTAssertEqual(variants.bags.map(\.fine_logits), fixture.bags.map(\.fine_logits), "the batch of objective.json")
+        XCTAssertEqual(variants.cases.count, 9)
+        XCTAssertTrue(variants.cases.contains { $0.config.contrastiveWeight == 0 && $0.epoch > 0 })
+        XCTAssertTrue(variants.cases.contains { $0.config.kind == .flat && $0.config.siblingSmoothing > 0 })
+        for c in variants.cases {
+            let what = "\(c.config.preset) ε=\(c.config.siblingSmoothing) w_c=\(c.config.coarseWeight) w_con=\(c.config.contrastiveWeight) epoch \(c.epoch)"
+            let o = Objective(config: c.config, parents: c.parents, coarseCount: c.coarse_count, epochCount: variants.epoch_count)
+            let loss = o.batchLoss(outputs, fineLabels: variants.fine_labels, epoch: c.epoch)
+            XCTAssertEqual(loss.schedule.alpha, c.alpha, accuracy: 1e-15, what)
+            XCTAssertEqual(loss.total, c.total, accuracy: 1e-6 * abs(c.total), what)
+            XCTAssertEqual(loss.terms.fine, c.terms["fine"]!, accuracy: 1e-6, what)
+            if c.config.kind == .hierarchical {
+                XCTAssertEqual(loss.terms.coarse, c.terms["coarse"]!, accuracy: 1e-6, what)
+                XCTAssertEqual(loss.terms.contrastive, c.terms["contrastive"]!, accuracy: 1e-6, what)
+            }
+            for (b, g) in loss.gradients.enumerated() {
+                assertClose(g, c.gradients[b], "\(what) bag \(b)")
+            }
+        }
+    }
+
+    func testSmoothedCrossEntropyRowsMatchPyTorch() throws {
+        let variants = try ObjectiveFixtures.load("objective_variants", as: VariantsFixture.self)
+        for row in variants.smoothing_rows {
+            let what = "y=\(row.label) ε=\(row.epsilon) π=\(row.parents)"
+            XCTAssertEqual(SiblingLabelSmoothing.target(label: row.label, parents: row.parents, epsilon: row.epsilon), row.target, what)
+            let loss = SiblingLabelSmoothing.evaluate(logits: row.logits.map(Float.init), label: row.label, parents: row.parents,
+                                                      epsilon: row.epsilon)
+            XCTAssertEqual(loss.value, row.value, accuracy: 1e-12 * max(1, abs(row.value)), what)
+            for (a, e) in zip(loss.gradient, row.gradient) { XCTAssertEqual(a, e, accuracy: 1e-12, what) }
         }
     }
 

@@ -80,6 +80,68 @@ final class ObjectiveTests: XCTestCase {
         XCTAssertEqual(loss.gradients[0].fineAttention, [0, 0, 0])
     }
 
+    /// The options of the method study: sibling smoothing and other weights, through the whole batch
+    /// total, numerically, for HMIL (a term switched off included) and the flat objective.
+    func testTotalGradientWithSiblingSmoothingAndWeights() {
+        let (outputs, labels) = randomBatch(seed: 14)
+        var hmil = ObjectiveConfig.hmil
+        hmil.siblingSmoothing = 0.2
+        hmil.coarseWeight = 0.5
+        hmil.bagAlignmentWeight = 2
+        hmil.contrastiveWeight = 0
+        var flat = ObjectiveConfig.flat
+        flat.siblingSmoothing = 0.3
+        for config in [hmil, flat] {
+            let objective = Objective(config: config, parents: parents, coarseCount: 3, epochCount: 40)
+            let loss = objective.batchLoss(outputs, fineLabels: labels, epoch: 20)
+            for b in [0, 3] {
+                let total = { (v: [Float]) -> Double in
+                    var edited = outputs
+                    edited[b].fineLogits = v
+                    return objective.batchLoss(edited, fineLabels: labels, epoch: 20).total
+                }
+                FD.check(total, at: outputs[b].fineLogits, gradient: loss.gradients[b].fineLogits.map(Double.init),
+                         relative: 1e-3, "\(config.preset) ε=\(config.siblingSmoothing) ∂/∂fine logits bag \(b)")
+            }
+            // L_f is the mean smoothed cross-entropy.
+            let smoothed = zip(outputs, labels).map {
+                SiblingLabelSmoothing.evaluate(logits: $0.fineLogits, label: $1, parents: parents, epsilon: config.siblingSmoothing).value
+            }
+            XCTAssertEqual(loss.terms.fine, smoothed.reduce(0, +) / Double(labels.count), accuracy: 1e-12)
+        }
+    }
+
+    /// w_con = 0 removes the batch-level term: every epoch's gradient is each bag's own `bagLoss`, and
+    /// it equals `batchLoss`'s (which still evaluates SupCon, with weight 0) exactly.
+    func testZeroContrastiveWeightLeavesNoBatchTerm() {
+        let (outputs, labels) = randomBatch(seed: 15)
+        var config = ObjectiveConfig.hmil
+        config.contrastiveWeight = 0
+        let objective = Objective(config: config, parents: parents, coarseCount: 3, epochCount: 10)
+        let withSupCon = Objective(config: .hmil, parents: parents, coarseCount: 3, epochCount: 10)
+        XCTAssertFalse(withSupCon.hasBatchTerm(epoch: 0), "α = 1 at epoch 0")
+        XCTAssertTrue((1..<10).allSatisfy { withSupCon.hasBatchTerm(epoch: $0) })
+        XCTAssertFalse((0..<10).contains { objective.hasBatchTerm(epoch: $0) })
+        XCTAssertFalse(Objective(config: .flat, parents: parents, coarseCount: 3, epochCount: 10).hasBatchTerm(epoch: 5))
+        for epoch in [1, 5, 9] {
+            let batch = objective.batchLoss(outputs, fineLabels: labels, epoch: epoch)
+            XCTAssertGreaterThan(batch.terms.contrastive, 0)
+            var total = 0.0
+            for (b, output) in outputs.enumerated() {
+                let bag = objective.bagLoss(output, fineLabel: labels[b], epoch: epoch, batchSize: outputs.count)
+                total += bag.weighted
+                let g = batch.gradients[b]
+                XCTAssertEqual(bag.gradient.coarseLogits, g.coarseLogits)
+                XCTAssertEqual(bag.gradient.fineLogits, g.fineLogits)
+                XCTAssertEqual(bag.gradient.coarseAttention, g.coarseAttention)
+                XCTAssertEqual(bag.gradient.fineAttention, g.fineAttention)
+                XCTAssertEqual(bag.gradient.embedding, g.embedding)
+                XCTAssertTrue(bag.gradient.embedding.allSatisfy { $0 == 0 })
+            }
+            XCTAssertEqual(batch.total, total, accuracy: 1e-12)
+        }
+    }
+
     func testFineToCoarseProbabilitiesForEvaluation() {
         let q = FineToCoarse.probabilities(fineLogits: [0, 0, 0, 0, 0, 0, log(2)], parents: parents, coarseCount: 3)
         XCTAssertEqual(q[0], 3.0 / 8, accuracy: 1e-7)
@@ -97,14 +159,16 @@ final class ObjectiveTests: XCTestCase {
         XCTAssertEqual(ObjectiveConfig.hmil.attentionWeight, 1)
         XCTAssertEqual(ObjectiveConfig.hmil.curriculum, .quadratic)
         XCTAssertEqual(ObjectiveConfig.flat.kind, .flat)
+        XCTAssertTrue(ObjectiveConfig.presets.values.allSatisfy { $0.siblingSmoothing == 0 })
         for config in ObjectiveConfig.presets.values { XCTAssertNoThrow(try config.validate(source: "test")) }
     }
 
     func testJSONStartsFromThePresetAndOverrides() throws {
-        let json = #"{"preset": "reference", "attention_weight": 0.5, "curriculum": "linear", "temperature": {"low": 0.2, "high": 0.8}}"#
+        let json = #"{"preset": "reference", "attention_weight": 0.5, "curriculum": "linear", "temperature": {"low": 0.2, "high": 0.8}, "sibling_smoothing": 0.1}"#
         let config = try JSONDecoder().decode(ObjectiveConfig.self, from: Data(json.utf8))
         var expected = ObjectiveConfig.reference
         expected.attentionWeight = 0.5
+        expected.siblingSmoothing = 0.1
         expected.curriculum = .linear
         expected.temperature = TemperatureSchedule(low: 0.2, high: 0.8)
         XCTAssertEqual(config, expected)
@@ -134,5 +198,12 @@ final class ObjectiveTests: XCTestCase {
         config = .hmil
         config.baseTemperature = .nan
         XCTAssertThrowsError(try config.validate(source: "x"))
+        for epsilon in [-0.1, 1, .nan] {
+            config = .hmil
+            config.siblingSmoothing = epsilon
+            XCTAssertThrowsError(try config.validate(source: "x"), "ε = \(epsilon)")
+        }
+        config.siblingSmoothing = 0.99
+        XCTAssertNoThrow(try config.validate(source: "x"))
     }
 }

@@ -44,6 +44,10 @@ final class TrainingOptionsTests: XCTestCase {
         options.weightAttention = 1
         options.bagAlignment = "nll"
         options.curriculum = "quadratic"
+        options.weightContrastive = 0
+        options.weightCoarse = 0.5
+        options.weightBag = 2
+        options.siblingSmoothing = 0.2
         let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(options)) as! [String: Any]
         XCTAssertEqual(Set(object.keys), Set(TrainingOptions.configKeys))
         XCTAssertEqual(try TrainingOptions.load(configFile: try write(String(decoding: JSONEncoder().encode(options), as: UTF8.self))),
@@ -90,6 +94,38 @@ final class TrainingOptionsTests: XCTestCase {
         rejects { $0.selectionMetric = "auc" }
         rejects { $0.bagAlignment = "kl" }
         rejects { $0.curriculum = "cubic" }
+        for bad in [-1, Double.nan, .infinity] {
+            rejects { $0.weightAttention = bad }
+            rejects { $0.weightContrastive = bad }
+            rejects { $0.weightCoarse = bad }
+            rejects { $0.weightBag = bad }
+            rejects { $0.siblingSmoothing = bad }
+        }
+        rejects { $0.siblingSmoothing = 1 }
+        var zero = TrainingOptions()
+        zero.weightContrastive = 0
+        zero.weightCoarse = 0
+        zero.weightBag = 0
+        zero.siblingSmoothing = 0
+        XCTAssertNoThrow(try zero.validate())
+    }
+
+    func testObjectiveIsThePresetWithTheOverrides() throws {
+        let path = try write(#"{"preset": "reference", "weight_contrastive": 0, "weight_coarse": 0.5, "weight_bag": 2, "sibling_smoothing": 0.2}"#)
+        let options = try TrainingOptions.load(configFile: path)
+        var expected = ObjectiveConfig.reference
+        expected.contrastiveWeight = 0
+        expected.coarseWeight = 0.5
+        expected.bagAlignmentWeight = 2
+        expected.siblingSmoothing = 0.2
+        XCTAssertEqual(options.objectiveConfig, expected)
+        XCTAssertEqual(TrainingOptions().objectiveConfig, .hmil, "nil overrides keep the preset")
+        // ABMIL: the flat objective, smoothed too.
+        var abmil = TrainingOptions()
+        abmil.model = "abmil"
+        abmil.siblingSmoothing = 0.3
+        XCTAssertEqual(abmil.objectiveConfig.kind, .flat)
+        XCTAssertEqual(abmil.objectiveConfig.siblingSmoothing, 0.3)
     }
 }
 
