@@ -15,8 +15,8 @@ final class TrainPassesTests: XCTestCase {
     func trainer(_ options: TrainingOptions, out: String, alwaysTwoPasses: Bool = false) throws -> Trainer {
         let document = try DocumentIO.decode(PipelineDocument.self, from: XCTUnwrap(h.data("dataset.json")), source: "dataset.json")
         let bags = try BagSource(document: document, source: "dataset.json")
-        let trainer = try Trainer(document: document, source: "dataset.json", options: options, fold: 0, folder: h.path(out),
-                                  bags: bags, quiet: true)
+        let trainer = try Trainer(document: document, source: "dataset.json", options: options, fold: 0,
+                                  folder: h.path("\(out)/fold_0"), bags: bags, quiet: true)
         trainer.alwaysTwoPasses = alwaysTwoPasses
         _ = try trainer.run(resume: false)
         return trainer
@@ -46,6 +46,8 @@ final class TrainPassesTests: XCTestCase {
         }
         XCTAssertNotEqual(h.data("one/fold_0/epoch-2.safetensors"), h.data("supcon/fold_0/epoch-2.safetensors"))
         let oneHistory = try h.history("one"), twoHistory = try h.history("two")
+        XCTAssertEqual(oneHistory.count, epochs)
+        XCTAssertEqual(twoHistory.count, epochs)
         for (a, b) in zip(oneHistory, twoHistory) {
             let trainA = a["train"] as! [String: Double], trainB = b["train"] as! [String: Double]
             XCTAssertEqual(trainA["total"], trainB["total"])
