@@ -60,7 +60,7 @@ study_seed_args = STUDY= WORK=$(STUDY_WORK)/seed_$(1) SEED=$(1) RUNS='$(STUDY_RU
 # (make sees the eval.json files unchanged and does not redo the summary).
 define study_seed_rules
 $(call study_evals,$(1)) &: $(STUDY_INPUTS) FORCE
-	$(Q)$(MAKE) -f $(THIS) $(call study_seed_args,$(1)) $(call study_evals,$(1))
+	$(Q)$$(MAKE) -f $(THIS) $(call study_seed_args,$(1)) $(call study_evals,$(1))
 endef
 $(foreach seed,$(SEEDS),$(eval $(call study_seed_rules,$(seed))))
 

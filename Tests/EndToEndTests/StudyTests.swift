@@ -40,6 +40,26 @@ final class StudyTests: XCTestCase {
         XCTAssertTrue(abmil.allSatisfy { $0.contains("--resume --preset hmil --model abmil --epochs 3 ") }, "a run without FLAGS_ keeps its meaning")
     }
 
+    func testStudyDryRunSplitsAndTrainsEverySeedOnItsOwnFolds() throws {
+        let study = scratch + "/study"
+        let result = try runMake(["-n", "study", "STUDY_TASK=garments", "SMALL=1", "DEMO_WORK=" + scratch + "/demo",
+                                  "STUDY_WORK=" + study, "SEEDS=3 4", "FOLDS=2", "EPOCHS=2"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        for seed in [3, 4] {
+            XCTAssertEqual(lines.filter { $0.contains("/hmil-split ") && $0.contains("--seed \(seed) ") && $0.contains("\(study)/seed_\(seed)/split.json") }.count, 1,
+                           "one split of seed \(seed)")
+            for run in ["abmil", "hmil"] {
+                XCTAssertEqual(lines.filter { $0.contains("/hmil-train --out \(study)/seed_\(seed)/runs/\(run) ") && $0.contains("--seed \(seed) ") }.count, 2,
+                               "\(run) trains both folds of seed \(seed) with --seed \(seed)")
+            }
+        }
+        XCTAssertEqual(lines.filter { $0.contains("/hmil-study \(study) --runs abmil hmil --seeds 3 4 --baseline abmil") }.count, 1)
+        XCTAssertTrue(lines.contains { $0.contains("/hmil-eval ") && $0.contains("--instance-labels \(scratch!)/demo/data/instance_labels.csv") },
+                      "a demo task's study measures the key AUC")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: study), "-n runs nothing")
+    }
+
     func testTinyStudyComparesRunsPairByPairAndReusesWhatIsDone() throws {
         try requireFashionMNIST()
         let study = scratch + "/study"
