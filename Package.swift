@@ -34,6 +34,8 @@ let package = Package(
         // The demo data builder (Fashion-MNIST → hierarchical MIL bags), kept with the demo in pipelines/.
         .executableTarget(name: "hmil-demo-data", dependencies: ["Shared", "CHDF5", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "pipelines/demo/hmil-demo-data"),
         .executableTarget(name: "hmil-demo-report", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "pipelines/demo/hmil-demo-report"),
+        // The study summariser (`make -C pipelines study`, pipelines/study.mk): runs over fold×seed pairs.
+        .executableTarget(name: "hmil-study", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "pipelines/study/hmil-study"),
 
         // Benchmarks: `make bench` (scripts/bench.sh) runs each area's subcommand.
         .executableTarget(name: "hmil-bench", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Benchmarks"),

@@ -261,16 +261,17 @@ final class DemoDataTests: XCTestCase {
 
     // MARK: - Helpers
 
-    /// Builds the small data set with `seed` into `scratch/name`, skipping when Fashion-MNIST is not installed.
-    private func buildSmall(seed: Int, into name: String = "data") throws -> String {
+    /// Builds the small data set of `task` with `seed` into `scratch/name`, skipping when Fashion-MNIST is not installed.
+    func buildSmall(seed: Int, into name: String = "data", task: String = "garments") throws -> String {
         let out = scratch + "/" + name
-        let result = try runBuilder(["--images", try Self.rawFashionMNIST(), "--out", out, "--small", "--seed", String(seed), "--quiet"])
+        let result = try runBuilder(["--images", try Self.rawFashionMNIST(), "--out", out, "--small", "--seed", String(seed), "--quiet",
+                                     "--task", task])
         XCTAssertEqual(result.status, 0, result.stderr)
         return out
     }
 
     /// Gunzips the Debian package's files once (as pipelines/Makefile does), or skips when it is absent.
-    private static func rawFashionMNIST() throws -> String {
+    static func rawFashionMNIST() throws -> String {
         if let rawFolder { return rawFolder }
         guard rawNames.allSatisfy({ FileManager.default.fileExists(atPath: datasetFolder + "/" + $0 + ".gz") }) else {
             throw XCTSkip("Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)")
@@ -330,7 +331,7 @@ final class DemoDataTests: XCTestCase {
         return data
     }
 
-    private func runBuilder(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
+    func runBuilder(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
         let binary = Self.productsDirectory.appendingPathComponent("hmil-demo-data")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             XCTFail("\(binary.path) is not built; run swift build first")
@@ -341,7 +342,7 @@ final class DemoDataTests: XCTestCase {
     }
 
     /// Runs pipelines/Makefile with the tools of this build (BIN) and `arguments`.
-    private func runMake(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    func runMake(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         let makefile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("pipelines/Makefile")
         return try run(URL(fileURLWithPath: "/usr/bin/make"),
@@ -375,7 +376,7 @@ final class DemoDataTests: XCTestCase {
         return Bundle.main.bundleURL
     }
 
-    private func csv(_ path: String) throws -> (header: [String], rows: [[String]]) {
+    func csv(_ path: String) throws -> (header: [String], rows: [[String]]) {
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         return (lines.first ?? [], Array(lines.dropFirst()))
     }

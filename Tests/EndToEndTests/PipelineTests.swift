@@ -102,6 +102,29 @@ final class PipelineTests: XCTestCase {
                        "a second run reuses what is done: \(again.stderr)")
     }
 
+    /// The second task's small CI version (54 bags of 100–300 garments, 1–5 % key) through the whole demo:
+    /// every run trains and is evaluated on both folds, and the report scores the attention. Few epochs:
+    /// this checks the pipeline runs on the task, not that it learns it (the README's table does that).
+    func testLesionsDemoRunsEndToEnd() throws {
+        let work = scratch + "/demo-work-lesions"
+        let result = try runMake(["demo", "TASK=lesions", "SMALL=1", "DEMO_WORK=" + work, "FOLDS=2", "EPOCHS=3", "BATCH_SIZE=8"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let hierarchy = try document(work + "/split.json").hierarchy
+        XCTAssertEqual(hierarchy.fine.count, 9)
+        for run in Self.runs {
+            let evaluation = try XCTUnwrap(try document("\(work)/runs/\(run)/eval.json").evaluation, run)
+            XCTAssertEqual(evaluation.folds.map(\.fold), [0, 1], run)
+            XCTAssertEqual(evaluation.folds[0].parts[.test]?.levels[.fine]?.classes.count, 9, run)
+        }
+        let numbers = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: work + "/report/results.json")))
+        let rows = try XCTUnwrap(numbers as? [[String: Any]])
+        XCTAssertEqual(rows.map { $0["run"] as? String }, Self.runs)
+        for row in rows {
+            let keyAUC = try XCTUnwrap(row["key_auc_fine_attention"] as? Double, "\(row)")
+            XCTAssertTrue((0 ... 1).contains(keyAUC), "\(row)")
+        }
+    }
+
     // MARK: - Helpers
 
     private func document(_ path: String) throws -> PipelineDocument {

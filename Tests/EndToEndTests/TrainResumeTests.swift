@@ -44,6 +44,7 @@ final class TrainResumeTests: XCTestCase {
                 _ = h.finish(process, tag: out)
             }
             let completed = try h.history(out).count
+            let spentBefore = try TrainingState.load(from: h.path("\(out)/fold_0"))?.cpuSeconds ?? 0
             let resumed = try h.train(h.path("dataset.json"), out: out, arguments + ["--resume"], tag: out + "-resume")
             XCTAssertEqual(resumed.status, 0, "killed after \(delay) s (\(completed) epochs done): \(resumed.stderr)")
             XCTAssertEqual(h.data("\(out)/fold_0/best.safetensors"), h.data("whole/fold_0/best.safetensors"),
@@ -52,12 +53,28 @@ final class TrainResumeTests: XCTestCase {
             XCTAssertEqual(try comparableHistory(out), try comparableHistory("whole"))
             XCTAssertEqual(try TrainHarness.models(resumed).models?.first?.bestEpoch,
                            try TrainHarness.models(whole).models?.first?.bestEpoch)
+            // The CPU time of the epochs done before the kill is kept and the resumed run's added to it.
+            let spent = try XCTUnwrap(TrainHarness.models(resumed).models?.first?.cpuSeconds)
+            XCTAssertGreaterThan(spent, spentBefore)
             // Nothing half-written is left under a final name, and old epochs' files are gone.
             let files = try FileManager.default.contentsOfDirectory(atPath: h.path("\(out)/fold_0")).sorted()
             XCTAssertEqual(files, ["best.safetensors", "epoch-7.optimizer.safetensors", "epoch-7.safetensors",
                                    "history.csv", "history.jsonl", "state.json"])
         }
         XCTAssertGreaterThan(killedMidRun, 0, "no attempt was killed while running (run took \(duration) s)")
+    }
+
+    func testCPUSecondsAreRecordedAndAFinishedRunResumedAddsNone() throws {
+        _ = try h.plantedDataset(perClass: 2, valPerClass: 1)
+        let options = ["--epochs", "3", "--threads", "1"]
+        let first = try h.train(h.path("dataset.json"), out: "work", options)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let spent = try XCTUnwrap(TrainHarness.models(first).models?.first?.cpuSeconds)
+        XCTAssertGreaterThan(spent, 0)
+        XCTAssertEqual(try TrainingState.load(from: h.path("work/fold_0"))?.cpuSeconds, spent)
+        let again = try h.train(h.path("dataset.json"), out: "work", options + ["--resume"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(try TrainHarness.models(again).models?.first?.cpuSeconds, spent, "nothing left to train, nothing added")
     }
 
     func testResumeWithOtherOptionsIsRefused() throws {

@@ -143,13 +143,17 @@ public struct ModelRecord: Codable, Equatable, Sendable {
     public var bestEpoch: Int
     /// Validation metrics of the kept checkpoint, by name.
     public var val: [String: Double]
+    /// CPU seconds (user + system) the fold's training took, summed over resumed runs; absent when
+    /// not recorded. Not deterministic, unlike the rest of the document.
+    public var cpuSeconds: Double?
 
-    public init(fold: Int, checkpoint: String, bestEpoch: Int, val: [String: Double]) {
+    public init(fold: Int, checkpoint: String, bestEpoch: Int, val: [String: Double], cpuSeconds: Double? = nil) {
         self.fold = fold
         self.checkpoint = checkpoint
         self.bestEpoch = bestEpoch
         self.val = val
+        self.cpuSeconds = cpuSeconds
     }
 
-    enum CodingKeys: String, CodingKey { case fold, checkpoint, bestEpoch = "best_epoch", val }
+    enum CodingKeys: String, CodingKey { case fold, checkpoint, bestEpoch = "best_epoch", val, cpuSeconds = "cpu_seconds" }
 }

@@ -150,6 +150,7 @@ public final class Trainer {
                                 unit: "bags", quiet: quiet)
         progress.skip(state.completedEpochs * data.train.count)
         var warnedSelection = false
+        var cpuMark = ProcessCPUTime.seconds()
         while !state.finished && state.completedEpochs < options.epochs {
             let epoch = state.completedEpochs
             let started = Date()
@@ -197,6 +198,9 @@ public final class Trainer {
                 }
             }
             if state.completedEpochs == options.epochs { state.finished = true }
+            let cpuNow = ProcessCPUTime.seconds()
+            state.cpuSeconds = (state.cpuSeconds ?? 0) + (cpuNow - cpuMark)
+            cpuMark = cpuNow
             try state.save(in: folder)
             try TrainingHistory.write(state.history, to: folder)
             removeLeftovers(keepingEpoch: epoch)
@@ -204,7 +208,7 @@ public final class Trainer {
         progress.finish(note: state.bestEpoch.map { "best epoch \($0)" } ?? "")
         let bestRecord = state.history.first { $0.epoch == state.bestEpoch }
         return ModelRecord(fold: data.fold, checkpoint: bestPath, bestEpoch: state.bestEpoch ?? 0,
-                           val: bestRecord?.val ?? [:])
+                           val: bestRecord?.val ?? [:], cpuSeconds: state.cpuSeconds)
     }
 
     public var bestPath: String { folder + "/best.safetensors" }

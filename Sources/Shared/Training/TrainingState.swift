@@ -20,6 +20,9 @@ public struct TrainingState: Codable, Equatable, Sendable {
     public var finished: Bool
     /// The effective options as JSON: resuming with other options is refused.
     public var options: String
+    /// Process CPU seconds (user + system) of the completed epochs, summed over every resumed run;
+    /// nil in a state written before it was recorded.
+    public var cpuSeconds: Double?
 
     public init(fold: Int, completedEpochs: Int, bestEpoch: Int?, bestValue: Double?, staleEpochs: Int,
                 scheduler: ReduceLROnPlateau.State, history: [EpochRecord], finished: Bool, options: String) {
@@ -36,7 +39,7 @@ public struct TrainingState: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case format, fold, completedEpochs = "completed_epochs", bestEpoch = "best_epoch", bestValue = "best_value"
-        case staleEpochs = "stale_epochs", scheduler, history, finished, options
+        case staleEpochs = "stale_epochs", scheduler, history, finished, options, cpuSeconds = "cpu_seconds"
     }
 
     public static func path(in folder: String) -> String { folder + "/state.json" }

@@ -16,32 +16,44 @@ struct DemoBag: Equatable {
 
 /// Draws the demo's bags from a seed. Everything random comes from one SeededGenerator in a fixed order
 /// (shuffled pools, then per class and bag: size, key count, garments, order; then cases; then bag order),
-/// so a seed fixes the data set on every machine. Each image is used at most once: garments are taken
-/// from the front of shuffled pools, one pool per key class and one shared pool of all background garments.
+/// so a seed fixes the data set on every machine. Key images are used at most once: they are taken from
+/// the front of one shuffled pool per key class. Background images too, from one shared shuffled pool,
+/// unless the task reuses background: then each bag draws its background afresh from the whole pool
+/// (a partial Fisher–Yates shuffle), so an image may serve several bags but never twice in one.
 struct BagPlan {
+    let task: DemoTask
     let bags: [DemoBag]
 
-    init(settings: DemoSettings, images: FashionMNIST) throws {
+    init(task: DemoTask, settings: DemoSettings, images: FashionMNIST) throws {
+        self.task = task
         var rng = SeededGenerator(seed: settings.seed)
-        let hierarchy = DemoTask.hierarchy
+        let hierarchy = task.hierarchy
 
         // Sizes and key counts first, so the image budget is checked before anything is drawn.
-        let shapes = BagPlan.drawShapes(settings: settings, rng: &rng)
+        let shapes = BagPlan.drawShapes(task: task, settings: settings, rng: &rng)
 
-        var backgroundPool = DemoTask.backgroundClasses.flatMap(images.images(ofClass:))
+        var backgroundPool = task.backgroundClasses.flatMap(images.images(ofClass:))
         rng.shuffle(&backgroundPool)
-        let backgroundNeeded = shapes.joined().reduce(0) { $0 + $1.size - $1.keys }
-        guard backgroundNeeded <= backgroundPool.count else {
-            throw ToolError("\(settings.bagsPerClass) bags per class need \(backgroundNeeded) background garments "
-                            + "but Fashion-MNIST has \(backgroundPool.count) (each image is used once)",
-                            hint: "use --bags-per-class \(BagPlan.largestBagsPerClass(settings: settings, backgroundImages: backgroundPool.count)) (the most that fit with this seed), or smaller bags")
+        if task.reusesBackground {
+            let largest = shapes.joined().map { $0.size - $0.keys }.max() ?? 0
+            guard largest <= backgroundPool.count else {
+                throw ToolError("a bag needs \(largest) background garments but Fashion-MNIST has \(backgroundPool.count) "
+                                + "(an image is used at most once in a bag)", hint: "use a smaller --max-instances")
+            }
+        } else {
+            let backgroundNeeded = shapes.joined().reduce(0) { $0 + $1.size - $1.keys }
+            guard backgroundNeeded <= backgroundPool.count else {
+                throw ToolError("\(settings.bagsPerClass) bags per class need \(backgroundNeeded) background garments "
+                                + "but Fashion-MNIST has \(backgroundPool.count) (each image is used once)",
+                                hint: "use --bags-per-class \(BagPlan.largestBagsPerClass(task: task, settings: settings, backgroundImages: backgroundPool.count)) (the most that fit with this seed), or smaller bags")
+            }
         }
 
         var drawnBackground = 0
         var bagsByClass: [[DemoBag]] = []
         for (classIndex, label) in hierarchy.fine.enumerated() {
             var keyPool: [Int] = []
-            if let keyClass = DemoTask.keyClass(ofFineLabel: label) {
+            if let keyClass = task.keyClass(ofFineLabel: label) {
                 keyPool = images.images(ofClass: keyClass)
                 rng.shuffle(&keyPool)
                 let keysNeeded = shapes[classIndex].reduce(0) { $0 + $1.keys }
@@ -59,9 +71,17 @@ struct BagPlan {
                     instances.append(DemoInstance(image: keyPool[drawnKeys], isKey: true))
                     drawnKeys += 1
                 }
-                for _ in shape.keys ..< shape.size {
-                    instances.append(DemoInstance(image: backgroundPool[drawnBackground], isKey: false))
-                    drawnBackground += 1
+                if task.reusesBackground {
+                    // The first size − keys places of the pool become a uniform draw without replacement.
+                    for place in 0 ..< shape.size - shape.keys {
+                        backgroundPool.swapAt(place, place + rng.below(backgroundPool.count - place))
+                        instances.append(DemoInstance(image: backgroundPool[place], isKey: false))
+                    }
+                } else {
+                    for _ in shape.keys ..< shape.size {
+                        instances.append(DemoInstance(image: backgroundPool[drawnBackground], isKey: false))
+                        drawnBackground += 1
+                    }
                 }
                 rng.shuffle(&instances)
                 bags.append(DemoBag(slideID: "", caseID: "", label: label, instances: instances))
@@ -104,12 +124,12 @@ struct BagPlan {
     }
 
     /// Per fine class and bag: instance count and key garment count, drawn in that order.
-    private static func drawShapes(settings: DemoSettings, rng: inout SeededGenerator) -> [[(size: Int, keys: Int)]] {
-        DemoTask.hierarchy.fine.map { label in
+    private static func drawShapes(task: DemoTask, settings: DemoSettings, rng: inout SeededGenerator) -> [[(size: Int, keys: Int)]] {
+        task.hierarchy.fine.map { label in
             (0 ..< settings.bagsPerClass).map { _ in
                 let size = settings.instances.lowerBound + rng.below(settings.instances.count)
                 var keys = 0
-                if DemoTask.keyClass(ofFineLabel: label) != nil {
+                if task.keyClass(ofFineLabel: label) != nil {
                     let range = settings.keyCountRange(instances: size)!
                     keys = range.lowerBound + rng.below(range.count)
                 }
@@ -120,11 +140,11 @@ struct BagPlan {
 
     /// The most bags per class whose drawn sizes fit in `backgroundImages`, for the error's hint
     /// (sizes depend on the count, so it is found by drawing, from the estimate by the mean downwards).
-    private static func largestBagsPerClass(settings: DemoSettings, backgroundImages: Int) -> Int {
+    private static func largestBagsPerClass(task: DemoTask, settings: DemoSettings, backgroundImages: Int) -> Int {
         var candidate = settings
         while candidate.bagsPerClass > 1 {
             var rng = SeededGenerator(seed: settings.seed)
-            let needed = drawShapes(settings: candidate, rng: &rng).joined().reduce(0) { $0 + $1.size - $1.keys }
+            let needed = drawShapes(task: task, settings: candidate, rng: &rng).joined().reduce(0) { $0 + $1.size - $1.keys }
             if needed <= backgroundImages { break }
             candidate.bagsPerClass -= 1
         }

@@ -5,7 +5,7 @@ import Shared
 ///
 /// - `h5_files/<slide_id>.h5`: per bag `features` N×784 float32 (pixels / 255) and `coords` N×2 int32,
 ///   the garment's top-left pixel in a grid of ⌈√N⌉ columns of 28×28 tiles (like a patch's level-0 position);
-/// - `hierarchy.json`: the two-level hierarchy (DESIGN §2.1);
+/// - `hierarchy.json`: the task's two-level hierarchy (DESIGN §2.1);
 /// - `instance_labels.csv`: `slide_id,instance,is_key,garment_class,image` per garment, in the row order of
 ///   the bag's features; `image` names the Fashion-MNIST file and row (`train:123`), so reuse is checkable;
 /// - `labels.csv`: CLAM's `case_id,slide_id,label`, written last: its presence means the set is complete.
@@ -35,7 +35,7 @@ struct DemoDataWriter {
             progress.advance(note: bag.slideID)
         }
 
-        try AtomicFile.write(DocumentIO.encode(DemoTask.hierarchy), to: folder + "/hierarchy.json")
+        try AtomicFile.write(DocumentIO.encode(plan.task.hierarchy), to: folder + "/hierarchy.json")
         try AtomicFile.write(Data(instanceLabels(plan).utf8), to: folder + "/instance_labels.csv")
         try AtomicFile.write(Data(labels(plan).utf8), to: folder + "/labels.csv")
     }

@@ -1,7 +1,7 @@
 import Shared
 
-/// What a demo data set is drawn from: counts, ranges and the seed. The defaults make the full demo;
-/// `small` makes the tiny version CI trains on.
+/// What a demo data set is drawn from: counts, ranges and the seed. The defaults here are the garments
+/// task's; each task has its own (DemoTask.defaults), and `--small` its tiny CI version.
 struct DemoSettings: Equatable {
     var bagsPerClass = 60
     /// Instances per bag, drawn uniformly in this range.
@@ -12,8 +12,6 @@ struct DemoSettings: Equatable {
     /// Bags of one class are grouped into cases (patients) of 1…this many slides.
     var maxSlidesPerCase = 2
     var seed: UInt64 = 1
-
-    static let smallBagsPerClass = 8
 
     func validate() throws {
         guard bagsPerClass >= 1 else {

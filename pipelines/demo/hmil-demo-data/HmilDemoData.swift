@@ -11,9 +11,16 @@ struct HmilDemoData: ParsableCommand {
         commandName: "hmil-demo-data",
         abstract: "Build the demo's bags (CLAM-layout HDF5 features, labels.csv, hierarchy.json, instance labels) from Fashion-MNIST.",
         discussion: """
-            Reads the four raw (gunzipped) IDX files of Fashion-MNIST from --images and writes into --out:
-            h5_files/<slide_id>.h5, labels.csv, hierarchy.json and instance_labels.csv. The same seed and
-            options give byte-identical files.
+            Reads the four raw (gunzipped) IDX files of Fashion-MNIST from --images and writes into --out: \
+            h5_files/<slide_id>.h5, labels.csv, hierarchy.json and instance_labels.csv. The same task, seed \
+            and options give byte-identical files.
+
+            Tasks: garments (3 coarse, 7 fine classes; 32–96 garments a bag, 5–20 % key) and lesions \
+            (3 coarse, 9 fine classes, four under each abnormal coarse class; 100–300 garments a bag, \
+            1–5 % key, like small lesions on a slide). Key images are never used twice. In garments no \
+            image is used twice; in lesions a background image (a trouser or dress, which carries no \
+            label) may appear in several bags, never twice in one, as its 14 000 background images \
+            cannot fill its large bags otherwise.
             """)
 
     @Option(help: "Folder with the raw IDX files train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte.")
@@ -22,23 +29,26 @@ struct HmilDemoData: ParsableCommand {
     @Option(help: "Folder to write the data set into (created if missing).")
     var out: String
 
-    @Option(help: "Bags of each of the 7 fine classes.")
-    var bagsPerClass: Int = DemoSettings().bagsPerClass
+    @Option(help: "Task: garments or lesions.")
+    var task: DemoTaskName = .garments
 
-    @Flag(help: "The tiny version for CI: \(DemoSettings.smallBagsPerClass) bags per class (overrides --bags-per-class).")
+    @Option(help: "Bags of each fine class. \(HmilDemoData.defaults { "\($0.bagsPerClass)" })")
+    var bagsPerClass: Int?
+
+    @Flag(help: "The tiny version for CI (overrides --bags-per-class): \(DemoTaskName.allCases.map { "\(DemoTask.named($0).smallBagsPerClass) bags per class for \($0)" }.joined(separator: ", ")).")
     var small = false
 
-    @Option(help: "Fewest garments in a bag.")
-    var minInstances: Int = DemoSettings().instances.lowerBound
+    @Option(help: "Fewest garments in a bag. \(HmilDemoData.defaults { "\($0.instances.lowerBound)" })")
+    var minInstances: Int?
 
-    @Option(help: "Most garments in a bag.")
-    var maxInstances: Int = DemoSettings().instances.upperBound
+    @Option(help: "Most garments in a bag. \(HmilDemoData.defaults { "\($0.instances.upperBound)" })")
+    var maxInstances: Int?
 
-    @Option(help: "Smallest share of key garments in a bag that is not 'normal'.")
-    var minKeyShare: Double = DemoSettings().keyShare.lowerBound
+    @Option(help: "Smallest share of key garments in a bag that is not 'normal'. \(HmilDemoData.defaults { "\($0.keyShare.lowerBound)" })")
+    var minKeyShare: Double?
 
-    @Option(help: "Largest share of key garments in a bag that is not 'normal'.")
-    var maxKeyShare: Double = DemoSettings().keyShare.upperBound
+    @Option(help: "Largest share of key garments in a bag that is not 'normal'. \(HmilDemoData.defaults { "\($0.keyShare.upperBound)" })")
+    var maxKeyShare: Double?
 
     @Option(help: "Most slides of one case (patient); cases hold 1…this many bags of one class.")
     var maxSlidesPerCase: Int = DemoSettings().maxSlidesPerCase
@@ -51,29 +61,37 @@ struct HmilDemoData: ParsableCommand {
 
     func run() throws {
         ToolRunner.run("hmil-demo-data") {
-            let settings = try makeSettings()
+            let task = DemoTask.named(self.task)
+            let settings = try makeSettings(task)
             let start = Date()
             let fashion = try FashionMNIST(folder: images)
-            let plan = try BagPlan(settings: settings, images: fashion)
+            let plan = try BagPlan(task: task, settings: settings, images: fashion)
             let progress = Shared.Progress(tool: "hmil-demo-data", label: "writing bags", total: plan.bags.count,
                                     unit: "bags", quiet: quiet, lineInterval: 2)
             try DemoDataWriter(folder: out, images: fashion).write(plan, progress: progress)
-            progress.finish(note: "\(plan.instanceCount) garments, \(plan.keyCount) key, seed \(settings.seed) → \(out)"
+            progress.finish(note: "\(plan.instanceCount) garments, \(plan.keyCount) key, \(task.name) seed \(settings.seed) → \(out)"
                             + String(format: " (%.1fs in all)", Date().timeIntervalSince(start)))
         }
     }
 
-    private func makeSettings() throws -> DemoSettings {
-        guard minInstances <= maxInstances else {
-            throw ToolError("--min-instances \(minInstances) is above --max-instances \(maxInstances)")
+    /// "(default: 60 for garments, 40 for lesions)": an option's default in each task, written once (DemoTask).
+    private static func defaults(_ value: (DemoSettings) -> String) -> String {
+        "(default: " + DemoTaskName.allCases.map { "\(value(DemoTask.named($0).defaults)) for \($0)" }.joined(separator: ", ") + ")"
+    }
+
+    private func makeSettings(_ task: DemoTask) throws -> DemoSettings {
+        var settings = task.defaults
+        settings.bagsPerClass = small ? task.smallBagsPerClass : bagsPerClass ?? settings.bagsPerClass
+        let fewest = minInstances ?? settings.instances.lowerBound, most = maxInstances ?? settings.instances.upperBound
+        guard fewest <= most else {
+            throw ToolError("--min-instances \(fewest) is above --max-instances \(most)")
         }
-        guard minKeyShare <= maxKeyShare else {
-            throw ToolError("--min-key-share \(minKeyShare) is above --max-key-share \(maxKeyShare)")
+        let lowShare = minKeyShare ?? settings.keyShare.lowerBound, highShare = maxKeyShare ?? settings.keyShare.upperBound
+        guard lowShare <= highShare else {
+            throw ToolError("--min-key-share \(lowShare) is above --max-key-share \(highShare)")
         }
-        var settings = DemoSettings()
-        settings.bagsPerClass = small ? DemoSettings.smallBagsPerClass : bagsPerClass
-        settings.instances = minInstances ... maxInstances
-        settings.keyShare = minKeyShare ... maxKeyShare
+        settings.instances = fewest ... most
+        settings.keyShare = lowShare ... highShare
         settings.maxSlidesPerCase = maxSlidesPerCase
         settings.seed = seed
         try settings.validate()
