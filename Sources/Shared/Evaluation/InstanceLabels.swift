@@ -88,6 +88,9 @@ public struct InstanceLabels: Sendable {
 
     public func contains(_ slideID: String) -> Bool { slides[slideID] != nil }
 
+    /// Rows of the slide labelled 1 (key); nil when the slide has no rows.
+    public func keyCount(of slideID: String) -> Int? { slides[slideID].map { $0.labels.reduce(0) { $0 + ($1 ? 1 : 0) } } }
+
     /// Whether each of the slide's `instanceCount` instances is a key instance, in bag order; nil when the
     /// slide has no rows. An instance out of range, listed twice or missing is an error naming the line.  [N]
     public func flags(of slideID: String, instanceCount n: Int) throws -> [Bool]? {
