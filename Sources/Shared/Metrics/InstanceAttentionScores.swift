@@ -11,7 +11,8 @@
 ///
 /// A bag is scored when it has at least one key and one other instance; bags without key instances (a
 /// normal slide), bags of key instances only and bags without labels are counted and left out of both.
-/// Ties are handled as scikit-learn's `roc_auc_score` (`RankedScores`).
+/// Ties are handled as scikit-learn's `roc_auc_score` (`RankedScores`). Memory: 9 bytes per instance of
+/// the scored bags (score and flag), kept until the report, since the pooled AUC ranks them all at once.
 public struct InstanceAttentionScores: Sendable {
     /// attention × N of every instance of the scored bags, bag after bag.
     public private(set) var scores: [Double] = []
