@@ -20,10 +20,19 @@ struct HmilEval: ParsableCommand {
         fine:<class>...; the flat ABMIL model has one 'attention' column); with --dataset, \
         external/<level>/predictions.csv (mean over the folds' models) and external/<level>/fold_<k>.csv.
 
+        With --instance-labels, each fold's attention is scored against known key instances (no file is \
+        written for it): for the row of the bag's true fine class (ABMIL: its one row) and the row of its true \
+        coarse class (HMIL), the instance-level ROC AUC of key against other instances, pooled over the \
+        part's bags with each bag's attention times its instance count (1 = uniform attention), and the mean \
+        of the per-bag AUCs; bags without key instances, with key instances only, or without rows are left \
+        out and counted. With --hierarchy-beta, a level fine_hierarchical decides the fine class by \
+        p(f) ∝ p_fine(f)·p_coarse(parent(f))^β.
+
         Examples:
           hmil-train ... | hmil-eval --out results/
           hmil-eval work/runs/hmil/fold_0.json work/runs/hmil/fold_1.json --out results/ --attention
           hmil-eval models.json --dataset new/dataset.json --out results/
+          hmil-eval work/runs/hmil/fold_*.json --instance-labels key_instances.csv --hierarchy-beta 1 --out results/
           hmil-eval --predictions clam/fold_0.csv --predictions clam/fold_1.csv --hierarchy h.json --out results/
         """)
 
@@ -71,12 +80,25 @@ struct HmilEval: ParsableCommand {
                                valueName: "D.json"))
     var dataset: String?
 
+    @Option(name: .customLong("instance-labels"),
+            help: ArgumentHelp("Key instances to score the attention against: a CSV with columns slide_id,instance,label (instance = the bag's feature row from 0; label 1 = key, 0 = not; other columns ignored). A slide with rows needs one per instance; slides without rows are not scored. Checkpoints only. (default: none)",
+                               valueName: "FILE.csv"))
+    var instanceLabels: String?
+
+    @Option(name: .customLong("hierarchy-beta"),
+            help: ArgumentHelp("Adds the level fine_hierarchical: p(f) ∝ p_fine(f)·p_coarse(parent(f))^β, normalised (β ≥ 0; 0 is the fine head). One value per run. Models with a coarse head only (not ABMIL). (default: none)",
+                               valueName: "β"))
+    var hierarchyBeta: Double?
+
     @Flag(help: "Do not print the table or progress on stderr.")
     var quiet = false
 
     func validate() throws {
         guard (0 ... 100_000).contains(bootstrap) else { throw ValidationError("--bootstrap must be between 0 and 100000") }
         guard threads >= 0 else { throw ValidationError("--threads must be 0 (every core) or more") }
+        if let beta = hierarchyBeta, !(beta.isFinite && beta >= 0) {
+            throw ValidationError("--hierarchy-beta must be a finite number ≥ 0, not \(beta)")
+        }
         if predictionFiles.isEmpty {
             if hierarchy != nil { throw ValidationError("--hierarchy goes with --predictions; a pipeline document carries its own") }
             if documents.filter({ $0 == "-" }).count > 1 { throw ValidationError("stdin ('-') can be read once") }
@@ -84,6 +106,12 @@ struct HmilEval: ParsableCommand {
             if hierarchy == nil { throw ValidationError("--predictions needs --hierarchy h.json to name the classes") }
             if !documents.isEmpty { throw ValidationError("give either pipeline documents or --predictions files, not both") }
             if attention || dataset != nil { throw ValidationError("--attention and --dataset need models: give a models document, not --predictions") }
+            if instanceLabels != nil {
+                throw ValidationError("--instance-labels scores attention, which prediction files do not carry — give the models documents from hmil-train instead of --predictions")
+            }
+            if hierarchyBeta != nil {
+                throw ValidationError("--hierarchy-beta needs both heads' probabilities, which one prediction file does not carry — give the models documents from hmil-train instead of --predictions")
+            }
         }
         if attention && out == nil { throw ValidationError("--attention writes files: give --out RESULTS") }
     }
@@ -113,6 +141,8 @@ struct HmilEval: ParsableCommand {
                 doc = try ModelsDocuments.merge(inputs)
                 var options = CheckpointPredictions.Options(parts: self.parts.parts, threads: threads, quiet: quiet)
                 options.attentionFolder = attention ? out.map { $0 + "/" + EvaluationOutput.attentionFolder } : nil
+                options.instanceLabels = try instanceLabels.map { try InstanceLabels.read(path: $0) }
+                options.hierarchyBeta = hierarchyBeta
                 parts = try CheckpointPredictions.predict(document: doc, source: source, options: options)
                 if let dataset {
                     let data = try DocumentIO.decode(PipelineDocument.self, from: DocumentIO.readInput(dataset, what: "dataset document"),
@@ -122,9 +152,18 @@ struct HmilEval: ParsableCommand {
                     external = try ExternalPredictions.predict(dataset: data, source: dataset, models: doc, modelsSource: source,
                                                                options: options)
                 }
+                if let labels = options.instanceLabels {
+                    let evaluated = Set(parts.flatMap(\.slideIDs))
+                    if !evaluated.isEmpty, !evaluated.contains(where: labels.contains) {
+                        StandardError.write("hmil-eval: warning: none of the \(evaluated.count) evaluated slides has rows in \(labels.source); "
+                            + "no attention was scored\n")
+                    }
+                }
                 doc.format = PipelineDocument.evalFormat
                 doc.evaluation = Evaluator.evaluate(parts, bootstrap: settings, source: "checkpoints")
                 doc.evaluation!.external = external?.report(bootstrap: settings)
+                doc.evaluation!.hierarchyBeta = hierarchyBeta
+                doc.evaluation!.instanceLabels = instanceLabels
             }
             if let overlap = external?.alsoInTrainingPlan, let first = overlap.first {
                 StandardError.write("hmil-eval: warning: \(overlap.count) slide(s) of \(dataset!) are also in the training plan "

@@ -53,7 +53,11 @@ struct HmilTrain: ParsableCommand {
     @Flag(help: "Sample batches with equal probability per fine class.") var balancedSampling = false
     @Option(help: "Train on at most this many random instances per bag; 0 keeps all. (default: 0)") var maxInstances: Int?
     @Option(help: "Stop after this many epochs without improvement; 0 never. (default: 0)") var earlyStoppingPatience: Int?
-    @Option(help: "Checkpoint selection: val_fine_auc, val_fine_accuracy, val_coarse_auc or val_loss. (default: val_fine_auc)")
+    @Option(help: """
+        Checkpoint selection: val_fine_auc, val_fine_accuracy, val_coarse_auc or val_loss. An epoch that ties the best \
+        value so far is kept when its validation loss is lower (then counting as an improvement for early stopping); \
+        on equal loss the earlier epoch stays. (default: val_fine_auc)
+        """)
     var selectionMetric: String?
     @Option(help: "Weight of the attention-matching term (overrides the preset).") var weightAttention: Double?
     @Option(help: "Bag alignment form: nll or reference (overrides the preset).") var bagAlignment: String?

@@ -141,7 +141,8 @@ final class EvalModelTests: XCTestCase {
         for fold in evaluation.folds {
             let test = try XCTUnwrap(fold.parts[.test])
             XCTAssertEqual(test.slides, 9)
-            XCTAssertEqual(Set(test.levels.keys), Set(EvaluationLevel.allCases))
+            XCTAssertEqual(Set(test.levels.keys), [.coarse, .coarseFromFine, .fine], "fine_hierarchical only with --hierarchy-beta")
+            XCTAssertNil(test.instanceAttention, "attention is scored only with --instance-labels")
             for (_, level) in test.levels {
                 for metric in [ScalarMetric.accuracy, .balancedAccuracy, .f1Macro, .aucMacro] {
                     let value = try XCTUnwrap(level.metrics[metric]?.value, "\(metric)")
@@ -212,6 +213,96 @@ final class EvalModelTests: XCTestCase {
             let csv = try readCSV(try path("flat/attention/fold_0/\(id).csv"))
             XCTAssertEqual(csv.header, ["instance", "x", "y", "attention"])
             XCTAssertEqual(csv.rows.reduce(0.0) { $0 + Double($1[3])! }, 1, accuracy: 1e-5)
+        }
+    }
+
+    // MARK: - Key instances and the hierarchical decision
+
+    /// Key instances: the two planted rows of every bag (`makeBags`); slide s4 has no rows, s5's rows say
+    /// none is key, and a slide outside the plan is ignored.
+    func writeInstanceLabels(_ t: Trained, name: String = "key.csv") throws {
+        var text = "slide_id,instance,label,note\nelsewhere,0,1,x\n"
+        for (id, bag) in t.bags.sorted(by: { $0.key < $1.key }) where id != "s4" {
+            for i in 0 ..< bag.instanceCount { text += "\(id),\(i),\(id != "s5" && i < 2 ? 1 : 0),x\n" }
+        }
+        try text.write(toFile: try path(name), atomically: true, encoding: .utf8)
+    }
+
+    func testInstanceLabelsAndHierarchyBeta() throws {
+        let t = try fixture()
+        try writeInstanceLabels(t)
+        let run = try run(t.foldDocuments + ["--out", "keyed", "--instance-labels", "key.csv", "--hierarchy-beta", "0.5",
+                                             "--bootstrap", "0", "--threads", "2"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let doc = try DocumentIO.decode(PipelineDocument.self, from: run.stdout, source: "stdout")
+        let evaluation = try XCTUnwrap(doc.evaluation)
+        XCTAssertEqual(evaluation.hierarchyBeta, 0.5)
+        XCTAssertEqual(evaluation.instanceLabels, "key.csv")
+        var scored = 0
+        for fold in evaluation.folds {
+            let test = try XCTUnwrap(fold.parts[.test])
+            XCTAssertEqual(Set(test.levels.keys), Set(EvaluationLevel.allCases))
+            let attention = try XCTUnwrap(test.instanceAttention)
+            XCTAssertEqual(Set(attention.keys), [.fine, .coarse])
+            for (_, report) in attention {
+                XCTAssertEqual(report.bags + report.bagsWithoutPositives + report.bagsWithoutLabels, 9)
+                XCTAssertEqual(report.bagsWithoutNegatives, 0)
+                XCTAssertEqual(report.positives, 2 * report.bags)
+                for auc in [report.pooledAUC, report.bagMeanAUC] { XCTAssertTrue((0 ... 1).contains(try XCTUnwrap(auc))) }
+            }
+            scored += attention[.fine]!.bags
+        }
+        XCTAssertEqual(scored, 16, "18 test bags, s4 without rows and s5 without key instances")
+        let summary = try XCTUnwrap(evaluation.summary[.test]?.instanceAttention?[.coarse])
+        XCTAssertEqual(summary.pooledAUC.folds, 2)
+        XCTAssertEqual(summary.allFolds?.bags, 16)
+        XCTAssertEqual(summary.allFolds?.bagsWithoutLabels, 1)
+        XCTAssertEqual(summary.allFolds?.bagsWithoutPositives, 1)
+        XCTAssertTrue(run.stderr.contains("attention on key instances, test part (2 folds, mean ± std across folds)"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("fine-hierarchical (β = 0.5) level, test part (18 slides"), run.stderr)
+        let json = String(decoding: run.stdout, as: UTF8.self)
+        for key in ["\"instance_attention\"", "\"all_folds\"", "\"hierarchy_beta\" : 0.5", "\"fine_hierarchical\""] {
+            XCTAssertTrue(json.contains(key), key)
+        }
+        // The hierarchical decision's own prediction files.
+        let fine = try PredictionCSV.read(path: try path("keyed/test/fine_hierarchical/fold_0.csv"), classes: Self.hierarchy.fine,
+                                          level: "fine")
+        XCTAssertEqual(fine.slideIDs, t.dataset.folds[0].test)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: try path("keyed/attention")), "no attention files without --attention")
+
+        // The same scores whether or not the attention is also exported.
+        let exported = try self.run(t.foldDocuments + ["--out", "keyed2", "--instance-labels", "key.csv", "--hierarchy-beta", "0.5",
+                                                       "--bootstrap", "0", "--threads", "1", "--attention", "--quiet"])
+        XCTAssertEqual(exported.status, 0, exported.stderr)
+        let again = try DocumentIO.decode(PipelineDocument.self, from: exported.stdout, source: "stdout")
+        XCTAssertEqual(again.evaluation?.summary[.test]?.instanceAttention, evaluation.summary[.test]?.instanceAttention)
+    }
+
+    func testInstanceLabelsOfOtherSlidesOnlyWarn() throws {
+        try "slide_id,instance,label\nelsewhere,0,1\n".write(toFile: try path("other.csv"), atomically: true, encoding: .utf8)
+        let run = try run([try fixture().foldDocuments[0], "--instance-labels", "other.csv", "--parts", "test", "--bootstrap", "0"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stderr.contains("hmil-eval: warning: none of the 9 evaluated slides has rows in other.csv; no attention was scored"),
+                      run.stderr)
+    }
+
+    func testBadInstanceLabelsAndBetaForTheFlatModelAreOneLine() throws {
+        let t = try fixture()
+        let bag = try XCTUnwrap(t.bags["s0"])
+        try "slide_id,instance,label\ns0,\(bag.instanceCount),1\n".write(toFile: try path("range.csv"), atomically: true, encoding: .utf8)
+        for (arguments, parts) in [
+            ([t.foldDocuments[0], "--instance-labels", "range.csv"],
+             ["instance \(bag.instanceCount) of slide s0 is out of range", "range.csv, line 2"]),
+            ([t.foldDocuments[0], "--instance-labels", "gone.csv"], ["cannot open instance labels", "gone.csv"]),
+            ([t.flatDocument, "--hierarchy-beta", "1"], ["--hierarchy-beta needs a model with a coarse head", "flat ABMIL",
+                                                         "leave out --hierarchy-beta for ABMIL"]),
+        ] {
+            let run = try run(arguments + ["--quiet"])
+            XCTAssertEqual(run.status, 1, run.stderr)
+            XCTAssertTrue(run.stdout.isEmpty)
+            XCTAssertEqual(run.stderr.filter { $0 == "\n" }.count, 1, run.stderr)
+            XCTAssertTrue(run.stderr.hasPrefix("hmil-eval: error: "), run.stderr)
+            for part in parts { XCTAssertTrue(run.stderr.contains(part), "\(part) in \(run.stderr)") }
         }
     }
 

@@ -129,6 +129,18 @@ final class EvalToolTests: XCTestCase {
         let noHierarchy = try run(["--predictions", "fold_0.csv"])
         XCTAssertNotEqual(noHierarchy.status, 0)
         XCTAssertTrue(noHierarchy.stderr.contains("--predictions needs --hierarchy"), noHierarchy.stderr)
+
+        // Prediction files carry neither attention nor both heads: the options that need them say where to get them.
+        let instances = try run(["--predictions", "fold_0.csv", "--hierarchy", "h.json", "--instance-labels", "key.csv"])
+        XCTAssertNotEqual(instances.status, 0)
+        XCTAssertTrue(instances.stderr.contains("--instance-labels scores attention, which prediction files do not carry — give the models documents from hmil-train"),
+                      instances.stderr)
+        let beta = try run(["--predictions", "fold_0.csv", "--hierarchy", "h.json", "--hierarchy-beta", "1"])
+        XCTAssertNotEqual(beta.status, 0)
+        XCTAssertTrue(beta.stderr.contains("--hierarchy-beta needs both heads' probabilities"), beta.stderr)
+        let negative = try run(["--predictions", "fold_0.csv", "--hierarchy", "h.json", "--hierarchy-beta=-1"])
+        XCTAssertNotEqual(negative.status, 0)
+        XCTAssertTrue(negative.stderr.contains("--hierarchy-beta must be a finite number ≥ 0, not -1.0"), negative.stderr)
     }
 
     func testModelDocumentWithoutPacksIsOneLine() throws {
@@ -149,7 +161,8 @@ final class EvalToolTests: XCTestCase {
         let help = String(decoding: run.stdout, as: UTF8.self)
         for text in ["--predictions", "--hierarchy", "--level", "default: fine", "--part", "default: test", "--format",
                      "default: json", "--bootstrap", "(default: 1000)", "--seed", "(default: 1)", "--out", "--quiet",
-                     "--parts", "default: test,val", "--threads", "(default: 0)", "--attention", "--dataset"] {
+                     "--parts", "default: test,val", "--threads", "(default: 0)", "--attention", "--dataset",
+                     "--instance-labels", "slide_id,instance,label", "--hierarchy-beta", "fine_hierarchical"] {
             XCTAssertTrue(help.contains(text), text)
         }
     }

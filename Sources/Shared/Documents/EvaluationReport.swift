@@ -3,10 +3,12 @@
 /// ```json
 /// "evaluation": {
 ///   "source": "checkpoints" | "predictions",   "inputs": ["fold_0.csv", ...],
+///   "hierarchy_beta": 1.0,                     // with --hierarchy-beta
+///   "instance_labels": "key.csv",              // with --instance-labels
 ///   "bootstrap": {"resamples": 1000, "seed": 1, "confidence": 0.95, "method": "percentile"},
 ///   "folds": [{"fold": 0, "parts": {"test": {
 ///       "slides": 54,
-///       "levels": {"coarse" | "coarse_from_fine" | "fine": {
+///       "levels": {"coarse" | "coarse_from_fine" | "fine" | "fine_hierarchical": {
 ///           "classes": [...], "slides": 54,
 ///           "metrics": {"accuracy": {"value": 0.81, "ci95": [0.70, 0.91], "bootstrap_skipped": 0}, ...,
 ///                       "auc_macro": {"value": null, "undefined": "only class 'IC' occurs in the labels"}},
@@ -14,23 +16,44 @@
 ///           "per_class": [{"class": "N", "support": 6, "predicted": 5, "precision": .., "recall": ..,
 ///                          "f1": .., "specificity": .., "auc": ..}],
 ///           "confusion_matrix": [[5, 1], [0, 3]]}},           // rows true class, columns predicted
-///       "hierarchy_consistency": {"coarse": {...}, "coarse_from_fine": {...}}}}}],
+///       "hierarchy_consistency": {"coarse": {...}, "coarse_from_fine": {...}},
+///       "instance_attention": {"fine" | "coarse": {                  // with --instance-labels
+///           "pooled_auc": 0.91, "bag_mean_auc": 0.88, "bags": 40, "bags_without_positives": 12,
+///           "bags_without_negatives": 0, "bags_without_labels": 2, "instances": 2480, "positives": 310}}}}}],
 ///   "summary": {"test": {"levels": {"fine": {"metrics": {"accuracy": {"mean": .., "std": .., "sem": ..,
 ///       "folds": 10, "undefined_folds": []}}, "per_class": {"N": {"f1": {...}}}}},
-///       "hierarchy_consistency": {...}}},
+///       "hierarchy_consistency": {...},
+///       "instance_attention": {"fine": {"pooled_auc": {"mean": .., "std": .., "sem": .., "folds": 10, "undefined_folds": []},
+///           "bag_mean_auc": {...}, "all_folds": {"pooled_auc": .., "bag_mean_auc": .., "bags": 400, ...}}}}},
 ///   "external": {"dataset": "new.json", "slides": 40, "labelled": 32, "folds": [0, 1, 2],
 ///       "combination": "mean", "labelled_slides": {"slides": 32, "levels": {...}, ...}}   // with --dataset
 /// }
 /// ```
 /// Levels: `coarse` (the coarse head), `coarse_from_fine` (arg-max of q, the fine probabilities summed
-/// into their parents), `fine`. Parts: `test`, `val`. Hierarchy consistency is the share of bags whose
-/// fine prediction's parent is the coarse prediction (of the coarse head, or of q).
+/// into their parents), `fine`, and with `--hierarchy-beta β` (models with a coarse head)
+/// `fine_hierarchical`: p(f) ∝ p_fine(f)·p_coarse(π(f))^β (`HierarchicalDecision`). Parts: `test`, `val`.
+/// Hierarchy consistency is the share of bags whose fine prediction's parent is the coarse prediction
+/// (of the coarse head, or of q).
 /// An undefined metric is `null` with its reason under `undefined`; never a number.
+///
+/// `instance_attention` (with `--instance-labels`, model path only) scores attention against known key
+/// instances: per attention level (`fine`: the row of the bag's true fine class, ABMIL's one row;
+/// `coarse`: the row of its true coarse class, HMIL only) the instance-level ROC AUC of key against
+/// other instances, pooled over the part's bags with each bag's attention multiplied by its instance
+/// count N (so 1 is uniform attention in every bag; unscaled, bag size would decide the pooled ranking),
+/// and the mean of the per-bag AUCs. Bags without key instances, with key instances only, or without
+/// rows in the labels file are left out and counted; an AUC is null when no bag is left.
+/// `summary.<part>.instance_attention.<level>` holds the mean/std/sem of the folds' AUCs and, under
+/// `all_folds`, the AUCs of every fold's bags pooled into one set (each scored by its own fold's model).
 public struct EvaluationReport: Codable, Equatable, Sendable {
     /// "checkpoints" (each fold's model on its parts) or "predictions" (CSV files scored with `--predictions`).
     public var source: String
     /// The prediction files scored, in fold order (predictions source only).
     public var inputs: [String]?
+    /// β of the `fine_hierarchical` level (`--hierarchy-beta`).
+    public var hierarchyBeta: Double?
+    /// The instance labels file the attention was scored against (`--instance-labels`).
+    public var instanceLabels: String?
     public var bootstrap: BootstrapSettings
     public var folds: [FoldReport]
     public var summary: [EvaluationPart: PartSummary]
@@ -45,6 +68,10 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
         self.folds = folds
         self.summary = summary
         self.external = external
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case source, inputs, hierarchyBeta = "hierarchy_beta", instanceLabels = "instance_labels", bootstrap, folds, summary, external
     }
 }
 
@@ -89,6 +116,11 @@ public enum EvaluationLevel: String, CaseIterable, Codable, CodingKeyRepresentab
     case coarse
     case coarseFromFine = "coarse_from_fine"
     case fine
+    /// The fine classes decided by `HierarchicalDecision` (`--hierarchy-beta`; models with a coarse head).
+    case fineHierarchical = "fine_hierarchical"
+
+    /// Whether the level's classes are the fine classes.
+    public var isFine: Bool { self == .fine || self == .fineHierarchical }
 }
 
 public enum EvaluationPart: String, CaseIterable, Codable, CodingKeyRepresentable, Sendable {
@@ -111,14 +143,20 @@ public struct PartReport: Codable, Equatable, Sendable {
     public var levels: [EvaluationLevel: LevelReport]
     /// Keyed by the coarse level compared with the fine prediction's parent.
     public var hierarchyConsistency: [EvaluationLevel: Estimate]
+    /// Attention scored against key instances (`--instance-labels`); absent without them.
+    public var instanceAttention: [AttentionLevel: InstanceAttentionReport]?
 
-    public init(slides: Int, levels: [EvaluationLevel: LevelReport], hierarchyConsistency: [EvaluationLevel: Estimate]) {
+    public init(slides: Int, levels: [EvaluationLevel: LevelReport], hierarchyConsistency: [EvaluationLevel: Estimate],
+                instanceAttention: [AttentionLevel: InstanceAttentionReport]? = nil) {
         self.slides = slides
         self.levels = levels
         self.hierarchyConsistency = hierarchyConsistency
+        self.instanceAttention = instanceAttention
     }
 
-    enum CodingKeys: String, CodingKey { case slides, levels, hierarchyConsistency = "hierarchy_consistency" }
+    enum CodingKeys: String, CodingKey {
+        case slides, levels, hierarchyConsistency = "hierarchy_consistency", instanceAttention = "instance_attention"
+    }
 }
 
 public struct LevelReport: Codable, Equatable, Sendable {
@@ -217,13 +255,19 @@ public struct Estimate: Codable, Equatable, Sendable {
 public struct PartSummary: Codable, Equatable, Sendable {
     public var levels: [EvaluationLevel: LevelSummary]
     public var hierarchyConsistency: [EvaluationLevel: CrossFoldStatistic]
+    /// Attention scored against key instances (`--instance-labels`); absent without them.
+    public var instanceAttention: [AttentionLevel: InstanceAttentionSummary]?
 
-    public init(levels: [EvaluationLevel: LevelSummary], hierarchyConsistency: [EvaluationLevel: CrossFoldStatistic]) {
+    public init(levels: [EvaluationLevel: LevelSummary], hierarchyConsistency: [EvaluationLevel: CrossFoldStatistic],
+                instanceAttention: [AttentionLevel: InstanceAttentionSummary]? = nil) {
         self.levels = levels
         self.hierarchyConsistency = hierarchyConsistency
+        self.instanceAttention = instanceAttention
     }
 
-    enum CodingKeys: String, CodingKey { case levels, hierarchyConsistency = "hierarchy_consistency" }
+    enum CodingKeys: String, CodingKey {
+        case levels, hierarchyConsistency = "hierarchy_consistency", instanceAttention = "instance_attention"
+    }
 }
 
 public struct LevelSummary: Codable, Equatable, Sendable {

@@ -6,7 +6,10 @@ import Foundation
 /// Every checkpoint is loaded and checked (hierarchy equal to the document's, feature dim equal to the
 /// packs') before any slide is predicted, so a bad fold fails at once rather than after hours. Slides
 /// run on every core (`SlideInference`); with an attention folder each slide's attention goes into
-/// `<folder>/fold_<k>/<slide_id>.csv` (`AttentionCSV`) as it is predicted.
+/// `<folder>/fold_<k>/<slide_id>.csv` (`AttentionCSV`) as it is predicted. With instance labels, each
+/// slide's attention is scored against its key instances as it is predicted (`InstanceAttention`),
+/// without writing any file; the labels of every evaluated slide are checked against its bag's size
+/// before the first slide is predicted.
 public enum CheckpointPredictions {
     public struct Options: Sendable {
         /// Which parts of each fold to predict, in this order.
@@ -15,14 +18,20 @@ public enum CheckpointPredictions {
         public var threads: Int
         /// Where the attention files go (RESULTS/attention); nil writes none.
         public var attentionFolder: String?
+        /// Key instances to score the attention against (`--instance-labels`); nil scores none.
+        public var instanceLabels: InstanceLabels?
+        /// β of the `fine_hierarchical` level (`--hierarchy-beta`); nil: no such level. Models need a coarse head.
+        public var hierarchyBeta: Double?
         public var quiet: Bool
         public var tool: String
 
         public init(parts: [EvaluationPart] = EvaluationPart.allCases, threads: Int = 0, attentionFolder: String? = nil,
-                    quiet: Bool = true, tool: String = "hmil-eval") {
+                    instanceLabels: InstanceLabels? = nil, hierarchyBeta: Double? = nil, quiet: Bool = true, tool: String = "hmil-eval") {
             self.parts = parts
             self.threads = threads
             self.attentionFolder = attentionFolder
+            self.instanceLabels = instanceLabels
+            self.hierarchyBeta = hierarchyBeta
             self.quiet = quiet
             self.tool = tool
         }
@@ -50,7 +59,20 @@ public enum CheckpointPredictions {
             for item in work { for slide in item.slides { _ = try AttentionCSV.path(folder: folder, fold: item.record.fold, slideID: slide.slideID) } }
         }
         let bags = try BagSource(document: document, source: source)
-        for record in models { _ = try FoldModel.load(record, hierarchy: hierarchy, featureDim: bags.featureDim, data: source) }
+        for record in models {
+            let model = try FoldModel.load(record, hierarchy: hierarchy, featureDim: bags.featureDim, data: source)
+            if options.hierarchyBeta != nil { try model.requireCoarseHead(for: "--hierarchy-beta") }
+        }
+        // Key flags of every evaluated slide with labels, checked against its bag's size.
+        var keyFlags: [String: [Bool]] = [:]
+        if let labels = options.instanceLabels {
+            for item in work {
+                for slide in item.slides where keyFlags[slide.slideID] == nil {
+                    keyFlags[slide.slideID] = try labels.flags(of: slide.slideID, instanceCount: bags.instanceCount(of: slide.slideID))
+                }
+            }
+        }
+        let keepOutputs = options.attentionFolder != nil || options.instanceLabels != nil
 
         let inference = SlideInference(threads: options.threads)
         let progress = Progress(tool: options.tool, label: "predicting", total: work.reduce(0) { $0 + $1.slides.count },
@@ -62,10 +84,15 @@ public enum CheckpointPredictions {
                 loaded = nil   // one model in memory at a time
                 loaded = try FoldModel.load(item.record, hierarchy: hierarchy, featureDim: bags.featureDim, data: source)
             }
-            var builder = PartPredictionsBuilder(fold: item.record.fold, part: item.part, hierarchy: hierarchy)
+            var builder = PartPredictionsBuilder(fold: item.record.fold, part: item.part, hierarchy: hierarchy,
+                                                 hierarchyBeta: options.hierarchyBeta, scoresAttention: options.instanceLabels != nil)
             try inference.run(model: loaded!.model, bags: bags, slideIDs: item.slides.map(\.slideID),
-                              keepOutputs: options.attentionFolder != nil, progress: progress) { position, prediction in
-                builder.append(slideID: prediction.slideID, fineLabel: item.slides[position].fineLabel, prediction: prediction)
+                              keepOutputs: keepOutputs, progress: progress) { position, prediction in
+                let fineLabel = item.slides[position].fineLabel
+                builder.append(slideID: prediction.slideID, fineLabel: fineLabel, prediction: prediction)
+                if options.instanceLabels != nil {
+                    builder.scoreAttention(prediction, fineLabel: fineLabel, isKey: keyFlags[prediction.slideID])
+                }
                 if let folder = options.attentionFolder {
                     try AttentionCSV.write(prediction, fold: item.record.fold, hierarchy: hierarchy, folder: folder)
                 }

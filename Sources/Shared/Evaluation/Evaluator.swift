@@ -12,8 +12,13 @@ public enum Evaluator {
             folds[part.fold, default: [:]][part.part] = evaluate(part, bootstrap: bootstrap)
         }
         let foldReports = folds.keys.sorted().map { FoldReport(fold: $0, parts: folds[$0]!) }
+        // Every fold's bags of a part in one set, in fold order, for the all-folds attention AUCs.
+        var pooled: [EvaluationPart: InstanceAttention] = [:]
+        for part in parts.sorted(by: { $0.fold < $1.fold }) {
+            if let attention = part.instanceAttention { pooled[part.part, default: InstanceAttention()].merge(attention) }
+        }
         return EvaluationReport(source: source, inputs: inputs, bootstrap: bootstrap, folds: foldReports,
-                                summary: summarize(foldReports))
+                                summary: summarize(foldReports, allFolds: pooled))
     }
 
     public static func evaluate(_ part: PartPredictions, bootstrap: BootstrapSettings) -> PartReport {
@@ -39,7 +44,8 @@ public enum Evaluator {
                 }
             }
         }
-        return PartReport(slides: part.slideIDs.count, levels: levels, hierarchyConsistency: consistency)
+        return PartReport(slides: part.slideIDs.count, levels: levels, hierarchyConsistency: consistency,
+                          instanceAttention: part.instanceAttention?.report())
     }
 
     /// All metrics of one level, each with its bootstrap interval.
@@ -96,6 +102,23 @@ public enum Evaluator {
                         bootstrapSkipped: bootstrap.resamples > 0 ? skipped : nil)
     }
 
+    /// Each attention level's AUCs across the folds of one part; nil when no fold scored attention.
+    static func summarizeAttention(_ reports: [(fold: Int, report: PartReport)], allFolds: InstanceAttention?)
+        -> [AttentionLevel: InstanceAttentionSummary]? {
+        let scored = reports.compactMap { r in r.report.instanceAttention.map { (fold: r.fold, levels: $0) } }
+        guard !scored.isEmpty else { return nil }
+        var summary: [AttentionLevel: InstanceAttentionSummary] = [:]
+        for level in AttentionLevel.allCases {
+            let perFold = scored.compactMap { s in s.levels[level].map { (fold: s.fold, report: $0) } }
+            guard !perFold.isEmpty else { continue }
+            summary[level] = InstanceAttentionSummary(
+                pooledAUC: CrossFoldStatistic(values: perFold.map { ($0.fold, $0.report.pooledAUC) }),
+                bagMeanAUC: CrossFoldStatistic(values: perFold.map { ($0.fold, $0.report.bagMeanAUC) }),
+                allFolds: allFolds?.levels[level]?.report())
+        }
+        return summary
+    }
+
     static func share(_ flags: [Bool], weights: [Double]?) -> Double? {
         var hits = 0.0, total = 0.0
         for i in flags.indices {
@@ -106,8 +129,9 @@ public enum Evaluator {
         return total > 0 ? hits / total : nil
     }
 
-    /// Mean, std and standard error over the folds, per part, level, metric and class.
-    static func summarize(_ folds: [FoldReport]) -> [EvaluationPart: PartSummary] {
+    /// Mean, std and standard error over the folds, per part, level, metric and class; `allFolds` gives
+    /// each part's attention scores of all folds together (their AUCs go under `all_folds`).
+    static func summarize(_ folds: [FoldReport], allFolds: [EvaluationPart: InstanceAttention] = [:]) -> [EvaluationPart: PartSummary] {
         var summary: [EvaluationPart: PartSummary] = [:]
         for part in EvaluationPart.allCases {
             let reports = folds.compactMap { fold in fold.parts[part].map { (fold: fold.fold, report: $0) } }
@@ -138,7 +162,8 @@ public enum Evaluator {
                 let values = reports.compactMap { r in r.report.hierarchyConsistency[level].map { (fold: r.fold, value: $0.value) } }
                 if !values.isEmpty { consistency[level] = CrossFoldStatistic(values: values) }
             }
-            summary[part] = PartSummary(levels: levels, hierarchyConsistency: consistency)
+            summary[part] = PartSummary(levels: levels, hierarchyConsistency: consistency,
+                                        instanceAttention: summarizeAttention(reports, allFolds: allFolds[part]))
         }
         return summary
     }

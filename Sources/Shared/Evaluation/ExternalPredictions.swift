@@ -5,7 +5,8 @@ import Foundation
 /// per class (each level separately; `coarse_from_fine` sums the averaged fine probabilities, which is
 /// the same as averaging the folds' sums), and the class with the highest mean is predicted.
 ///
-/// Files, each atomically, for each level (coarse for HMIL only, coarse_from_fine, fine):
+/// Files, each atomically, for each level (coarse for HMIL only, coarse_from_fine, fine, and
+/// fine_hierarchical with `--hierarchy-beta`: the rule applied to each fold's probabilities, then averaged):
 /// ```
 /// RESULTS/external/<level>/predictions.csv   slide_id,Y,Y_hat,p_0..p_{K-1}   the mean over the folds
 /// RESULTS/external/<level>/fold_<k>.csv      the same columns, fold k's model alone
@@ -35,6 +36,8 @@ public struct ExternalPredictions: Sendable {
     public let folds: [FoldProbabilities]
     /// Dataset slides that the training plan also lists (their predictions are not external).
     public let alsoInTrainingPlan: [String]
+    /// β of the `fine_hierarchical` level; nil: no such level.
+    public let hierarchyBeta: Double?
 
     /// Predicts every slide of `dataset` with every model of `models` (a models document) and keeps each
     /// fold's probabilities. With `options.attentionFolder`, each fold's attention is written there too.
@@ -72,7 +75,10 @@ public struct ExternalPredictions: Sendable {
         }
         let bags = try BagSource(document: dataset, source: source)
         let sorted = records.sorted { $0.fold < $1.fold }
-        for record in sorted { _ = try FoldModel.load(record, hierarchy: hierarchy, featureDim: bags.featureDim, data: source) }
+        for record in sorted {
+            let model = try FoldModel.load(record, hierarchy: hierarchy, featureDim: bags.featureDim, data: source)
+            if options.hierarchyBeta != nil { try model.requireCoarseHead(for: "--hierarchy-beta") }
+        }
 
         let inference = SlideInference(threads: options.threads)
         let progress = Progress(tool: options.tool, label: "predicting external data", total: slideIDs.count * sorted.count,
@@ -99,13 +105,15 @@ public struct ExternalPredictions: Sendable {
         }
         let training = Set(models.slides.map(\.slideID))
         return ExternalPredictions(hierarchy: hierarchy, dataset: source, slideIDs: slideIDs, fineLabels: fineLabels, folds: folds,
-                                   alsoInTrainingPlan: slideIDs.filter { training.contains($0) })
+                                   alsoInTrainingPlan: slideIDs.filter { training.contains($0) }, hierarchyBeta: options.hierarchyBeta)
     }
 
     public init(hierarchy: Hierarchy, dataset: String, slideIDs: [String], fineLabels: [Int?], folds: [FoldProbabilities],
-                alsoInTrainingPlan: [String] = []) {
+                alsoInTrainingPlan: [String] = [], hierarchyBeta: Double? = nil) {
         precondition(!folds.isEmpty, "at least one fold")
         precondition(fineLabels.count == slideIDs.count, "one label (or nil) per slide")
+        precondition(hierarchyBeta == nil || folds.allSatisfy { $0.coarse != nil }, "the hierarchical decision needs a coarse head")
+        self.hierarchyBeta = hierarchyBeta
         self.hierarchy = hierarchy
         self.dataset = dataset
         self.slideIDs = slideIDs
@@ -118,13 +126,18 @@ public struct ExternalPredictions: Sendable {
     public var labelledCount: Int { fineLabels.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
 
     /// The levels this model kind has, in `EvaluationLevel` order.
-    public var levels: [EvaluationLevel] { folds[0].coarse == nil ? [.coarseFromFine, .fine] : EvaluationLevel.allCases }
+    public var levels: [EvaluationLevel] {
+        folds[0].coarse == nil ? [.coarseFromFine, .fine] : EvaluationLevel.allCases.filter { $0 != .fineHierarchical || hierarchyBeta != nil }
+    }
 
     /// One level's probabilities of one fold's model.  [n, K]
     public func probabilities(_ level: EvaluationLevel, fold: FoldProbabilities) -> [Double] {
         switch level {
         case .fine: return fold.fine
         case .coarse: return fold.coarse!
+        case .fineHierarchical:
+            return HierarchicalDecision.probabilities(fine: fold.fine, coarse: fold.coarse!, parent: hierarchy.parentIndex,
+                                                      coarseCount: hierarchy.coarseCount, beta: hierarchyBeta!)
         case .coarseFromFine:
             let parent = hierarchy.parentIndex, kf = hierarchy.fineCount, kc = hierarchy.coarseCount
             var q = [Double](repeating: 0, count: count * kc)
@@ -144,12 +157,12 @@ public struct ExternalPredictions: Sendable {
         return sum.map { $0 / n }
     }
 
-    public func classes(_ level: EvaluationLevel) -> [String] { level == .fine ? hierarchy.fine : hierarchy.coarse }
+    public func classes(_ level: EvaluationLevel) -> [String] { level.isFine ? hierarchy.fine : hierarchy.coarse }
 
     /// True class index at `level`; nil for an unlabelled slide.  [n]
     public func labels(_ level: EvaluationLevel) -> [Int?] {
         let parent = hierarchy.parentIndex
-        return level == .fine ? fineLabels : fineLabels.map { $0.map { parent[$0] } }
+        return level.isFine ? fineLabels : fineLabels.map { $0.map { parent[$0] } }
     }
 
     /// The labelled slides with the averaged probabilities, for the metrics; nil when none is labelled.

@@ -26,6 +26,13 @@ public struct FoldModel {
         return FoldModel(fold: record.fold, checkpoint: path, model: model)
     }
 
+    /// Refuses a model without a coarse head (the flat ABMIL model) for an option that needs one.
+    public func requireCoarseHead(for option: String) throws {
+        guard case .abmil = model.configuration else { return }
+        throw ToolError("\(option) needs a model with a coarse head; fold \(fold)'s checkpoint is the flat ABMIL model", at: checkpoint,
+                        hint: "leave out \(option) for ABMIL: its coarse level is its fine probabilities summed (coarse_from_fine)")
+    }
+
     /// The checks of `load`, on what a checkpoint records.
     public static func check(_ configuration: ModelConfiguration, trainedOn trained: Hierarchy?, against hierarchy: Hierarchy,
                              featureDim: Int, at place: String) throws {

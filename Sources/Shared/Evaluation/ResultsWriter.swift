@@ -9,7 +9,7 @@ import Foundation
 /// RESULTS/<part>/<level>/confusion.svg      confusion matrix summed over the folds
 /// ```
 /// (the JSON document itself is saved by `DocumentIO.emit`). Part: test, val; level: coarse,
-/// coarse_from_fine, fine.
+/// coarse_from_fine, fine, fine_hierarchical (with `--hierarchy-beta`).
 public enum ResultsWriter {
     /// Writes every file; returns their paths in the order written.
     @discardableResult
@@ -53,6 +53,7 @@ public enum ResultsWriter {
         case .coarse: return "coarse"
         case .coarseFromFine: return "coarse-from-fine"
         case .fine: return "fine"
+        case .fineHierarchical: return "fine-hierarchical"
         }
     }
 }

@@ -13,9 +13,19 @@ public enum RFC4180 {
 
     /// Splits `bytes` into records; `source` names the file in errors. Blank lines are skipped.
     public static func records(_ bytes: [UInt8], source: String, delimiter: UInt8 = UInt8(ascii: ",")) throws -> [Record] {
-        try bytes.withUnsafeBufferPointer { buffer in
-            var reader = Reader(buffer: buffer, source: source, delimiter: delimiter)
-            return try reader.read()
+        var records: [Record] = []
+        try forEachRecord(bytes, source: source, delimiter: delimiter) { records.append($0) }
+        return records
+    }
+
+    /// Calls `body` with each record in order, so a large file is never held as strings all at once.
+    public static func forEachRecord(_ bytes: [UInt8], source: String, delimiter: UInt8 = UInt8(ascii: ","),
+                                     _ body: (Record) throws -> Void) throws {
+        try withoutActuallyEscaping(body) { body in
+            try bytes.withUnsafeBufferPointer { buffer in
+                var reader = Reader(buffer: buffer, source: source, delimiter: delimiter, body: body)
+                try reader.read()
+            }
         }
     }
 
@@ -23,20 +33,21 @@ public enum RFC4180 {
         let buffer: UnsafeBufferPointer<UInt8>
         let source: String
         let delimiter: UInt8
-        var records: [Record] = []
+        let body: (Record) throws -> Void
         var fields: [String] = []
         var line = 1
         var recordLine = 1
 
         static let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
 
-        init(buffer: UnsafeBufferPointer<UInt8>, source: String, delimiter: UInt8) {
+        init(buffer: UnsafeBufferPointer<UInt8>, source: String, delimiter: UInt8, body: @escaping (Record) throws -> Void) {
             self.buffer = buffer
             self.source = source
             self.delimiter = delimiter
+            self.body = body
         }
 
-        mutating func read() throws -> [Record] {
+        mutating func read() throws {
             var i = buffer.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
             var atRecordStart = true
             while i < buffer.count {
@@ -58,20 +69,19 @@ public enum RFC4180 {
                 }
                 // What ends the field.
                 if i == buffer.count {
-                    endRecord()
+                    try endRecord()
                 } else if buffer[i] == delimiter {
                     i += 1
                     atRecordStart = false
-                    if i == buffer.count { try append(UnsafeBufferPointer(rebasing: buffer[i ..< i])); endRecord() }
+                    if i == buffer.count { try append(UnsafeBufferPointer(rebasing: buffer[i ..< i])); try endRecord() }
                     continue
                 } else {
                     i += buffer[i] == Self.cr ? 2 : 1
-                    endRecord()
+                    try endRecord()
                     line += 1
                 }
                 atRecordStart = true
             }
-            return records
         }
 
         /// Reads a quoted field whose opening quote is just before `start`; returns the index after the closing quote.
@@ -111,8 +121,8 @@ public enum RFC4180 {
         }
 
         /// Ends the record; a blank line (one empty field) is no record.
-        mutating func endRecord() {
-            if !(fields.count == 1 && fields[0].isEmpty) { records.append(Record(line: recordLine, fields: fields)) }
+        mutating func endRecord() throws {
+            if !(fields.count == 1 && fields[0].isEmpty) { try body(Record(line: recordLine, fields: fields)) }
             fields.removeAll(keepingCapacity: true)
         }
     }

@@ -177,7 +177,8 @@ public final class Trainer {
             state.history.append(EpochRecord(epoch: epoch, lr: optimizer.learningRate, alpha: schedule.alpha,
                                              tau: schedule.temperature, train: train, val: val,
                                              seconds: Date().timeIntervalSince(started)))
-            if let value = selection, state.bestValue.map({ value > $0 }) ?? true {
+            // Ties of the selection metric go to the lower validation loss, then the earlier epoch.
+            if let value = selection, CheckpointSelection.improves(value: value, loss: val["loss"], over: state.best) {
                 state.bestValue = value
                 state.bestEpoch = epoch
                 state.staleEpochs = 0

@@ -37,6 +37,15 @@ public struct TrainingState: Codable, Equatable, Sendable {
         self.options = options
     }
 
+    /// The kept epoch's selection value and validation loss, for the tie-break of `CheckpointSelection`.
+    /// The loss is read from the kept epoch's history record, so resuming needs nothing that a
+    /// state.json written before the tie-break lacks.
+    public var best: CheckpointSelection.Best? {
+        guard let bestValue else { return nil }
+        let loss = bestEpoch.flatMap { epoch in history.last { $0.epoch == epoch }?.val["loss"] }
+        return CheckpointSelection.Best(value: bestValue, loss: loss)
+    }
+
     enum CodingKeys: String, CodingKey {
         case format, fold, completedEpochs = "completed_epochs", bestEpoch = "best_epoch", bestValue = "best_value"
         case staleEpochs = "stale_epochs", scheduler, history, finished, options, cpuSeconds = "cpu_seconds"

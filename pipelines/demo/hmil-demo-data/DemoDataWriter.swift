@@ -6,8 +6,9 @@ import Shared
 /// - `h5_files/<slide_id>.h5`: per bag `features` N×784 float32 (pixels / 255) and `coords` N×2 int32,
 ///   the garment's top-left pixel in a grid of ⌈√N⌉ columns of 28×28 tiles (like a patch's level-0 position);
 /// - `hierarchy.json`: the task's two-level hierarchy (DESIGN §2.1);
-/// - `instance_labels.csv`: `slide_id,instance,is_key,garment_class,image` per garment, in the row order of
-///   the bag's features; `image` names the Fashion-MNIST file and row (`train:123`), so reuse is checkable;
+/// - `instance_labels.csv`: `slide_id,instance,label,garment_class,image` per garment, in the row order of
+///   the bag's features; `label` is 1 for a key garment, 0 for background (the columns `hmil-eval
+///   --instance-labels` reads); `image` names the Fashion-MNIST file and row (`train:123`), so reuse is checkable;
 /// - `labels.csv`: CLAM's `case_id,slide_id,label`, written last: its presence means the set is complete.
 ///
 /// Every file is written atomically.
@@ -62,7 +63,7 @@ struct DemoDataWriter {
     }
 
     private func instanceLabels(_ plan: BagPlan) -> String {
-        var text = "slide_id,instance,is_key,garment_class,image\n"
+        var text = "slide_id,instance,label,garment_class,image\n"
         for bag in plan.bags {
             for (row, instance) in bag.instances.enumerated() {
                 let garment = FashionMNIST.classNames[Int(images.labels[instance.image])]

@@ -56,7 +56,7 @@ struct BagPicture {
         for (b, bag) in bags.enumerated() {
             let top = tops[b]
             let label = labels[bag.slideID] ?? "?"
-            let keys = instances.isKey[bag.slideID] ?? []
+            let keys = try instances.flags(of: bag.slideID, instanceCount: bag.count) ?? []
             svg += "<text x=\"\(BagPicture.gap)\" y=\"\(top + 14)\" font-weight=\"bold\">\(bag.slideID): \(label) "
                 + "(\(first.document.hierarchy.parent[label] ?? "?")), \(keys.filter { $0 }.count) key of \(bag.count) garments</text>\n"
             for (c, run) in runs.enumerated() {
@@ -79,11 +79,9 @@ struct BagPicture {
                         svg += "<rect x=\"\(gx + 1)\" y=\"\(gy + 1)\" width=\"26\" height=\"26\" fill=\"none\" stroke=\"#00e676\" stroke-width=\"2\"/>\n"
                     }
                 }
-                var bagScore = KeyGarmentAUC()
-                bagScore.add(attention: row, isKey: keys)
-                bagScore.finish()
+                let bagAUC = InstanceAttentionScores.bagAUC(attention: row.map { Float($0) }, isKey: keys)
                 let predicted = run.predictedFine[bag.slideID].map { "predicted \($0) \($0 == label ? "✓" : "✗")" } ?? ""
-                let auc = bagScore.pooled.map { String(format: "key AUC %.2f", $0) } ?? ""
+                let auc = bagAUC.map { String(format: "key AUC %.2f", $0) } ?? ""
                 svg += "<text x=\"\(x)\" y=\"\(y + bag.height + 14)\">\([predicted, auc].filter { !$0.isEmpty }.joined(separator: ", "))</text>\n"
             }
         }

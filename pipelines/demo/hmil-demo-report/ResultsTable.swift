@@ -59,15 +59,14 @@ struct ResultsTable {
             }
             numbers.append(RunNumbers(run: run.name, fine: metrics(fine), coarse: metrics(coarse),
                                       coarseLevel: coarseNote.isEmpty ? "coarse" : "coarse_from_fine",
-                                      keyAUCFineAttention: run.fineAttention.pooled,
-                                      keyAUCFineAttentionPerBag: run.fineAttention.perBagMean,
-                                      keyAUCCoarseAttention: run.coarseAttention.pooled, attentionBags: run.fineAttention.bags))
+                                      keyAUCFineAttention: run.fineAttention.pooledAUC,
+                                      keyAUCFineAttentionPerBag: run.fineAttention.bagMeanAUC,
+                                      keyAUCCoarseAttention: run.coarseAttention?.pooledAUC, attentionBags: run.fineAttention.bags))
             func auc(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "—" }
             return Row(run: run.name, cells: [
                 cell(fine, .accuracy), cell(fine, .aucMacro), cell(fine, .f1Macro),
                 cell(coarse, .accuracy, coarseNote), cell(coarse, .aucMacro, coarseNote), cell(coarse, .f1Macro, coarseNote),
-                auc(run.fineAttention.pooled), auc(run.fineAttention.perBagMean),
-                run.coarseAttention.bags > 0 ? auc(run.coarseAttention.pooled) : "—",
+                auc(run.fineAttention.pooledAUC), auc(run.fineAttention.bagMeanAUC), auc(run.coarseAttention?.pooledAUC),
             ])
         }
         if usedCoarseFromFine {
@@ -77,9 +76,10 @@ struct ResultsTable {
             let folds = first.evaluation.folds.count
             let a = first.fineAttention
             notes.append("test parts of \(folds) folds; F1 and AUC are macro over classes; ± is the sample std over folds")
-            notes.append("key AUC: instance-level AUC of the attention row of the bag's true class (flat model: its one row), "
-                         + "key vs background garments, pooled over the \(a.bags) test bags of non-normal classes "
-                         + "(\(a.keys) key of \(a.instances) garments; attention × bag size); per bag: mean of each bag's AUC")
+            notes.append("key AUC (hmil-eval --instance-labels): instance-level AUC of the attention row of the bag's true class "
+                         + "(flat model: its one row), key vs background garments, pooled over the \(a.bags) test bags with key "
+                         + "garments of all folds (\(a.positives) key of \(a.instances) garments; attention × bag size); "
+                         + "per bag: mean of each bag's AUC")
         }
         self.notes = notes
         self.numbers = numbers

@@ -1,8 +1,9 @@
 import Foundation
 import Shared
 
-/// One run of the demo (`runs/<name>/`): hmil-eval's metrics document `eval.json`, its test predictions
-/// `results/test/fine/fold_<k>.csv` and attention `results/attention/fold_<k>/<slide_id>.csv`.
+/// One run of the demo (`runs/<name>/`): hmil-eval's metrics document `eval.json` (with the attention's
+/// key-garment AUCs, `hmil-eval --instance-labels`), its test predictions `results/test/fine/fold_<k>.csv`
+/// and attention `results/attention/fold_<k>/<slide_id>.csv` (for the picture).
 struct RunResults {
     let name: String
     let folder: String
@@ -12,9 +13,10 @@ struct RunResults {
     let testFold: [String: Int]
     /// slide id → predicted fine class (from the fold's test predictions).
     private(set) var predictedFine: [String: String] = [:]
-    private(set) var fineAttention = KeyGarmentAUC()
-    /// HMIL only: the coarse attention row of the bag's coarse class, scored the same way.
-    private(set) var coarseAttention = KeyGarmentAUC()
+    /// hmil-eval's key-garment AUCs of the test parts, every fold's bags pooled: the row of the bag's true
+    /// fine class (a flat model's only row), and (HMIL only) the coarse row of its true coarse class.
+    let fineAttention: InstanceAttentionReport
+    let coarseAttention: InstanceAttentionReport?
 
     init(folder: String) throws {
         self.folder = folder
@@ -25,6 +27,12 @@ struct RunResults {
             throw ToolError("no evaluation in the document", at: path, hint: "give the folder of a run hmil-eval finished")
         }
         self.evaluation = evaluation
+        guard let attention = evaluation.summary[.test]?.instanceAttention, let fine = attention[.fine]?.allFolds else {
+            throw ToolError("no key-garment AUCs of the test parts in the document", at: path,
+                            hint: "run hmil-eval with --instance-labels instance_labels.csv (pipelines/Makefile does for the demo)")
+        }
+        fineAttention = fine
+        coarseAttention = attention[.coarse]?.allFolds
         var testFold: [String: Int] = [:]
         for fold in document.folds where evaluation.folds.contains(where: { $0.fold == fold.fold }) {
             for id in fold.test { testFold[id] = fold.fold }
@@ -59,27 +67,5 @@ struct RunResults {
                 predictedFine[record.fields[id]] = fine[k]
             }
         }
-    }
-
-    /// Scores the attention of every test bag of a class with key garments.
-    mutating func scoreAttention(instances: InstanceLabels, normalClasses: Set<String>) throws {
-        let labels = self.labels
-        for slideID in testFold.keys.sorted() {
-            guard let label = labels[slideID], !normalClasses.contains(label) else { continue }
-            let path = attentionPath(slideID: slideID)!
-            let file = try AttentionFile(path: path)
-            guard let keys = instances.isKey[slideID] else {
-                throw ToolError("slide \(slideID) is not in the instance labels", at: path, hint: "use the data set the runs were trained on")
-            }
-            guard keys.count == file.instanceCount else {
-                throw ToolError("\(file.instanceCount) instances where the instance labels have \(keys.count)", at: path)
-            }
-            fineAttention.add(attention: try file.fineRow(for: label, source: path), isKey: keys)
-            if let parent = document.hierarchy.parent[label], let row = file.coarseRow(for: parent) {
-                coarseAttention.add(attention: row, isKey: keys)
-            }
-        }
-        fineAttention.finish()
-        coarseAttention.finish()
     }
 }
