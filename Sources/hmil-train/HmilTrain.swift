@@ -28,13 +28,16 @@ struct HmilTrain: ParsableCommand {
     @Option(help: "JSON file with training options (keys as the long options, with '_' for '-').")
     var config: String?
 
-    @Option(help: "Objective preset: hmil (the paper's method) or reference (the released code). (default: hmil)")
+    @Option(help: """
+        Preset: hmil (the paper's objective with per-class scorers, the shared embedding and sibling smoothing \
+        0.2, chosen by the README's study) or reference (the released code exactly). (default: hmil)
+        """)
     var preset: String?
     @Option(help: "Model: hmil or abmil (flat gated-attention baseline). (default: hmil)")
     var model: String?
-    @Option(help: "Class scorer: shared (as released) or per-class. (default: shared)")
+    @Option(help: "Class scorer: shared (as released) or per-class. (default: the preset's: hmil per-class, reference shared)")
     var scorer: String?
-    @Option(help: "Embedding: released (D→256→D) or shared (one 256-d embedding). (default: released)")
+    @Option(help: "Embedding: released (D→256→D) or shared (one 256-d embedding). (default: the preset's: hmil shared, reference released)")
     var embedding: String?
     @Flag(help: "Dropout 0.25 in the gated attentions.")
     var dropout = false
@@ -54,9 +57,10 @@ struct HmilTrain: ParsableCommand {
     @Option(help: "Train on at most this many random instances per bag; 0 keeps all. (default: 0)") var maxInstances: Int?
     @Option(help: "Stop after this many epochs without improvement; 0 never. (default: 0)") var earlyStoppingPatience: Int?
     @Option(help: """
-        Checkpoint selection: val_fine_auc, val_fine_accuracy, val_coarse_auc or val_loss. An epoch that ties the best \
-        value so far is kept when its validation loss is lower (then counting as an improvement for early stopping); \
-        on equal loss the earlier epoch stays. (default: val_fine_auc)
+        Checkpoint selection: val_fine_auc, val_fine_accuracy, val_coarse_auc, val_loss, or last (the final epoch; \
+        validation is still recorded). An epoch that ties the best value so far is kept when its validation loss is \
+        lower (then counting as an improvement for early stopping); on equal loss the earlier epoch stays. \
+        (default: val_fine_auc)
         """)
     var selectionMetric: String?
     @Option(help: "Weight of the attention-matching term (overrides the preset).") var weightAttention: Double?

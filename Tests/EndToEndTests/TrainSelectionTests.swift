@@ -28,4 +28,17 @@ final class TrainSelectionTests: XCTestCase {
         XCTAssertNotEqual(expected, tied[0], "the test needs the loss to fall after the AUC saturates: \(loss)")
         XCTAssertEqual(try TrainHarness.models(run).models?.first?.bestEpoch, expected, "AUC \(auc), loss \(loss)")
     }
+
+    func testSelectionLastKeepsTheFinalEpochWhateverValidationSays() throws {
+        _ = try h.plantedDataset(perClass: 6, valPerClass: 2, planted: 8, shift: 8)
+        let run = try h.train(h.path("dataset.json"), out: "work",
+                              ["--epochs", "4", "--batch-size", "4", "--lr", "1e-3", "--threads", "1", "--seed", "2",
+                               "--selection-metric", "last"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(try h.history("work").count, 4, "validation is still recorded every epoch")
+        XCTAssertEqual(try TrainHarness.models(run).models?.first?.bestEpoch, 3)
+        let best = try Data(contentsOf: URL(fileURLWithPath: h.path("work/fold_0/best.safetensors")))
+        let last = try Data(contentsOf: URL(fileURLWithPath: h.path("work/fold_0/epoch-3.safetensors")))
+        XCTAssertEqual(best, last, "the kept checkpoint is the final epoch's")
+    }
 }

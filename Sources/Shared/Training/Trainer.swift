@@ -108,8 +108,7 @@ public final class Trainer {
             return .abmil(ABMILOptions(featureDim: featureDim, classes: hierarchy.fineCount, dropout: options.dropout))
         }
         return .hmil(HMILOptions(featureDim: featureDim, coarseClasses: hierarchy.coarseCount, fineClasses: hierarchy.fineCount,
-                                 scorer: options.scorer == "per-class" ? .perClass : .shared,
-                                 embedding: options.embedding == "shared" ? .shared : .released,
+                                 scorer: options.effectiveScorer, embedding: options.effectiveEmbedding,
                                  dropout: options.dropout))
     }
 
@@ -159,7 +158,10 @@ public final class Trainer {
             scheduler.step(metric: train["total"]!, optimizer: optimizer)
 
             var selection = selectionValue(val)
-            if data.val.count == 0 {
+            if options.selectionMetric == "last" {
+                // The last epoch is kept; validation is still computed for the history.
+                selection = Double(epoch)
+            } else if data.val.count == 0 {
                 // No validation part: the latest epoch is the one kept.
                 if !warnedSelection && !quiet {
                     StandardError.write("\(tool): warning: fold \(data.fold) has no validation part; keeping the last epoch\n")

@@ -8,14 +8,16 @@ import Foundation
 /// (`"batch_size"`); flags given on the command line win over the file. The effective options are
 /// written into every checkpoint's metadata and into the models document.
 public struct TrainingOptions: Codable, Equatable, Sendable {
-    /// `hmil` (the paper's method) or `reference` (the released code exactly); sets the objective.
+    /// `hmil` (the default, chosen by the study in the README) or `reference` (the released code
+    /// exactly); sets the objective and the architecture defaults below (`TrainingPreset`).
     public var preset = "hmil"
     /// `hmil` or `abmil` (the flat gated-attention baseline on fine labels).
     public var model = "hmil"
-    /// `shared` (one scorer across class rows, as released) or `per-class`.
-    public var scorer = "shared"
-    /// `released` (D→256→D coarse features) or `shared` (one 256-d embedding for both branches).
-    public var embedding = "released"
+    /// `shared` (one scorer across class rows, as released) or `per-class`; nil = the preset's.
+    public var scorer: String?
+    /// `released` (D→256→D coarse features) or `shared` (one 256-d embedding for both branches);
+    /// nil = the preset's.
+    public var embedding: String?
     public var dropout = false
 
     public var epochs = 200
@@ -37,7 +39,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var maxInstances = 0
     /// Stop when the selection metric has not improved for this many epochs (0 = never).
     public var earlyStoppingPatience = 0
-    /// `val_fine_auc` (default), `val_fine_accuracy`, `val_coarse_auc`, `val_loss`.
+    /// `val_fine_auc` (default), `val_fine_accuracy`, `val_coarse_auc`, `val_loss`, or `last` (the final
+    /// epoch, whatever validation says: on small validation parts every metric is noisy, README "Studies").
     public var selectionMetric = "val_fine_auc"
 
     /// Objective overrides on top of the preset (nil = the preset's value).
@@ -94,8 +97,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         func bad(_ what: String, _ hint: String) -> ToolError { ToolError(what, hint: hint) }
         guard ["hmil", "reference"].contains(preset) else { throw bad("unknown preset '\(preset)'", "use hmil or reference") }
         guard ["hmil", "abmil"].contains(model) else { throw bad("unknown model '\(model)'", "use hmil or abmil") }
-        guard ["shared", "per-class"].contains(scorer) else { throw bad("unknown scorer '\(scorer)'", "use shared or per-class") }
-        guard ["released", "shared"].contains(embedding) else { throw bad("unknown embedding '\(embedding)'", "use released or shared") }
+        if let scorer, !["shared", "per-class"].contains(scorer) { throw bad("unknown scorer '\(scorer)'", "use shared or per-class") }
+        if let embedding, !["released", "shared"].contains(embedding) { throw bad("unknown embedding '\(embedding)'", "use released or shared") }
         guard ["adam", "sgd"].contains(optimizer) else { throw bad("unknown optimizer '\(optimizer)'", "use adam or sgd") }
         guard epochs > 0 else { throw bad("--epochs must be positive", "e.g. --epochs 200") }
         guard batchSize > 0 else { throw bad("--batch-size must be positive", "e.g. --batch-size 64") }
@@ -109,8 +112,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         guard earlyStoppingPatience >= 0 else { throw bad("--early-stopping-patience must be ≥ 0", "0 never stops early") }
         guard maxInstances >= 0 else { throw bad("--max-instances must be ≥ 0", "0 keeps every instance") }
         guard threads >= 0 else { throw bad("--threads must be ≥ 0", "0 uses every core") }
-        guard ["val_fine_auc", "val_fine_accuracy", "val_coarse_auc", "val_loss"].contains(selectionMetric) else {
-            throw bad("unknown selection metric '\(selectionMetric)'", "use val_fine_auc, val_fine_accuracy, val_coarse_auc or val_loss")
+        guard ["val_fine_auc", "val_fine_accuracy", "val_coarse_auc", "val_loss", "last"].contains(selectionMetric) else {
+            throw bad("unknown selection metric '\(selectionMetric)'", "use val_fine_auc, val_fine_accuracy, val_coarse_auc, val_loss or last")
         }
         if let form = bagAlignment, !["nll", "reference"].contains(form) {
             throw bad("unknown bag alignment '\(form)'", "use nll or reference")
