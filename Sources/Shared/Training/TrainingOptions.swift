@@ -17,6 +17,11 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// `released` (D→256→D coarse features) or `shared` (one 256-d embedding for both branches).
     public var embedding = "released"
     public var dropout = false
+    /// Model variants where the coarse level shapes the fine level (HMILOptions; nil = off, the
+    /// model's defaults): coarse-gated fine attention, the coarse prior on the fine logits and its λ.
+    public var coarseGate: HMILOptions.CoarseGate?
+    public var finePrior: HMILOptions.FinePrior?
+    public var finePriorWeight: Double?
 
     public var epochs = 200
     public var batchSize = 64
@@ -52,6 +57,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case preset, model, scorer, embedding, dropout, epochs
+        case coarseGate = "coarse_gate", finePrior = "fine_prior", finePriorWeight = "fine_prior_weight"
         case batchSize = "batch_size", optimizer, lr
         case weightDecay = "weight_decay", momentum
         case clipGradNorm = "clip_grad_norm", lrFactor = "lr_factor", lrPatience = "lr_patience"
@@ -88,6 +94,12 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         guard ["hmil", "abmil"].contains(model) else { throw bad("unknown model '\(model)'", "use hmil or abmil") }
         guard ["shared", "per-class"].contains(scorer) else { throw bad("unknown scorer '\(scorer)'", "use shared or per-class") }
         guard ["released", "shared"].contains(embedding) else { throw bad("unknown embedding '\(embedding)'", "use released or shared") }
+        if model == "abmil", coarseGate != nil || finePrior != nil {
+            throw bad("--coarse-gate and --fine-prior need the hmil model", "drop them with --model abmil")
+        }
+        if let w = finePriorWeight, !(w.isFinite && w >= 0) {
+            throw bad("--fine-prior-weight must be a number ≥ 0", "e.g. --fine-prior-weight 1")
+        }
         guard ["adam", "sgd"].contains(optimizer) else { throw bad("unknown optimizer '\(optimizer)'", "use adam or sgd") }
         guard epochs > 0 else { throw bad("--epochs must be positive", "e.g. --epochs 200") }
         guard batchSize > 0 else { throw bad("--batch-size must be positive", "e.g. --batch-size 64") }
