@@ -42,12 +42,12 @@ struct HmilTrain: ParsableCommand {
     @Flag(help: "Dropout 0.25 in the gated attentions.")
     var dropout = false
     @Option(help: """
-        Coarse-gated fine attention: fine class f's attention scores add γ·log A_c of its parent class. none, \
-        fixed (γ 1), learned (γ ≥ 0 per fine class, from 0) or detached (γ 1, no gradient into A_c). (default: none)
+        Coarse-gated fine attention: fine class f's attention scores add γ·log A_c of its parent class. fixed: γ 1; \
+        learned: γ ≥ 0 per fine class, from 0; detached: γ 1, no gradient into A_c. (default: none)
         """) var coarseGate: HMILOptions.CoarseGate?
     @Option(help: """
-        Coarse prior on the fine logits: logit_f += λ·log softmax(logit_c)[parent], in training and inference. \
-        none, coarse or coarse-detached (no gradient into the coarse head). (default: none)
+        Coarse prior on the fine logits, logit_f += λ·log softmax(logit_c)[parent], in training and inference; \
+        coarse-detached: no gradient into the coarse head from it. (default: none)
         """) var finePrior: HMILOptions.FinePrior?
     @Option(help: "λ of --fine-prior. (default: 1)") var finePriorWeight: Double?
 

@@ -57,7 +57,6 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case preset, model, scorer, embedding, dropout, epochs
-        case coarseGate = "coarse_gate", finePrior = "fine_prior", finePriorWeight = "fine_prior_weight"
         case batchSize = "batch_size", optimizer, lr
         case weightDecay = "weight_decay", momentum
         case clipGradNorm = "clip_grad_norm", lrFactor = "lr_factor", lrPatience = "lr_patience"
@@ -66,6 +65,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         case earlyStoppingPatience = "early_stopping_patience", selectionMetric = "selection_metric"
         case weightAttention = "weight_attention", bagAlignment = "bag_alignment", curriculum
         case threads
+        case coarseGate = "coarse_gate", finePrior = "fine_prior", finePriorWeight = "fine_prior_weight"
     }
 
     /// Keys a config file may use.

@@ -44,10 +44,27 @@ final class TrainingOptionsTests: XCTestCase {
         options.weightAttention = 1
         options.bagAlignment = "nll"
         options.curriculum = "quadratic"
+        options.coarseGate = .learned
+        options.finePrior = .coarseDetached
+        options.finePriorWeight = 0.5
         let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(options)) as! [String: Any]
         XCTAssertEqual(Set(object.keys), Set(TrainingOptions.configKeys))
         XCTAssertEqual(try TrainingOptions.load(configFile: try write(String(decoding: JSONEncoder().encode(options), as: UTF8.self))),
                        options)
+    }
+
+    /// The model variants: config values as the flags spell them; unset, the options JSON (checkpoint
+    /// metadata, resume check) has no key for them; an unknown value is an error naming the key.
+    func testModelVariantKeys() throws {
+        let options = try TrainingOptions.load(configFile: try write(#"{"coarse_gate": "detached", "fine_prior": "coarse-detached", "fine_prior_weight": 2}"#))
+        XCTAssertEqual(options.coarseGate, .detached)
+        XCTAssertEqual(options.finePrior, .coarseDetached)
+        XCTAssertEqual(options.finePriorWeight, 2)
+        let text = String(decoding: try JSONEncoder().encode(TrainingOptions()), as: UTF8.self)
+        XCTAssertFalse(text.contains("coarse_gate") || text.contains("fine_prior"), text)
+        XCTAssertThrowsError(try TrainingOptions.load(configFile: try write(#"{"coarse_gate": "soft"}"#))) { error in
+            XCTAssertTrue("\(error)".contains("coarse_gate"), "\(error)")
+        }
     }
 
     func testUnknownKeyNamesTheKeyAndTheKnownOnes() throws {
@@ -90,6 +107,10 @@ final class TrainingOptionsTests: XCTestCase {
         rejects { $0.selectionMetric = "auc" }
         rejects { $0.bagAlignment = "kl" }
         rejects { $0.curriculum = "cubic" }
+        rejects { $0.model = "abmil"; $0.coarseGate = .fixed }
+        rejects { $0.model = "abmil"; $0.finePrior = .coarse }
+        rejects { $0.finePriorWeight = -1 }
+        rejects { $0.finePriorWeight = .infinity }
     }
 }
 
