@@ -2,6 +2,9 @@ import ArgumentParser
 import Foundation
 import Shared
 
+extension HMILOptions.CoarseGate: ExpressibleByArgument {}
+extension HMILOptions.FinePrior: ExpressibleByArgument {}
+
 @main
 struct HmilTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,6 +44,15 @@ struct HmilTrain: ParsableCommand {
     var embedding: String?
     @Flag(help: "Dropout 0.25 in the gated attentions.")
     var dropout = false
+    @Option(help: """
+        Coarse-gated fine attention: fine class f's attention scores add γ·log A_c of its parent class. fixed: γ 1; \
+        learned: γ ≥ 0 per fine class, from 0; detached: γ 1, no gradient into A_c. (default: none)
+        """) var coarseGate: HMILOptions.CoarseGate?
+    @Option(help: """
+        Coarse prior on the fine logits, logit_f += λ·log softmax(logit_c)[parent], in training and inference; \
+        coarse-detached: no gradient into the coarse head from it. (default: none)
+        """) var finePrior: HMILOptions.FinePrior?
+    @Option(help: "λ of --fine-prior. (default: 1)") var finePriorWeight: Double?
 
     @Option(help: "Epochs. (default: 200)") var epochs: Int?
     @Option(help: "Bags per optimizer step. (default: 64)") var batchSize: Int?
@@ -128,6 +140,9 @@ struct HmilTrain: ParsableCommand {
         if let v = scorer { o.scorer = v }
         if let v = embedding { o.embedding = v }
         if dropout { o.dropout = true }
+        if let v = coarseGate { o.coarseGate = v }
+        if let v = finePrior { o.finePrior = v }
+        if let v = finePriorWeight { o.finePriorWeight = v }
         if let v = epochs { o.epochs = v }
         if let v = batchSize { o.batchSize = v }
         if let v = optimizer { o.optimizer = v }

@@ -54,6 +54,39 @@ final class TrainToolTests: XCTestCase {
         try assertLearns(["--model", "abmil", "--seed", "7"])
     }
 
+    func testCoarseGateAndFinePriorLearnPlantedClasses() throws {
+        try assertLearns(["--coarse-gate", "learned", "--fine-prior", "coarse"])
+    }
+
+    /// The variants' options reach the checkpoint (π from the dataset's hierarchy, γ under its name
+    /// and ≥ 0), and two workers with dropout give the same bytes twice.
+    func testModelVariantsAreRecordedAndDeterministic() throws {
+        _ = try h.plantedDataset(perClass: 4, valPerClass: 1)
+        let arguments = ["--epochs", "2", "--batch-size", "6", "--lr", "1e-2", "--threads", "2", "--dropout", "--scorer", "per-class",
+                         "--coarse-gate", "learned", "--fine-prior", "coarse-detached", "--fine-prior-weight", "0.5"]
+        let first = try h.train(h.path("dataset.json"), out: "a", arguments)
+        let second = try h.train(h.path("dataset.json"), out: "b", arguments)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertEqual(try XCTUnwrap(h.data("a/fold_0/epoch-1.safetensors")), h.data("b/fold_0/epoch-1.safetensors"))
+        let (model, metadata) = try Checkpoint.load(path: h.path("a/fold_0/epoch-1.safetensors"))
+        guard case .hmil(let options) = model.configuration else { return XCTFail("\(model.configuration)") }
+        XCTAssertEqual(options.coarseGate, .learned)
+        XCTAssertEqual(options.finePrior, .coarseDetached)
+        XCTAssertEqual(options.finePriorWeight, 0.5)
+        XCTAssertEqual(options.fineParents, TrainHarness.hierarchy.parentIndex)
+        let gamma = try XCTUnwrap(model.parameters["coarse_gate.gamma"]?.value)
+        XCTAssertTrue(gamma.allSatisfy { $0 >= 0 } && gamma.contains { $0 > 0 }, "\(gamma)")
+        let config = try JSONSerialization.jsonObject(with: Data((metadata.trainingConfig ?? "").utf8)) as! [String: Any]
+        XCTAssertEqual(config["coarse_gate"] as? String, "learned")
+        XCTAssertEqual(config["fine_prior"] as? String, "coarse-detached")
+        // The flat baseline has no coarse level to gate with.
+        let flat = try h.train(h.path("dataset.json"), out: "c", ["--model", "abmil", "--coarse-gate", "fixed"])
+        XCTAssertNotEqual(flat.status, 0)
+        XCTAssertEqual(flat.errorLines.count, 1, flat.stderr)
+        XCTAssertTrue(flat.stderr.contains("need the hmil model"), flat.stderr)
+    }
+
     func testHistoryHasEveryTermAndSchedule() throws {
         _ = try h.plantedDataset(perClass: 3, valPerClass: 1)
         let run = try h.train(h.path("dataset.json"), out: "work", ["--epochs", "3", "--batch-size", "4", "--threads", "1"])

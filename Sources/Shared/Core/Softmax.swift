@@ -1,3 +1,5 @@
+import Foundation
+
 /// Softmax over instances: each row of a K×N score matrix becomes a distribution over the N
 /// instances (attention A, DESIGN §3), in place. Backward right under forward.
 
@@ -22,6 +24,34 @@ public func softmaxRowsBackward(output a: MatrixView, gradient g: MatrixView) {
         let pa = a.row(k), pg = g.row(k)
         let inner = dot(pa, pg, count: a.cols)
         for n in 0..<a.cols { pg[n] = pa[n] * (pg[n] - inner) }
+    }
+}
+
+/// out[k,·] ← log softmax(s[k,·]) = s − max − log Σ exp(s − max): finite wherever s is, even where the
+/// softmax underflows to 0 (the log of the softmax would be −∞ there). `out` must not alias `s`.
+public func logSoftmaxRowsForward(_ s: MatrixView, into out: MatrixView) {
+    precondition(s.rows == out.rows && s.cols == out.cols)
+    for k in 0..<s.rows {
+        let row = s.row(k), o = out.row(k)
+        var top = -Float.infinity
+        for n in 0..<s.cols { top = max(top, row[n]) }
+        o.update(from: row, count: s.cols)
+        applyVectorised(o, count: s.cols) { vexp($0 - top) }
+        var sum: Float = 0
+        for n in 0..<s.cols { sum += o[n] }
+        let shift = top + log(sum)
+        for n in 0..<s.cols { o[n] = row[n] - shift }
+    }
+}
+
+/// dS = dL − A·Σ_n dL per row, written over `gradient` (dL in, dS out); `probabilities` is A = softmax(s).
+public func logSoftmaxRowsBackward(probabilities a: MatrixView, gradient g: MatrixView) {
+    precondition(a.rows == g.rows && a.cols == g.cols)
+    for k in 0..<a.rows {
+        let pa = a.row(k), pg = g.row(k)
+        var total: Float = 0
+        for n in 0..<a.cols { total += pg[n] }
+        for n in 0..<a.cols { pg[n] -= pa[n] * total }
     }
 }
 

@@ -71,7 +71,12 @@ public enum Checkpoint {
         let decoder = JSONDecoder()
         do {
             switch kind {
-            case "hmil": return .hmil(try decoder.decode(HMILOptions.self, from: Data(optionsText.utf8)))
+            case "hmil":
+                let options = try decoder.decode(HMILOptions.self, from: Data(optionsText.utf8))
+                if let problem = options.problem {
+                    throw ToolError("checkpoint's model options are inconsistent: \(problem)", at: path)
+                }
+                return .hmil(options)
             case "abmil": return .abmil(try decoder.decode(ABMILOptions.self, from: Data(optionsText.utf8)))
             default:
                 throw ToolError("checkpoint names an unknown model kind '\(kind)'", at: path, hint: "expected hmil or abmil")
@@ -124,7 +129,10 @@ public enum Checkpoint {
     private static func describe(_ c: ModelConfiguration) -> String {
         switch c {
         case .hmil(let o):
-            return "hmil model (D \(o.featureDim), Kc \(o.coarseClasses), Kf \(o.fineClasses), scorer \(o.scorer.rawValue), embedding \(o.embedding.rawValue))"
+            var variants = ""
+            if o.coarseGate != .none { variants += ", coarse gate \(o.coarseGate.rawValue)" }
+            if o.finePrior != .none { variants += ", fine prior \(o.finePrior.rawValue) λ \(o.finePriorWeight)" }
+            return "hmil model (D \(o.featureDim), Kc \(o.coarseClasses), Kf \(o.fineClasses), scorer \(o.scorer.rawValue), embedding \(o.embedding.rawValue)\(variants))"
         case .abmil(let o):
             return "abmil model (D \(o.featureDim), K \(o.classes))"
         }

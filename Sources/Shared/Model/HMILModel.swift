@@ -11,6 +11,10 @@
 /// Backward yields ∂L/∂M and ∂L/∂c; `addGradients` maps them onto W2, b2, W3, Wa, Wb and their
 /// biases once per step (the map is linear, so it commutes with summing over bags).
 /// With `embedding: shared` there is no W2: M = [W3; Wa; Wb] and h_c = R.
+///
+/// The coarse gate and the fine prior (DESIGN §3, HMILOptions) act on the attention scores and on
+/// the logits, after every product: they change no map above, only add `coarse_gate.gamma` [Kf]
+/// (learned gate) at the end of the parameters.
 public final class HMILModel: MILModel {
     public let options: HMILOptions
     public let parameters: ParameterSet
@@ -24,12 +28,14 @@ public final class HMILModel: MILModel {
     let wfa, bfa, wfb, bfb, wfc, bfc: Parameter  // fine_attention.0 [64, 256], [64, 256], [Kf, 64]
     let coarseScorers: [(weight: Parameter, bias: Parameter)]   // [1, Dc] each; 1 or Kc of them
     let fineScorers: [(weight: Parameter, bias: Parameter)]     // [1, 256] each; 1 or Kf of them
+    let gamma: Parameter?                  // coarse_gate.gamma    [Kf] (learned coarse gate only)
 
     /// Blocks of the weight snapshot (and of gradient buffers).
     struct Blocks {
         var w1 = 0, b1 = 0, composed = 0, composedBias = 0, w2 = 0, b2 = 0, coarseScore = 0, coarseScoreBias = 0
         var fineGate = 0, fineGateBias = 0, fineScore = 0, fineScoreBias = 0
         var coarseScorer = 0, coarseScorerBias = 0, fineScorer = 0, fineScorerBias = 0
+        var coarseGate = 0   // γ per fine class as the forward uses it (empty without a gate)
     }
     let blocks: Blocks
     let layout: BlockLayout
@@ -48,6 +54,8 @@ public final class HMILModel: MILModel {
     var dc: Int { options.coarseFeatureWidth }
     var kc: Int { options.coarseClasses }
     var kf: Int { options.fineClasses }
+    /// π, the coarse class of each fine class (empty unless the gate or the prior is on).
+    var parents: [Int] { options.fineParents }
     static let e = HMILOptions.embeddingWidth            // 256
     static let hc = HMILOptions.coarseAttentionWidth     // 256
     static let hf = HMILOptions.fineAttentionWidth       // 64
@@ -64,6 +72,7 @@ public final class HMILModel: MILModel {
     /// A model with all parameters zero (to be loaded); call `prepare()` after setting values.
     public init(options: HMILOptions) {
         precondition(options.featureDim > 0 && options.coarseClasses > 0 && options.fineClasses > 0)
+        precondition(options.problem == nil, options.problem ?? "")
         self.options = options
         let d = options.featureDim, dc = options.coarseFeatureWidth
         let e = Self.e, hc = Self.hc, hf = Self.hf
@@ -100,6 +109,7 @@ public final class HMILModel: MILModel {
                 (make("fine_classifiers.\($0).weight", [1, e]), make("fine_classifiers.\($0).bias", [1]))
             }
         }
+        gamma = options.coarseGate == .learned ? make("coarse_gate.gamma", [options.fineClasses]) : nil
         parameters = ParameterSet(list)
 
         var layout = BlockLayout()
@@ -120,6 +130,7 @@ public final class HMILModel: MILModel {
         b.coarseScorerBias = layout.append("coarseScorerBias", count: coarseScorers.count)
         b.fineScorer = layout.append("fineScorer", count: fineScorers.count * e)
         b.fineScorerBias = layout.append("fineScorerBias", count: fineScorers.count)
+        b.coarseGate = layout.append("coarseGate", count: options.coarseGate == .none ? 0 : options.fineClasses)
         blocks = b
         self.layout = layout
         snapshot = FloatBlocks(layout: layout)
@@ -168,6 +179,14 @@ public final class HMILModel: MILModel {
         }
         for (j, scorer) in fineScorers.enumerated() {
             copy(scorer.weight, to: blocks.fineScorer, at: j * e); copy(scorer.bias, to: blocks.fineScorerBias, at: j)
+        }
+        if let gamma {
+            // γ ≥ 0: a step that took γ below 0 is projected back onto the constraint (projected
+            // gradient), so the gate can switch off but never turns into "look where the coarse does not".
+            for i in gamma.value.indices where gamma.value[i] < 0 { gamma.value[i] = 0 }
+            copy(gamma, to: blocks.coarseGate)
+        } else if options.coarseGate != .none {
+            s.block(blocks.coarseGate).update(repeating: 1, count: kf)
         }
         // Inference map: [Wf·M_f; M_a; M_b] and [Wf·c_f + bf; c_a; c_b].
         let fineRows = 2 * Self.hf
@@ -234,5 +253,6 @@ public final class HMILModel: MILModel {
         for (j, scorer) in fineScorers.enumerated() {
             add(blocks.fineScorer, at: j * e, to: scorer.weight); add(blocks.fineScorerBias, at: j, to: scorer.bias)
         }
+        if let gamma { add(blocks.coarseGate, to: gamma) }
     }
 }

@@ -13,6 +13,29 @@ public struct HMILOptions: Codable, Equatable, Sendable {
         case shared
     }
 
+    /// Coarse-gated fine attention: fine class f's attention scores add γ_f·log A_c[π(f), ·] before
+    /// the softmax over instances, so the fine branch looks where its coarse class looks.
+    public enum CoarseGate: String, Codable, Sendable, CaseIterable {
+        /// No gate (as released).
+        case none
+        /// γ = 1; the fine loss also trains the coarse attention through the gate.
+        case fixed
+        /// γ_f ≥ 0 trained per fine class (tensor `coarse_gate.gamma`, initialised at 0), gradient as `fixed`.
+        case learned
+        /// γ = 1 with A_c a constant in the gate (stop-gradient): the coarse branch is not pulled by it.
+        case detached
+    }
+
+    /// The coarse head as a prior on the fine logits: logit_f[j] += λ·log softmax(logit_c)[π(j)],
+    /// i.e. p(f) ∝ p_fine(f)·p_coarse(π(f))^λ built into the model (training and inference).
+    public enum FinePrior: String, Codable, Sendable, CaseIterable {
+        case none
+        /// The fine loss also trains the coarse head through the prior.
+        case coarse
+        /// The prior is a constant for the gradient: no gradient into the coarse head from it.
+        case coarseDetached = "coarse-detached"
+    }
+
     public var featureDim: Int          // D
     public var coarseClasses: Int       // Kc
     public var fineClasses: Int         // Kf
@@ -20,20 +43,82 @@ public struct HMILOptions: Codable, Equatable, Sendable {
     public var embedding: Embedding
     /// Dropout 0.25 after tanh and sigmoid in both gated attentions (training forward only).
     public var dropout: Bool
+    public var coarseGate: CoarseGate
+    public var finePrior: FinePrior
+    /// λ of the fine prior.
+    public var finePriorWeight: Double
+    /// π: the coarse class index of each fine class (hierarchy order), [Kf]; needed (and recorded)
+    /// only when the gate or the prior is on.
+    public var fineParents: [Int]
 
     public init(featureDim: Int, coarseClasses: Int, fineClasses: Int, scorer: Scorer = .shared,
-                embedding: Embedding = .released, dropout: Bool = false) {
+                embedding: Embedding = .released, dropout: Bool = false, coarseGate: CoarseGate = .none,
+                finePrior: FinePrior = .none, finePriorWeight: Double = 1, fineParents: [Int] = []) {
         self.featureDim = featureDim
         self.coarseClasses = coarseClasses
         self.fineClasses = fineClasses
         self.scorer = scorer
         self.embedding = embedding
         self.dropout = dropout
+        self.coarseGate = coarseGate
+        self.finePrior = finePrior
+        self.finePriorWeight = finePriorWeight
+        self.fineParents = fineParents
     }
 
     enum CodingKeys: String, CodingKey {
         case featureDim = "feature_dim", coarseClasses = "coarse_classes", fineClasses = "fine_classes"
         case scorer, embedding, dropout
+        case coarseGate = "coarse_gate", finePrior = "fine_prior", finePriorWeight = "fine_prior_weight"
+        case fineParents = "fine_parents"
+    }
+
+    /// Whether the model reads the hierarchy (π): the gate or the prior is on.
+    public var usesHierarchy: Bool { coarseGate != .none || finePrior != .none }
+
+    /// What is wrong with the options as a model description, or nil.
+    public var problem: String? {
+        guard usesHierarchy else { return nil }
+        guard fineParents.count == fineClasses else {
+            return "fine_parents has \(fineParents.count) entries for \(fineClasses) fine classes"
+        }
+        if let bad = fineParents.first(where: { !(0..<coarseClasses).contains($0) }) {
+            return "fine_parents names coarse class \(bad) of \(coarseClasses)"
+        }
+        guard finePriorWeight.isFinite, finePriorWeight >= 0 else { return "fine_prior_weight must be a finite number ≥ 0" }
+        return nil
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(featureDim: try c.decode(Int.self, forKey: .featureDim),
+                  coarseClasses: try c.decode(Int.self, forKey: .coarseClasses),
+                  fineClasses: try c.decode(Int.self, forKey: .fineClasses),
+                  scorer: try c.decode(Scorer.self, forKey: .scorer),
+                  embedding: try c.decode(Embedding.self, forKey: .embedding),
+                  dropout: try c.decode(Bool.self, forKey: .dropout))
+        coarseGate = try c.decodeIfPresent(CoarseGate.self, forKey: .coarseGate) ?? coarseGate
+        finePrior = try c.decodeIfPresent(FinePrior.self, forKey: .finePrior) ?? finePrior
+        finePriorWeight = try c.decodeIfPresent(Double.self, forKey: .finePriorWeight) ?? finePriorWeight
+        fineParents = try c.decodeIfPresent([Int].self, forKey: .fineParents) ?? fineParents
+    }
+
+    /// The variants' keys are written only when on, so a default model's description (and so its
+    /// checkpoint metadata) is what it was before they existed.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(featureDim, forKey: .featureDim)
+        try c.encode(coarseClasses, forKey: .coarseClasses)
+        try c.encode(fineClasses, forKey: .fineClasses)
+        try c.encode(scorer, forKey: .scorer)
+        try c.encode(embedding, forKey: .embedding)
+        try c.encode(dropout, forKey: .dropout)
+        if coarseGate != .none { try c.encode(coarseGate, forKey: .coarseGate) }
+        if finePrior != .none {
+            try c.encode(finePrior, forKey: .finePrior)
+            try c.encode(finePriorWeight, forKey: .finePriorWeight)
+        }
+        if usesHierarchy { try c.encode(fineParents, forKey: .fineParents) }
     }
 
     /// Width of the embedding (first layer) and of the fine features: 256 as released.

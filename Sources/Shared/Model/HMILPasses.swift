@@ -1,3 +1,5 @@
+import Foundation
+
 /// HMIL's forward and backward passes over one bag. Shapes: N instances, D features, E = 256,
 /// Kc/Kf classes, Dc = width of h_c (D, or 256 with the shared embedding). Each step of `backward`
 /// undoes the matching step of `forward`, in reverse order.
@@ -8,12 +10,14 @@
 ///   Y  N×768  [h_f | tanh(a_c) | sigmoid(b_c)], Y = R·Mᵀ + c then the gate in place  [768]
 ///   Gc N×256  coarse gate;  Pf N×128 [tanh(a_f) | sigmoid(b_f)];  Gf N×64 fine gate  [448]
 ///   Ac Kc×N, Af Kf×N attention;  dR N×256 (backward)                                 [256 + Kc + Kf]
-/// Backward overwrites Y, Gc, Pf, Gf with their gradients, in place.
+///   Lc Kc×N log A_c = log softmax_N(S_c), with the coarse gate only                  [Kc]
+/// Backward overwrites Y, Gc, Pf, Gf with their gradients, in place (and Lc).
 extension HMILModel {
     enum Slot: Int {
         case r, y, gc, pf, gf, ac, af, pooledR, bc, bf, z, norms, coarseMasks, fineMasks
         case dR, dBc, dPooledR, dBf, dAc, dAf
         case tileExp, tileScoresC, tileScoresF, accC, accF
+        case logAc, coarseProbabilities
     }
 
     /// Read-only view of a snapshot block.
@@ -57,9 +61,12 @@ extension HMILModel {
         gateForward(a: y.columns(e..<e + hc), b: y.columns(e + hc..<e + 2 * hc), into: gc, masks: coarseMasks)
         let ac = ws.matrix(Slot.ac.rawValue, rows: kc, cols: n)
         scores(gate: gc, weight: w(blocks.coarseScore, kc, hc), bias: snapshot.block(blocks.coarseScoreBias), into: ac)
+        // Coarse gate: L_c = log softmax_N(S_c), in the stable form (never the log of A_c).    Kc×N
+        let logAc = options.coarseGate == .none ? nil : ws.matrix(Slot.logAc.rawValue, rows: kc, cols: n)
+        if let logAc { logSoftmaxRowsForward(ac, into: logAc) }
         softmaxRowsForward(ac)
 
-        // Fine attention on h_f: Pf = h_f·[Wfa; Wfb]ᵀ + [bfa; bfb]; Af = softmax_N(Wfc·Gfᵀ + bfc)    Kf×N
+        // Fine attention on h_f: Pf = h_f·[Wfa; Wfb]ᵀ + [bfa; bfb]; Af = softmax_N(Wfc·Gfᵀ + bfc [+ γ·L_c[π]])    Kf×N
         let pf = ws.matrix(Slot.pf.rawValue, rows: n, cols: 2 * hf)
         pf.fillRows(with: snapshot.block(blocks.fineGateBias))
         gemm(hF, w(blocks.fineGate, 2 * hf, e), transposeB: true, into: pf, beta: 1)
@@ -67,6 +74,7 @@ extension HMILModel {
         gateForward(a: pf.columns(0..<hf), b: pf.columns(hf..<2 * hf), into: gf, masks: fineMasks)
         let af = ws.matrix(Slot.af.rawValue, rows: kf, cols: n)
         scores(gate: gf, weight: w(blocks.fineScore, kf, hf), bias: snapshot.block(blocks.fineScoreBias), into: af)
+        if let logAc { addCoarseGate(logAc, into: af) }
         softmaxRowsForward(af)
 
         // Pooling: Ac·R (Kc×256) and B_f = Af·h_f (Kf×256).
@@ -83,6 +91,22 @@ extension HMILModel {
         gemm(weight, g, transposeB: true, into: s, beta: 1)
     }
 
+    /// S_f[f] += γ_f·C[π(f)] for the score columns of one bag or tile; C is L_c (training) or S_c (inference).
+    private func addCoarseGate(_ coarse: MatrixView, into fine: MatrixView) {
+        let gamma = snapshot.block(blocks.coarseGate)
+        for f in 0..<kf { axpy(gamma[f], coarse.row(parents[f]), into: fine.row(f), count: fine.cols) }
+    }
+
+    /// The fine prior: logit_f[j] += λ·log softmax(logit_c)[π(j)] (log-sum-exp in Double, max-shifted);
+    /// softmax(logit_c) goes to `probabilities` [Kc] for the backward.
+    private func addFinePrior(to fine: inout [Float], coarse: [Float], probabilities: UnsafeMutablePointer<Float>) {
+        let top = Double(coarse.max()!)
+        let lse = top + log(coarse.reduce(0.0) { $0 + exp(Double($1) - top) })
+        for k in 0..<kc { probabilities[k] = Float(exp(Double(coarse[k]) - lse)) }
+        let weight = options.finePriorWeight
+        for j in 0..<kf { fine[j] += Float(weight * (Double(coarse[parents[j]]) - lse)) }
+    }
+
     /// From the pooled features to the outputs: B_c = (Ac·R)·W2ᵀ + b2, the logits, z.
     private func finish(pooledR: MatrixView, bf: MatrixView, ac: MatrixView, af: MatrixView, n: Int,
                         ws: Workspace) -> BagOutput {
@@ -97,8 +121,11 @@ extension HMILModel {
         }
         let coarseLogits = logits(bcm, scorer: snapshot.block(blocks.coarseScorer),
                                   bias: snapshot.block(blocks.coarseScorerBias), shared: options.scorer == .shared)
-        let fineLogits = logits(bf, scorer: snapshot.block(blocks.fineScorer),
+        var fineLogits = logits(bf, scorer: snapshot.block(blocks.fineScorer),
                                 bias: snapshot.block(blocks.fineScorerBias), shared: options.scorer == .shared)
+        if options.finePrior != .none {
+            addFinePrior(to: &fineLogits, coarse: coarseLogits, probabilities: ws.floats(Slot.coarseProbabilities.rawValue, count: kc))
+        }
         let z = ws.matrix(Slot.z.rawValue, rows: kf, cols: e)
         normalizeRowsForward(bf, into: z, norms: ws.floats(Slot.norms.rawValue, count: kf))
         return BagOutput(instanceCount: n, coarseLogits: coarseLogits, fineLogits: fineLogits,
@@ -148,14 +175,18 @@ extension HMILModel {
                 let y = ws.matrix(Slot.y.rawValue, rows: t, cols: rows)
                 y.fillRows(with: inferenceSnapshot.block(1))
                 gemm(r, map, transposeB: true, into: y, beta: 1)
-                let gf = ws.matrix(Slot.gf.rawValue, rows: t, cols: hf)
-                gateForward(a: y.columns(0..<hf), b: y.columns(hf..<fineRows), into: gf)
-                let sf = af.columns(span)
-                scores(gate: gf, weight: w(blocks.fineScore, kf, hf), bias: snapshot.block(blocks.fineScoreBias), into: sf)
                 let gc = ws.matrix(Slot.gc.rawValue, rows: t, cols: hc)
                 gateForward(a: y.columns(fineRows..<fineRows + hc), b: y.columns(fineRows + hc..<rows), into: gc)
                 let sc = ac.columns(span)
                 scores(gate: gc, weight: w(blocks.coarseScore, kc, hc), bias: snapshot.block(blocks.coarseScoreBias), into: sc)
+                let gf = ws.matrix(Slot.gf.rawValue, rows: t, cols: hf)
+                gateForward(a: y.columns(0..<hf), b: y.columns(hf..<fineRows), into: gf)
+                let sf = af.columns(span)
+                scores(gate: gf, weight: w(blocks.fineScore, kf, hf), bias: snapshot.block(blocks.fineScoreBias), into: sf)
+                // Coarse gate with S_c in place of L_c = S_c − log Σ_N exp S_c: they differ by one constant
+                // per row, which the fine softmax over instances removes exactly, and S_c is known tile by
+                // tile while the log-sum-exp needs the whole bag. So A_f is the gated attention of training.
+                if options.coarseGate != .none { addCoarseGate(sc, into: sf) }
                 let exps = ws.matrix(Slot.tileExp.rawValue, rows: kc + kf, cols: t)
                 coarsePool.add(scores: sc, values: r, exp: exps.rows(0..<kc), into: pooledR)
                 finePool.add(scores: sf, values: r, exp: exps.rows(kc..<kc + kf), into: finePooledR)
@@ -199,7 +230,13 @@ extension HMILModel {
         // Logits and z → dB_c (Kc×Dc), dB_f (Kf×256).
         let dBc = ws.matrix(Slot.dBc.rawValue, rows: kc, cols: dc)
         let dBf = ws.matrix(Slot.dBf.rawValue, rows: kf, cols: e)
-        g.coarseLogits.withUnsafeBufferPointer { gl in
+        // The fine prior: logit_f[j] += λ·log softmax(logit_c)[π(j)] → ∂L/∂logit_c (unless detached).
+        var coarseUpstream = g.coarseLogits
+        if options.finePrior == .coarse {
+            finePriorBackward(g.fineLogits, into: &coarseUpstream,
+                              probabilities: ws.floats(Slot.coarseProbabilities.rawValue, count: kc))
+        }
+        coarseUpstream.withUnsafeBufferPointer { gl in
             scorerBackward(gl.baseAddress!, features: bcm, scorer: blocks.coarseScorer, bias: blocks.coarseScorerBias,
                            grads: grads, into: dBc)
         }
@@ -232,6 +269,9 @@ extension HMILModel {
         gemm(dBf, hF, transposeB: true, into: dAf, beta: 1)
         softmaxRowsBackward(output: ac, gradient: dAc)
         softmaxRowsBackward(output: af, gradient: dAf)
+        if options.coarseGate != .none {
+            coarseGateBackward(dSf: dAf, dSc: dAc, ac: ac, logAc: ws.matrix(Slot.logAc.rawValue, rows: kc, cols: n), grads: grads)
+        }
 
         // Coarse scores S = Wc·Gcᵀ + bc → dWc, dbc, dGc (over Gc), then the gate → d[a_c | b_c] over Y.
         gemm(dAc, gc, into: grad(blocks.coarseScore, kc, hc), beta: 1)
@@ -267,6 +307,32 @@ extension HMILModel {
         gemv(dR, transposeA: true, ones, into: grads.block(blocks.b1), beta: 1)
         ws.pendingBackward = nil
         ws.releaseFeatures()
+    }
+
+    /// S_f[f] += γ_f·L_c[π(f)], L_c = log softmax_N(S_c) → dγ_f = ⟨dS_f[f], L_c[π(f)]⟩ (learned gate) and,
+    /// unless detached, dS_c += G − A_c ⊙ (G·1) with G[k] = Σ_{π(f)=k} γ_f·dS_f[f] (log-softmax backward).
+    /// G is written over L_c, which nothing needs after dγ.
+    private func coarseGateBackward(dSf: MatrixView, dSc: MatrixView, ac: MatrixView, logAc: MatrixView, grads: GradientBuffer) {
+        let n = dSf.cols
+        if options.coarseGate == .learned {
+            let dGamma = grads.block(blocks.coarseGate)
+            for f in 0..<kf { dGamma[f] += dot(dSf.row(f), logAc.row(parents[f]), count: n) }
+        }
+        guard options.coarseGate != .detached else { return }
+        let gamma = snapshot.block(blocks.coarseGate)
+        logAc.fill(0)
+        for f in 0..<kf { axpy(gamma[f], dSf.row(f), into: logAc.row(parents[f]), count: n) }
+        logSoftmaxRowsBackward(probabilities: ac, gradient: logAc)
+        axpy(1, logAc.base, into: dSc.base, count: kc * n)
+    }
+
+    /// u[k] = λ·Σ_{π(j)=k} ∂L/∂logit_f[j] → ∂L/∂logit_c += u − softmax(logit_c)·Σ_k u[k].
+    private func finePriorBackward(_ fine: [Float], into coarse: inout [Float], probabilities: UnsafeMutablePointer<Float>) {
+        var u = [Float](repeating: 0, count: kc)
+        let weight = Float(options.finePriorWeight)
+        for j in 0..<kf { u[parents[j]] += weight * fine[j] }
+        let total = u.reduce(0, +)
+        for k in 0..<kc { coarse[k] += u[k] - probabilities[k] * total }
     }
 
     /// logit[k] = w_s·B[k] + b_s (s = 0 shared, k per class) → dw, db, and dB (overwritten).

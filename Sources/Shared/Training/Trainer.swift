@@ -107,9 +107,14 @@ public final class Trainer {
         if options.model == "abmil" {
             return .abmil(ABMILOptions(featureDim: featureDim, classes: hierarchy.fineCount, dropout: options.dropout))
         }
-        return .hmil(HMILOptions(featureDim: featureDim, coarseClasses: hierarchy.coarseCount, fineClasses: hierarchy.fineCount,
-                                 scorer: options.effectiveScorer, embedding: options.effectiveEmbedding,
-                                 dropout: options.dropout))
+        var model = HMILOptions(featureDim: featureDim, coarseClasses: hierarchy.coarseCount, fineClasses: hierarchy.fineCount,
+                                scorer: options.effectiveScorer, embedding: options.effectiveEmbedding,
+                                dropout: options.dropout)
+        if let gate = options.coarseGate { model.coarseGate = gate }
+        if let prior = options.finePrior { model.finePrior = prior }
+        if let weight = options.finePriorWeight, model.finePrior != .none { model.finePriorWeight = weight }
+        if model.usesHierarchy { model.fineParents = hierarchy.parentIndex }
+        return .hmil(model)
     }
 
     /// The options as deterministic JSON (checkpoint metadata, resume check).

@@ -19,6 +19,11 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// nil = the preset's.
     public var embedding: String?
     public var dropout = false
+    /// Model variants where the coarse level shapes the fine level (HMILOptions; nil = off, the
+    /// model's defaults): coarse-gated fine attention, the coarse prior on the fine logits and its λ.
+    public var coarseGate: HMILOptions.CoarseGate?
+    public var finePrior: HMILOptions.FinePrior?
+    public var finePriorWeight: Double?
 
     public var epochs = 200
     public var batchSize = 64
@@ -71,6 +76,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         case weightContrastive = "weight_contrastive", weightCoarse = "weight_coarse", weightBag = "weight_bag"
         case siblingSmoothing = "sibling_smoothing"
         case threads
+        case coarseGate = "coarse_gate", finePrior = "fine_prior", finePriorWeight = "fine_prior_weight"
     }
 
     /// Keys a config file may use.
@@ -99,6 +105,12 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         guard ["hmil", "abmil"].contains(model) else { throw bad("unknown model '\(model)'", "use hmil or abmil") }
         if let scorer, !["shared", "per-class"].contains(scorer) { throw bad("unknown scorer '\(scorer)'", "use shared or per-class") }
         if let embedding, !["released", "shared"].contains(embedding) { throw bad("unknown embedding '\(embedding)'", "use released or shared") }
+        if model == "abmil", coarseGate != nil || finePrior != nil {
+            throw bad("--coarse-gate and --fine-prior need the hmil model", "drop them with --model abmil")
+        }
+        if let w = finePriorWeight, !(w.isFinite && w >= 0) {
+            throw bad("--fine-prior-weight must be a number ≥ 0", "e.g. --fine-prior-weight 1")
+        }
         guard ["adam", "sgd"].contains(optimizer) else { throw bad("unknown optimizer '\(optimizer)'", "use adam or sgd") }
         guard epochs > 0 else { throw bad("--epochs must be positive", "e.g. --epochs 200") }
         guard batchSize > 0 else { throw bad("--batch-size must be positive", "e.g. --batch-size 64") }

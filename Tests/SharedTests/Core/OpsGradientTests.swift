@@ -60,6 +60,39 @@ final class OpsGradientTests: XCTestCase {
     func testGate() { checkGate(h: 16, dropout: false); checkGate(h: 11, dropout: false) }
     func testGateWithDropout() { checkGate(h: 16, dropout: true); checkGate(h: 11, dropout: true) }
 
+    /// log softmax over instances (the coarse gate's log A_c): finite where the softmax underflows,
+    /// and its backward (given A = softmax(s)) against finite differences.
+    func testLogSoftmaxOverInstances() {
+        let k = 3, n = 9
+        var s = randomFloats(k * n, &generator, scale: 2)
+        s[4] = 30; s[5] = -200   // exp(−230) underflows: log A must stay finite and exact
+        let r = randomFloats(k * n, &generator)
+        func logSoftmax(_ input: [Float]) -> [Float] {
+            var out = [Float](repeating: 0, count: k * n)
+            input.withUnsafeBufferPointer { pi in
+                out.withUnsafeMutableBufferPointer {
+                    logSoftmaxRowsForward(MatrixView(UnsafeMutablePointer(mutating: pi.baseAddress!), rows: k, cols: n),
+                                          into: MatrixView($0.baseAddress!, rows: k, cols: n))
+                }
+            }
+            return out
+        }
+        let logA = logSoftmax(s)
+        XCTAssertTrue(logA.allSatisfy(\.isFinite))
+        XCTAssertEqual(logA[5], -230, accuracy: 1e-3)
+        let a = withMatrix(s, rows: k, cols: n) { softmaxRowsForward($0) }
+        for i in 0..<k * n where a[i] > 1e-30 { XCTAssertEqual(logA[i], log(a[i]), accuracy: 1e-5) }
+        var ds = r
+        a.withUnsafeBufferPointer { pa in
+            ds.withUnsafeMutableBufferPointer {
+                logSoftmaxRowsBackward(probabilities: MatrixView(UnsafeMutablePointer(mutating: pa.baseAddress!), rows: k, cols: n),
+                                       gradient: MatrixView($0.baseAddress!, rows: k, cols: n))
+            }
+        }
+        let numeric = numericGradient(at: s) { weightedSum(logSoftmax($0), r) }
+        assertGradientsAgree(ds, numeric, atol: 1e-3, "log softmax")
+    }
+
     func testSoftmaxOverInstances() {
         let k = 3, n = 9
         var s = randomFloats(k * n, &generator, scale: 2)

@@ -33,6 +33,61 @@ final class CheckpointTests: XCTestCase {
         }
     }
 
+    /// A default model's options are written as before the variants existed; a variant's options
+    /// (gate, prior, λ, π) and the learned γ survive the round trip.
+    func testModelVariantsInTheOptionsAndTensors() throws {
+        func optionsText(_ model: MILModel) throws -> String {
+            let path = temporaryPath("options")
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try Checkpoint.save(model, metadata: CheckpointMetadata(), to: path)
+            return try XCTUnwrap(SafetensorsFile.read(path: path).metadata["options"])
+        }
+        let plain = HMILOptions(featureDim: 12, coarseClasses: 2, fineClasses: 3)
+        XCTAssertEqual(try optionsText(HMILModel(options: plain)),
+                       #"{"coarse_classes":2,"dropout":false,"embedding":"released","feature_dim":12,"fine_classes":3,"scorer":"shared"}"#)
+        let variant = HMILOptions(featureDim: 12, coarseClasses: 2, fineClasses: 3, coarseGate: .learned, finePrior: .coarseDetached,
+                                  finePriorWeight: 0.5, fineParents: [0, 0, 1])
+        var g = SeededGenerator(seed: 5)
+        let model = HMILModel(options: variant, generator: &g)
+        XCTAssertEqual(try optionsText(model),
+                       #"{"coarse_classes":2,"coarse_gate":"learned","dropout":false,"embedding":"released","feature_dim":12,"fine_classes":3,"fine_parents":[0,0,1],"fine_prior":"coarse-detached","fine_prior_weight":0.5,"scorer":"shared"}"#)
+        model.parameters["coarse_gate.gamma"]!.value = [0.5, 0, 2]
+        model.prepare()
+        let path = temporaryPath("variant")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Checkpoint.save(model, metadata: CheckpointMetadata(hierarchy: hierarchy), to: path)
+        let loaded = try Checkpoint.load(path: path).model
+        XCTAssertEqual(loaded.configuration, .hmil(variant))
+        XCTAssertEqual(loaded.parameters["coarse_gate.gamma"]?.value, [0.5, 0, 2])
+        let x = randomFloats(6 * 12, &g)
+        let a = model.infer(features: x, instanceCount: 6, workspace: Workspace())
+        let b = loaded.infer(features: x, instanceCount: 6, workspace: Workspace())
+        XCTAssertEqual(a.fineLogits, b.fineLogits)
+        XCTAssertEqual(a.fineAttention, b.fineAttention)
+    }
+
+    func testVariantWithoutAValidHierarchyMapIsRefused() throws {
+        let model = HMILModel(options: HMILOptions(featureDim: 4, coarseClasses: 2, fineClasses: 3))
+        for (parents, expected) in [("[0,1]", "2 entries for 3 fine classes"), ("[0,1,2]", "coarse class 2 of 2")] {
+            let path = temporaryPath("parents")
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let options = #"{"coarse_classes":2,"coarse_gate":"fixed","dropout":false,"embedding":"released","feature_dim":4,"fine_classes":3,"fine_parents":\#(parents),"scorer":"shared"}"#
+            try SafetensorsWriter.write(tensors(of: model), metadata: ["model": "hmil", "options": options], to: path)
+            XCTAssertThrowsError(try Checkpoint.load(path: path)) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(error)")
+                XCTAssertTrue("\(error)".contains(path), "\(error)")
+            }
+        }
+    }
+
+    func testLearnedGateNeedsItsTensor() throws {
+        let plain = HMILModel(options: HMILOptions(featureDim: 4, coarseClasses: 2, fineClasses: 3))
+        let learned = HMILModel(options: HMILOptions(featureDim: 4, coarseClasses: 2, fineClasses: 3, coarseGate: .learned,
+                                                     fineParents: [0, 0, 1]))
+        try expectMismatch(tensors(of: plain), into: learned, "missing tensor 'coarse_gate.gamma' [3]")
+        try expectMismatch(tensors(of: learned), into: plain, "unexpected tensor 'coarse_gate.gamma'")
+    }
+
     /// A checkpoint of `source` loaded into `target` must fail with a message containing `expected`.
     private func expectMismatch(_ tensors: [SafetensorsWriter.Tensor], into target: MILModel, _ expected: String,
                                 file: StaticString = #filePath, line: UInt = #line) throws {
@@ -122,6 +177,9 @@ final class CheckpointTests: XCTestCase {
             ("hmil_released_shared", .hmil(HMILOptions(featureDim: 64, coarseClasses: 3, fineClasses: 7))),
             ("hmil_shared_perclass", .hmil(HMILOptions(featureDim: 64, coarseClasses: 3, fineClasses: 7, scorer: .perClass, embedding: .shared))),
             ("abmil", .abmil(ABMILOptions(featureDim: 64, classes: 5))),
+            ("hmil_gate_learned_prior", .hmil(HMILOptions(featureDim: 64, coarseClasses: 3, fineClasses: 7, scorer: .perClass,
+                                                          coarseGate: .learned, finePrior: .coarse, finePriorWeight: 0.5,
+                                                          fineParents: [0, 1, 1, 1, 2, 2, 2]))),
         ]
         for (name, configuration) in configurations {
             var g = SeededGenerator(seed: 21)

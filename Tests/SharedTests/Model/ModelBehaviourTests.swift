@@ -9,7 +9,12 @@ final class ModelBehaviourTests: XCTestCase {
         .hmil(HMILOptions(featureDim: 8, coarseClasses: 3, fineClasses: 7)),
         .hmil(HMILOptions(featureDim: 8, coarseClasses: 3, fineClasses: 7, scorer: .perClass, embedding: .shared)),
         .abmil(ABMILOptions(featureDim: 8, classes: 4)),
+        .hmil(HMILOptions(featureDim: 8, coarseClasses: 3, fineClasses: 7, coarseGate: .fixed, finePrior: .coarse,
+                          finePriorWeight: 0.7, fineParents: ModelBehaviourTests.parents)),
+        .hmil(HMILOptions(featureDim: 8, coarseClasses: 3, fineClasses: 7, scorer: .perClass, embedding: .shared,
+                          coarseGate: .detached, finePrior: .coarseDetached, fineParents: ModelBehaviourTests.parents)),
     ]
+    static let parents = [0, 1, 1, 1, 2, 2, 2]
 
     func testTiledInferenceMatchesTrainingForwardOverManyTiles() {
         for configuration in configurations {
@@ -72,6 +77,66 @@ final class ModelBehaviourTests: XCTestCase {
             model.addGradients(workers)
             assertGradientClose(model.parameters.parameters[0].gradient, expected[0].map { 2 * $0 }, tolerance: 1e-5, "accumulates")
         }
+    }
+
+    /// The learned gate starts at γ = 0: with the same seed the model draws the same weights as the
+    /// ungated one and gives the same outputs, so training starts from the ungated model.
+    func testLearnedGateStartsAsTheUngatedModel() {
+        let plain = HMILOptions(featureDim: 8, coarseClasses: 3, fineClasses: 7, scorer: .perClass)
+        var gated = plain
+        gated.coarseGate = .learned
+        gated.fineParents = Self.parents
+        var g1 = SeededGenerator(seed: 4), g2 = SeededGenerator(seed: 4)
+        let a = HMILModel(options: plain, generator: &g1), b = HMILModel(options: gated, generator: &g2)
+        XCTAssertEqual(b.parameters.parameters.last?.name, "coarse_gate.gamma")
+        XCTAssertEqual(b.parameters["coarse_gate.gamma"]!.value, [Float](repeating: 0, count: 7))
+        let x = randomFloats(30 * 8, &g1)
+        let p = a.forward(features: x, instanceCount: 30, workspace: Workspace())
+        let q = b.forward(features: x, instanceCount: 30, workspace: Workspace())
+        XCTAssertEqual(p.fineLogits, q.fineLogits)
+        XCTAssertEqual(p.fineAttention, q.fineAttention)
+        XCTAssertEqual(p.coarseAttention, q.coarseAttention)
+    }
+
+    /// γ < 0 after a step is projected to 0 by prepare(); the gate with γ = 1 is the fixed gate.
+    func testLearnedGateIsProjectedOntoNonNegativeValues() {
+        let options = HMILOptions(featureDim: 8, coarseClasses: 3, fineClasses: 7, coarseGate: .learned, fineParents: Self.parents)
+        var g = SeededGenerator(seed: 6)
+        let model = HMILModel(options: options, generator: &g)
+        let gamma = model.parameters["coarse_gate.gamma"]!
+        gamma.value = [-0.5, 0.25, -0.0, 1, -2, 3, 0]
+        model.prepare()
+        XCTAssertEqual(gamma.value, [0, 0.25, 0, 1, 0, 3, 0])
+        var fixedOptions = options
+        fixedOptions.coarseGate = .fixed
+        let fixed = HMILModel(options: fixedOptions)
+        for (p, q) in zip(fixed.parameters.parameters, model.parameters.parameters) { p.value = q.value }
+        gamma.value = [Float](repeating: 1, count: 7)
+        model.prepare(); fixed.prepare()
+        let x = randomFloats(20 * 8, &g)
+        XCTAssertEqual(model.forward(features: x, instanceCount: 20, workspace: Workspace()).fineAttention,
+                       fixed.forward(features: x, instanceCount: 20, workspace: Workspace()).fineAttention)
+    }
+
+    /// Detaching changes gradients only: the outputs are those of the attached option, and the gate
+    /// and the prior do change them (the fine attention and logits differ from the plain model's).
+    func testDetachedOptionsChangeNoOutputAndTheVariantsDoChangeThem() {
+        let plain = HMILOptions(featureDim: 8, coarseClasses: 3, fineClasses: 7, fineParents: Self.parents)
+        func output(_ gate: HMILOptions.CoarseGate, _ prior: HMILOptions.FinePrior) -> BagOutput {
+            var options = plain
+            options.coarseGate = gate
+            options.finePrior = prior
+            var g = SeededGenerator(seed: 8)
+            let model = HMILModel(options: options, generator: &g)
+            return model.forward(features: randomFloats(25 * 8, &g), instanceCount: 25, workspace: Workspace())
+        }
+        let attached = output(.fixed, .coarse), detached = output(.detached, .coarseDetached), none = output(.none, .none)
+        XCTAssertEqual(attached.fineLogits, detached.fineLogits)
+        XCTAssertEqual(attached.fineAttention, detached.fineAttention)
+        XCTAssertEqual(attached.coarseLogits, none.coarseLogits)
+        XCTAssertEqual(attached.coarseAttention, none.coarseAttention)
+        XCTAssertNotEqual(attached.fineAttention, none.fineAttention)
+        XCTAssertNotEqual(attached.fineLogits, none.fineLogits)
     }
 
     func testKaimingNormalInitIsReproducible() {

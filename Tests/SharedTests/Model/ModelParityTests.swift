@@ -10,6 +10,10 @@ final class ModelParityTests: XCTestCase {
     func testHMILReleasedEmbeddingSharedScorer() throws { try check("hmil_released_shared") }
     func testHMILSharedEmbeddingPerClassScorer() throws { try check("hmil_shared_perclass") }
     func testABMIL() throws { try check("abmil") }
+    /// The coarse gate and the fine prior; PyTorch's `.detach()` is the reference for the detached forms.
+    func testHMILCoarseGateFixedFinePrior() throws { try check("hmil_gate_fixed_prior_coarse") }
+    func testHMILCoarseGateLearnedFinePriorDetached() throws { try check("hmil_gate_learned_prior_detached") }
+    func testHMILCoarseGateDetachedSharedEmbedding() throws { try check("hmil_gate_detached_shared") }
 
     private func check(_ name: String) throws {
         let path = fixtureURL("model", "\(name).safetensors").path

@@ -48,10 +48,29 @@ final class TrainingOptionsTests: XCTestCase {
         options.weightCoarse = 0.5
         options.weightBag = 2
         options.siblingSmoothing = 0.2
+        options.coarseGate = .learned
+        options.finePrior = .coarseDetached
+        options.finePriorWeight = 0.5
+        options.scorer = "per-class"
+        options.embedding = "shared"
         let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(options)) as! [String: Any]
         XCTAssertEqual(Set(object.keys), Set(TrainingOptions.configKeys))
         XCTAssertEqual(try TrainingOptions.load(configFile: try write(String(decoding: JSONEncoder().encode(options), as: UTF8.self))),
                        options)
+    }
+
+    /// The model variants: config values as the flags spell them; unset, the options JSON (checkpoint
+    /// metadata, resume check) has no key for them; an unknown value is an error naming the key.
+    func testModelVariantKeys() throws {
+        let options = try TrainingOptions.load(configFile: try write(#"{"coarse_gate": "detached", "fine_prior": "coarse-detached", "fine_prior_weight": 2}"#))
+        XCTAssertEqual(options.coarseGate, .detached)
+        XCTAssertEqual(options.finePrior, .coarseDetached)
+        XCTAssertEqual(options.finePriorWeight, 2)
+        let text = String(decoding: try JSONEncoder().encode(TrainingOptions()), as: UTF8.self)
+        XCTAssertFalse(text.contains("coarse_gate") || text.contains("fine_prior"), text)
+        XCTAssertThrowsError(try TrainingOptions.load(configFile: try write(#"{"coarse_gate": "soft"}"#))) { error in
+            XCTAssertTrue("\(error)".contains("coarse_gate"), "\(error)")
+        }
     }
 
     func testUnknownKeyNamesTheKeyAndTheKnownOnes() throws {
@@ -119,13 +138,32 @@ final class TrainingOptionsTests: XCTestCase {
         expected.bagAlignmentWeight = 2
         expected.siblingSmoothing = 0.2
         XCTAssertEqual(options.objectiveConfig, expected)
-        XCTAssertEqual(TrainingOptions().objectiveConfig, .hmil, "nil overrides keep the preset")
+        // Unset, the hmil preset is the paper's objective with sibling smoothing 0.2, on per-class scorers
+        // and the shared embedding; reference is the release's objective and architecture.
+        var hmil = ObjectiveConfig.hmil
+        hmil.siblingSmoothing = 0.2
+        XCTAssertEqual(TrainingOptions().objectiveConfig, hmil, "nil overrides keep the preset")
+        XCTAssertEqual(TrainingOptions().effectiveScorer, .perClass)
+        XCTAssertEqual(TrainingOptions().effectiveEmbedding, .shared)
+        var reference = TrainingOptions()
+        reference.preset = "reference"
+        XCTAssertEqual(reference.objectiveConfig, .reference)
+        XCTAssertEqual(reference.effectiveScorer, .shared)
+        XCTAssertEqual(reference.effectiveEmbedding, .released)
+        reference.scorer = "per-class"
+        XCTAssertEqual(reference.effectiveScorer, .perClass, "the option wins over the preset")
         // ABMIL: the flat objective, smoothed too.
         var abmil = TrainingOptions()
         abmil.model = "abmil"
         abmil.siblingSmoothing = 0.3
         XCTAssertEqual(abmil.objectiveConfig.kind, .flat)
         XCTAssertEqual(abmil.objectiveConfig.siblingSmoothing, 0.3)
+        abmil.siblingSmoothing = nil
+        XCTAssertEqual(abmil.objectiveConfig.siblingSmoothing, 0, "ABMIL is smoothed only when asked")
+        rejects { $0.model = "abmil"; $0.coarseGate = .fixed }
+        rejects { $0.model = "abmil"; $0.finePrior = .coarse }
+        rejects { $0.finePriorWeight = -1 }
+        rejects { $0.finePriorWeight = .infinity }
     }
 }
 
