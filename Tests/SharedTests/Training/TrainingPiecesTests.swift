@@ -121,6 +121,10 @@ final class TrainingOptionsTests: XCTestCase {
             rejects { $0.siblingSmoothing = bad }
         }
         rejects { $0.siblingSmoothing = 1 }
+        rejects { $0.model = "abmil"; $0.coarseGate = .fixed }
+        rejects { $0.model = "abmil"; $0.finePrior = .coarse }
+        rejects { $0.finePriorWeight = -1 }
+        rejects { $0.finePriorWeight = .infinity }
         var zero = TrainingOptions()
         zero.weightContrastive = 0
         zero.weightCoarse = 0
@@ -160,10 +164,6 @@ final class TrainingOptionsTests: XCTestCase {
         XCTAssertEqual(abmil.objectiveConfig.siblingSmoothing, 0.3)
         abmil.siblingSmoothing = nil
         XCTAssertEqual(abmil.objectiveConfig.siblingSmoothing, 0, "ABMIL is smoothed only when asked")
-        rejects { $0.model = "abmil"; $0.coarseGate = .fixed }
-        rejects { $0.model = "abmil"; $0.finePrior = .coarse }
-        rejects { $0.finePriorWeight = -1 }
-        rejects { $0.finePriorWeight = .infinity }
     }
 }
 
