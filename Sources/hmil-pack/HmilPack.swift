@@ -71,6 +71,9 @@ struct Pack: ParsableCommand {
                                           jobs: jobs, skipMissing: skipMissing,
                                           keys: FeatureKeys(features: featuresKey, coordinates: coordsKey),
                                           level: level, quiet: quiet)
+            // One hmil-pack per --out folder, also across the nodes of a cluster.
+            let lock = try FolderLock(folder: out, tool: "hmil-pack", warn: { if !quiet { StandardError.write($0 + "\n") } })
+            defer { lock.release() }
             let (dataset, report) = try PackJob.run(document, options: options)
             if !quiet, report.unchanged {
                 StandardError.write("hmil-pack: \(out)/\(PackJob.packName) is up to date (\(report.reused) bags)\n")
