@@ -20,7 +20,9 @@ struct Pack: ParsableCommand {
         discussion: """
         Feature files are found by slide_id in each --features folder in order (also in CLAM's pt_files/ and \
         h5_files/ and TRIDENT's features_<encoder>/): .pt/.pth (torch.save, zip or legacy), .h5, .npy, .csv. \
-        A re-run reuses bags whose files are unchanged (size and modification time).
+        A re-run reuses bags whose files are unchanged (size and modification time). --out is locked while \
+        packing (.hmil-lock, safe on NFS and Lustre): a second hmil-pack into it is refused, naming the \
+        holder's host and pid; a lock left by a killed process is taken over with a warning.
         """)
 
     @Argument(help: "The split plan (hmil.split/1); stdin when omitted or '-'.")

@@ -16,7 +16,8 @@ import Foundation
 /// Lustre (the metadata server decides), so of any number of concurrent takers, on any nodes, exactly one
 /// wins; and a reader never sees a half-written lock, as it could between an O_EXCL create and its write.
 /// A link whose NFS reply was lost (the link was made, the call failed) is recognised by the private
-/// file's link count of 2.
+/// file's link count of 2. The private file stays while the lock is held: a name that is a hard link of
+/// it is this process's lock, a test a signal handler can make (see `LockCleanup`).
 ///
 /// **When a lock is stale** (its holder cannot be running any more):
 /// - holder on this host (same host name): stale when the boot id differs (the host restarted), or when
@@ -35,7 +36,8 @@ import Foundation
 /// that instant is removed when a minute old.
 ///
 /// **Released** by `release()` or deinit (only if it is still ours), and on SIGINT, SIGTERM and SIGHUP
-/// (Slurm's scancel sends SIGTERM) before the process ends as the signal says. SIGKILL or a crashed node
+/// (Slurm's scancel sends SIGTERM) before the process ends as the signal says. A taker of a stale lock
+/// also removes its dead holder's private file. SIGKILL or a crashed node
 /// leave it, for the next taker to recognise as stale. If a heartbeat finds the lock taken over (the
 /// process stood still for longer than `staleAfter`, e.g. a suspended job), the process stops with an
 /// error: writing on would race the new holder.
@@ -47,8 +49,11 @@ public final class FolderLock {
     public let folder: String
     public let path: String
     public let holder: LockHolder
+    /// The holder's line, written before the lock is taken; the lock is a hard link of it while held.
+    public let privatePath: String
     private var heartbeat: Heartbeat?
     private var cleanupSlot: Int?
+    private var released = false
 
     /// Takes the lock of `folder` (created if missing) or throws the one-line refusal. `warn` receives
     /// the takeover message of a stale lock; `lost` runs (on the heartbeat thread) if the lock is taken
@@ -61,10 +66,12 @@ public final class FolderLock {
         self.folder = folder
         path = folder + "/" + Self.fileName
         holder = LockHolder.current(tool: tool)
-        let line = holder.line
-        let privatePath = "\(path).\(holder.host).\(holder.pid).\(holder.token)"
-        let now = try Self.writePrivate(line, to: privatePath, lockPath: path)
-        defer { unlink(privatePath) }
+        privatePath = Self.privatePath(of: holder, lock: path)
+        let now = try Self.writePrivate(holder.line, to: privatePath, lockPath: path)
+        // Registered before the first link, so a signal at any moment removes what this process holds.
+        cleanupSlot = LockCleanup.register(privateFile: privatePath, links: [path, path + ".break"])
+        var taken = false
+        defer { if !taken { release() } }
 
         var attempts = 0
         while true {
@@ -85,13 +92,14 @@ public final class FolderLock {
             }
             switch Self.removeStale(path, expected: content, privatePath: privatePath, now: now) {
             case .removed:
+                if let found { unlink(Self.privatePath(of: found, lock: path)) }    // the dead holder's twin
                 let who = found.map { "\($0)" } ?? "an unreadable lock"
                 warn("\(tool): warning: taking over the lock of \(folder) from \(who): \(reason) (\(path))")
             case .changed: break
             case .busy: usleep(20_000)    // another taker is removing it
             }
         }
-        cleanupSlot = LockCleanup.register(path)
+        taken = true
         let path = self.path, token = holder.token, folder = self.folder
         let onLost = lost ?? { found in
             StandardError.write("\(tool): error: lost the lock of \(folder) to \(found.map { "\($0)" } ?? "another process") (\(path)) — this process stood still longer than \(Int(staleAfter)) s and was taken for dead; stopping\n")
@@ -107,17 +115,18 @@ public final class FolderLock {
         }
     }
 
-    /// Removes the lock if it is still ours; stops the heartbeat. Safe to call twice.
+    /// Removes the lock if it is still ours, and the private file; stops the heartbeat. Safe to call twice.
     public func release() {
         heartbeat?.stop()
         heartbeat = nil
-        if let slot = cleanupSlot {
-            LockCleanup.unregister(slot)
-            cleanupSlot = nil
-            if let (content, _) = Self.read(path), LockHolder.parse(content)?.token == holder.token {
-                unlink(path)
-            }
+        guard !released else { return }
+        released = true
+        if let (content, _) = Self.read(path), LockHolder.parse(content)?.token == holder.token {
+            unlink(path)
         }
+        unlink(privatePath)
+        if let slot = cleanupSlot { LockCleanup.unregister(slot) }
+        cleanupSlot = nil
     }
 
     deinit { release() }
@@ -136,6 +145,10 @@ public final class FolderLock {
     }
 
     // MARK: - File operations
+
+    private static func privatePath(of holder: LockHolder, lock: String) -> String {
+        "\(lock).\(holder.host).\(holder.pid).\(holder.token)"
+    }
 
     /// Writes the private file and returns its mtime: the file server's "now".
     private static func writePrivate(_ line: Data, to privatePath: String, lockPath: String) throws -> TimeInterval {

@@ -23,7 +23,7 @@ final class FolderLockTests: XCTestCase {
     /// Writes a lock file as `holder` would have, `age` seconds old.
     func plant(_ holder: LockHolder, age: TimeInterval = 0) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try holder.line.write(to: URL(fileURLWithPath: lockPath))
+        try holder.line.write(to: URL(fileURLWithPath: lockPath), options: .atomic)
         let then = Date(timeIntervalSinceNow: -age)
         try FileManager.default.setAttributes([.modificationDate: then], ofItemAtPath: lockPath)
     }
@@ -57,6 +57,11 @@ final class FolderLockTests: XCTestCase {
         try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
     }
 
+    /// What a folder holds while locked: the lock and its holder's private file.
+    func held(by locks: [FolderLock]) -> [String] {
+        ([FolderLock.fileName] + locks.map { ($0.privatePath as NSString).lastPathComponent }).sorted()
+    }
+
     // MARK: - Held
 
     func testAHeldLockRefusesASecondTakerNamingHostAndPid() throws {
@@ -65,8 +70,9 @@ final class FolderLockTests: XCTestCase {
         XCTAssertTrue(message.hasPrefix("\(folder) is in use by hmil-train on host \(LockHolder.hostName), pid \(getpid()), since "), message)
         XCTAssertTrue(message.contains("(\(lockPath))"), message)
         XCTAssertFalse(message.contains("\n"))
-        XCTAssertEqual(try folderFiles(), [FolderLock.fileName], "the refused taker leaves nothing behind")
+        XCTAssertEqual(try folderFiles(), held(by: [first]), "the refused taker leaves nothing behind")
         first.release()
+        XCTAssertEqual(try folderFiles(), [])
     }
 
     func testALockOfALiveProcessOnAnotherHostIsHeldUntilItsHeartbeatStops() throws {
@@ -79,7 +85,9 @@ final class FolderLockTests: XCTestCase {
         let lock = try FolderLock(folder: folder, tool: "hmil-train", staleAfter: 600, warn: { warnings.append($0) })
         XCTAssertEqual(warnings.count, 1)
         XCTAssertTrue(warnings[0].hasPrefix("hmil-train: warning: taking over the lock of \(folder) from hmil-train on host node-elsewhere, pid 4242"), warnings[0])
-        XCTAssertTrue(warnings[0].contains("no heartbeat for 36"), warnings[0])
+        let age = warnings[0].range(of: #"no heartbeat for \d+ s"#, options: .regularExpression)
+            .flatMap { Int(warnings[0][$0].split(separator: " ")[3]) }
+        XCTAssertTrue((3590 ... 3700).contains(age ?? 0), warnings[0])
         XCTAssertEqual(LockHolder.parse(try Data(contentsOf: URL(fileURLWithPath: lockPath)))?.token, lock.holder.token)
         lock.release()
     }
@@ -95,7 +103,7 @@ final class FolderLockTests: XCTestCase {
         let now = try XCTUnwrap(LockHolder.parse(try Data(contentsOf: URL(fileURLWithPath: lockPath))))
         XCTAssertEqual(now, lock.holder)
         XCTAssertEqual(now.pid, getpid())
-        XCTAssertEqual(try folderFiles(), [FolderLock.fileName])
+        XCTAssertEqual(try folderFiles(), held(by: [lock]))
         lock.release()
         XCTAssertEqual(try folderFiles(), [])
     }
@@ -133,7 +141,7 @@ final class FolderLockTests: XCTestCase {
     func testReleaseRemovesOnlyOurOwnLockAndDeinitReleases() throws {
         do {
             let lock = try FolderLock(folder: folder, tool: "hmil-train")
-            XCTAssertEqual(try folderFiles(), [FolderLock.fileName])
+            XCTAssertEqual(try folderFiles(), held(by: [lock]))
             withExtendedLifetime(lock) {}
         }
         XCTAssertEqual(try folderFiles(), [], "deinit releases")
@@ -184,7 +192,7 @@ final class FolderLockTests: XCTestCase {
             }
             XCTAssertEqual(winners.value.count, 1, "round \(round)")
             XCTAssertEqual(refusals.value, 7, "round \(round)")
-            XCTAssertEqual(try folderFiles(), [FolderLock.fileName], "round \(round): no private file is left")
+            XCTAssertEqual(try folderFiles(), held(by: winners.value), "round \(round): no loser's file is left")
             winners.value.forEach { $0.release() }
             XCTAssertEqual(try folderFiles(), [], "round \(round)")
         }
@@ -203,9 +211,10 @@ final class FolderLockTests: XCTestCase {
             }
             XCTAssertEqual(winners.value.count, 1, "round \(round)")
             XCTAssertEqual(warnings.value.count, 1, "round \(round): \(warnings.value)")
-            XCTAssertEqual(try folderFiles(), [FolderLock.fileName], "round \(round)")
+            XCTAssertEqual(try folderFiles(), held(by: winners.value), "round \(round)")
             winners.value.forEach { $0.release() }
         }
+        XCTAssertEqual(try folderFiles(), [])
     }
 }
 
