@@ -49,7 +49,12 @@ final class SlurmTests: XCTestCase {
         let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         XCTAssertEqual(process.terminationStatus, 0, "slurm-e2e.sh failed:\n" + String(text.suffix(6000)))
         XCTAssertTrue(text.contains("slurm-e2e: the Slurm study equals the local run"), String(text.suffix(3000)))
-        print(text.split(separator: "\n").filter { $0.hasPrefix("slurm-e2e:") }.joined(separator: "\n"))
+        // The script's own lines and the sacct listing, for the test log.
+        var inListing = false
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("slurm-e2e:") { inListing = line.hasPrefix("slurm-e2e: sacct") }
+            if line.hasPrefix("slurm-e2e:") || inListing { print(line) }
+        }
     }
 
     static func onPath(_ command: String) -> Bool {
