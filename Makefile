@@ -9,9 +9,10 @@ setup:
 
 build: setup
 
-# The tests include the demo pipeline on a small version of the demo data, so they want Fashion-MNIST too.
+# The tests include the demo pipeline on a small version of the demo data, so they want Fashion-MNIST too,
+# and the same demo submitted to a one-node Slurm cluster on this machine, so they want Slurm.
 test:
-	@HMIL_DEMO_DATA=1 scripts/setup.sh
+	@HMIL_DEMO_DATA=1 HMIL_SLURM=1 scripts/setup.sh
 	swift test $(SWIFT_TEST_FLAGS)
 
 demo:

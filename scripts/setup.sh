@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 
 packages=(libopenblas-dev libzstd-dev libhdf5-dev zstd pkg-config jq)
 [ "${HMIL_DEMO_DATA:-0}" = 1 ] && packages+=(dataset-fashion-mnist)
+# The Slurm end-to-end test (`make test`): a one-node cluster (scripts/local-slurm.sh) from the daemons and
+# commands of Debian's slurm-wlm and munge, with accounting (slurmdbd on a private MariaDB) for sacct.
+[ "${HMIL_SLURM:-0}" = 1 ] && packages+=(slurmctld slurmd slurm-client munge slurmdbd mariadb-server-core mariadb-client-core)
 
 missing=()
 for p in "${packages[@]}"; do

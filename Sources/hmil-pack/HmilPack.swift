@@ -20,7 +20,9 @@ struct Pack: ParsableCommand {
         discussion: """
         Feature files are found by slide_id in each --features folder in order (also in CLAM's pt_files/ and \
         h5_files/ and TRIDENT's features_<encoder>/): .pt/.pth (torch.save, zip or legacy), .h5, .npy, .csv. \
-        A re-run reuses bags whose files are unchanged (size and modification time).
+        A re-run reuses bags whose files are unchanged (size and modification time). --out is locked while \
+        packing (.hmil-lock, safe on NFS and Lustre): a second hmil-pack into it is refused, naming the \
+        holder's host and pid; a lock left by a killed process is taken over with a warning.
         """)
 
     @Argument(help: "The split plan (hmil.split/1); stdin when omitted or '-'.")
@@ -71,6 +73,9 @@ struct Pack: ParsableCommand {
                                           jobs: jobs, skipMissing: skipMissing,
                                           keys: FeatureKeys(features: featuresKey, coordinates: coordsKey),
                                           level: level, quiet: quiet)
+            // One hmil-pack per --out folder, also across the nodes of a cluster.
+            let lock = try FolderLock(folder: out, tool: "hmil-pack", warn: { if !quiet { StandardError.write($0 + "\n") } })
+            defer { lock.release() }
             let (dataset, report) = try PackJob.run(document, options: options)
             if !quiet, report.unchanged {
                 StandardError.write("hmil-pack: \(out)/\(PackJob.packName) is up to date (\(report.reused) bags)\n")

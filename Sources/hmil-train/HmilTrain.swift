@@ -16,7 +16,9 @@ struct HmilTrain: ParsableCommand {
         --out holds fold_<k>/best.safetensors (the checkpoint with the best validation metric), \
         history.jsonl and history.csv (every loss term, alpha, tau, lr, metrics and seconds per epoch) \
         and state.json (what --resume continues from). Every option is also a key of a --config JSON \
-        file (e.g. "batch_size"); options given on the command line win.
+        file (e.g. "batch_size"); options given on the command line win. A fold folder is locked while it \
+        trains (fold_<k>/.hmil-lock, safe on NFS and Lustre): a second hmil-train on it is refused, naming \
+        the holder's host and pid; a lock left by a killed process is taken over with a warning.
         """)
 
     @Argument(help: "Dataset document (default: stdin).")

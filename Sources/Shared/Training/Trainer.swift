@@ -128,6 +128,9 @@ public final class Trainer {
     /// from the last completed epoch in `folder`; the result equals an uninterrupted run's.
     public func run(resume: Bool) throws -> ModelRecord {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // One process per fold folder, also across the nodes of a cluster (FolderLock).
+        let lock = try FolderLock(folder: folder, tool: tool, warn: { if !self.quiet { StandardError.write($0 + "\n") } })
+        defer { lock.release() }
         removeLeftovers(keepingEpoch: nil)
         var state = TrainingState(fold: data.fold, completedEpochs: 0, bestEpoch: nil, bestValue: nil, staleEpochs: 0,
                                   scheduler: scheduler.state, history: [], finished: false, options: optionsJSON)
