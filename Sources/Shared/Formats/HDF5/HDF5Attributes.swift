@@ -71,9 +71,10 @@ extension HDF5Library {
         }
         let size = H5Tget_size(type)
         guard (1 ... maximumAttributeText).contains(size) else { throw FeatureFileProblem("\(label) is a string of \(size) bytes") }
-        H5Tset_size(memoryType, size)
+        // Read in the file's own string type: converting to C's NUL-terminated type would drop the last
+        // character of a NUL-padded string that fills its size (numpy's bytes_, e.g. b"um" in 2 bytes).
         var bytes = [UInt8](repeating: 0, count: size)
-        try check(H5Aread(attribute, memoryType, &bytes), "cannot read \(label)")
+        try check(H5Aread(attribute, type, &bytes), "cannot read \(label)")
         // Fixed-length strings are NUL-padded (or NUL-terminated, or space-padded by Fortran writers).
         let text = bytes.prefix { $0 != 0 }
         return String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespaces)
