@@ -180,7 +180,9 @@ public enum HeatmapJob {
         let legend = caption(slide: slide, hierarchy: document.hierarchy, source: source, part: part, prediction: prediction, column: column,
                              geometry: geometry, patches: patches.count, file: file, level: level, options: options, low: low, high: high)
         let png = options.outFolder + "/" + source.slideID + ".png"
-        try PNGFile.write(HeatmapRenderer.picture(map: map, legend: legend), to: png)
+        // libpng's fast setting: on a 2048-pixel map, encoding is most of the time otherwise, for files only
+        // somewhat larger (hmil-bench heatmap measures both).
+        try PNGFile.write(HeatmapRenderer.picture(map: map, legend: legend), to: png, fast: true)
 
         var record = HeatmapRecord(slideID: source.slideID, fold: source.fold, part: part,
                                    label: slide.isLabelled ? slide.label : nil, predicted: prediction?.className, row: column,
