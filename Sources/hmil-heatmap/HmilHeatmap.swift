@@ -116,17 +116,19 @@ struct HmilHeatmap: ParsableCommand {
 
     func run() throws {
         ToolRunner.run("hmil-heatmap") {
-            let sources = try HeatmapInputs.collect(inputs, external: external, fold: fold, document: nil)
-            guard !sources.isEmpty else { throw ToolError("no attention files\(fold.map { " of fold \($0)" } ?? "")", at: inputs.joined(separator: ", ")) }
-            guard let documentPath = dataset ?? sources.compactMap(\.results).first.map({ "\($0)/\(EvaluationOutput.documentName)" }) else {
+            let found = try HeatmapInputs.find(inputs, external: external)
+            guard let documentPath = dataset ?? found.compactMap(\.results).first.map({ "\($0)/\(EvaluationOutput.documentName)" }) else {
                 throw ToolError("no dataset document", at: inputs.joined(separator: ", "),
                                 hint: "give --dataset, or a results folder with its eval.json")
             }
             let document = try DocumentIO.decode(PipelineDocument.self, from: DocumentIO.readInput(documentPath, what: "dataset document"),
                                                  source: documentPath)
             try document.require(PipelineDocument.datasetFormat, source: documentPath, producer: "hmil-pack")
-            // The fold that tested each slide needs the document's folds: choose again with them.
-            let chosen = try HeatmapInputs.collect(inputs, external: external, fold: fold, document: document)
+            let chosen = try HeatmapInputs.choose(found, fold: fold, document: document)
+            guard !chosen.isEmpty else {
+                throw ToolError("no attention files\(fold.map { " of fold \($0)" } ?? "")", at: inputs.joined(separator: ", "),
+                                hint: "run hmil-eval with --attention")
+            }
             var options = HeatmapOptions(slidesFolder: slides, outFolder: out)
             options.row = row
             options.level = level

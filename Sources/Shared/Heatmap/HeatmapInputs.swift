@@ -21,19 +21,22 @@ public struct AttentionSource: Equatable, Sendable {
 }
 
 public enum HeatmapInputs {
-    /// The attention files named by `paths` (results folders, `attention/` folders, `fold_<k>/` folders or CSV files),
-    /// one per slide: a slide with files in several folds (a test slide of one fold is a val slide of another) is
-    /// drawn from `fold` when given, else from the fold whose test part holds it (`document`), else the lowest.
-    public static func collect(_ paths: [String], external: Bool, fold: Int?, document: PipelineDocument?) throws -> [AttentionSource] {
-        var found: [AttentionSource] = []
-        for path in paths {
-            found += try sources(at: path, external: external)
-        }
+    /// Every attention file named by `paths`: results folders (their `attention/`, or `external/attention/` with
+    /// `external`), `attention/` folders, `fold_<k>/` folders or CSV files.
+    public static func find(_ paths: [String], external: Bool) throws -> [AttentionSource] {
+        try paths.flatMap { try sources(at: $0, external: external) }
+    }
+
+    /// One file per slide, in slide-id order: a slide with files in several folds (a test slide of one fold is a
+    /// val slide of another) is drawn from `fold` when given, else from the fold whose test part holds it
+    /// (`document`), else the lowest.
+    public static func choose(_ all: [AttentionSource], fold: Int?, document: PipelineDocument) throws -> [AttentionSource] {
+        var found = all
         if let fold { found.removeAll { $0.fold != fold } }
         var byID: [String: [AttentionSource]] = [:]
         for source in found { byID[source.slideID, default: []].append(source) }
         var testFold: [String: Int] = [:]
-        for record in document?.folds ?? [] {
+        for record in document.folds {
             for id in record.test where testFold[id] == nil { testFold[id] = record.fold }
         }
         var chosen: [AttentionSource] = []
