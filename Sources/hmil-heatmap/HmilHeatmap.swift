@@ -65,26 +65,26 @@ struct HmilHeatmap: ParsableCommand {
 
     @Option(help: ArgumentHelp("Attention row: predicted (the predicted class's), label (the slide label's), or a column such as fine:DCIS, coarse:malignant, attention.",
                                valueName: "row"))
-    var row: AttentionRow = .predicted
+    var row: AttentionRow = Self.defaults.row
 
     @Option(help: "Class level of --row predicted and --row label: fine or coarse.")
-    var level: PredictionFiles.Level = .fine
+    var level: PredictionFiles.Level = Self.defaults.level
 
     @Option(help: ArgumentHelp("Colour scores: rank (percentile rank, as CLAM), percentile (linear between the 1st and 99th percentile), raw (linear from 0 to the largest).",
                                valueName: "rank|percentile|raw"))
-    var normalize: HeatmapNormalization = .rank
+    var normalize: HeatmapNormalization = Self.defaults.normalization
 
     @Option(help: "Share of colour over the slide in a patch's pixels, 0…1.")
-    var alpha: Double = HeatmapOptions(slidesFolder: "", outFolder: "").alpha
+    var alpha: Double = Self.defaults.alpha
 
     @Option(help: "Longest side of the map in pixels (slides smaller than this are enlarged).")
-    var size: Int = HeatmapOptions(slidesFolder: "", outFolder: "").size
+    var size: Int = Self.defaults.size
 
     @Option(help: "Pyramid level to read the slide from. (default: the coarsest with at least --size pixels)")
     var slideLevel: Int?
 
     @Option(help: "Also write level-0 crops of the N most attended patches into <slide_id>_top/ (attention and position in the name).")
-    var topK: Int = 0
+    var topK: Int = Self.defaults.topK
 
     @Flag(help: "Also write <slide_id>.geojson: each patch as a polygon in level-0 pixels with its attention as a measurement (QuPath: File > Import objects).")
     var geojson = false
@@ -96,11 +96,14 @@ struct HmilHeatmap: ParsableCommand {
     @Flag(help: "Go on without the slides that have no slide file or that OpenSlide cannot read (each gets a warning).")
     var skipMissing = false
 
-    @Option(help: "Slides drawn at once (default: all cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Slides drawn at once; by default as many as the machine has cores.")
+    var jobs: Int = Self.defaults.jobs
 
     @Flag(help: "No progress or warnings on stderr.")
     var quiet = false
+
+    /// The defaults, written once in `HeatmapOptions`.
+    static let defaults = HeatmapOptions(slidesFolder: "", outFolder: "")
 
     func validate() throws {
         guard (0 ... 1).contains(alpha) else { throw ValidationError("--alpha must be between 0 and 1") }

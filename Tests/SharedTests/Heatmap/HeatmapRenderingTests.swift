@@ -168,5 +168,11 @@ final class HeatmapRenderingTests: XCTestCase {
         let gray = Raster(width: 3, height: 2, channels: .gray, pixels: [0, 50, 100, 150, 200, 255])
         XCTAssertEqual(try PNGFile.decode(PNGFile.encode(gray, fast: true), channels: .gray, source: "t"), gray)
         XCTAssertThrowsMessage(try PNGFile.decode([1, 2, 3], channels: .rgb, source: "bad.png"), "not a readable PNG", "bad.png")
+        // Noise does not compress: the output buffer must still be large enough, fast or not.
+        var rng = SeededGenerator(seed: 3)
+        let noise = Raster(width: 301, height: 203, channels: .rgb, pixels: (0 ..< 301 * 203 * 3).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+        for fast in [false, true] {
+            XCTAssertEqual(try PNGFile.decode(PNGFile.encode(noise, fast: fast), channels: .rgb, source: "noise"), noise)
+        }
     }
 }

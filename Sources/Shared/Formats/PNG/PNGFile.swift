@@ -11,29 +11,36 @@ public enum PNGFile {
     /// PNG bytes of `image`. `fast` trades size for time (no row filters, zlib level 3): worth it for
     /// large pictures written often, not for ones kept in a repository.
     public static func encode(_ image: Raster, fast: Bool = false, source: String = "PNG image") throws -> [UInt8] {
-        var info = png_image()
-        info.version = UInt32(PNG_IMAGE_VERSION)
-        info.width = UInt32(image.width)
-        info.height = UInt32(image.height)
-        info.format = format(image.channels)
-        info.flags = fast ? UInt32(PNG_IMAGE_FLAG_FAST) : 0
         let rowBytes = image.width * image.channels.rawValue
-        // Deflate never grows data by more than 5 bytes per 16 KiB block (stored blocks), plus the filter
-        // byte per row, the zlib and chunk headers: this bound always suffices.
+        // libpng's own bound (PNG_IMAGE_PNG_SIZE_MAX, a macro Swift cannot import): zlib's deflateBound of the
+        // rows with their filter bytes, 12 bytes per 8 KiB IDAT chunk, and the fixed chunks. If libpng still
+        // asks for more, it says how much and the write is retried once with that.
         let raw = (rowBytes + 1) * image.height
-        var capacity = raw + raw / 1024 + 4096
-        var out = [UInt8](repeating: 0, count: capacity)
-        let written = out.withUnsafeMutableBytes { memory in
-            image.pixels.withUnsafeBytes { pixels in
-                png_image_write_to_memory(&info, memory.baseAddress, &capacity, 0, pixels.baseAddress, Int32(rowBytes), nil)
+        let compressed = raw + (raw + 7) / 8 + (raw + 63) / 64 + 11
+        var capacity = compressed + 12 * (compressed / 8192) + 128
+        for _ in 0 ..< 2 {
+            var info = png_image()
+            info.version = UInt32(PNG_IMAGE_VERSION)
+            info.width = UInt32(image.width)
+            info.height = UInt32(image.height)
+            info.format = format(image.channels)
+            info.flags = fast ? UInt32(PNG_IMAGE_FLAG_FAST) : 0
+            var out = [UInt8](repeating: 0, count: capacity)
+            var size = capacity
+            let written = out.withUnsafeMutableBytes { memory in
+                image.pixels.withUnsafeBytes { pixels in
+                    png_image_write_to_memory(&info, memory.baseAddress, &size, 0, pixels.baseAddress, Int32(rowBytes), nil)
+                }
             }
-        }
-        guard written != 0, capacity <= out.count else {
+            if written != 0 {
+                out.removeSubrange(size...)
+                return out
+            }
             defer { png_image_free(&info) }
-            throw ToolError("cannot encode PNG: \(message(info))", at: source)
+            guard size > capacity else { throw ToolError("cannot encode PNG: \(message(info))", at: source) }
+            capacity = size
         }
-        out.removeSubrange(capacity...)
-        return out
+        throw ToolError("cannot encode PNG: libpng asked for more memory twice", at: source)
     }
 
     /// Writes `image` to `path` atomically.
