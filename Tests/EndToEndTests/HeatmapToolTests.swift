@@ -82,6 +82,42 @@ final class HeatmapToolTests: XCTestCase {
         XCTAssertEqual(one.slides.first?.mapWidth, 240)
     }
 
+    func testExternalSlidesWithTheirOwnDataset() throws {
+        // hmil-eval --dataset: RESULTS/external/attention and external/<level>/fold_<k>.csv, where Y is empty for an
+        // unlabelled slide; the slides' geometry is in that dataset document, not in eval.json.
+        for sub in ["results/external/attention/fold_0", "results/external/fine"] {
+            try FileManager.default.createDirectory(atPath: folder + "/" + sub, withIntermediateDirectories: true)
+        }
+        try FileManager.default.copyItem(atPath: folder + "/slides/s1.tiff", toPath: folder + "/slides/e1.tiff")
+        try "instance,x,y,attention\n0,0,0,0.25\n1,40,20,0.75\n"
+            .write(toFile: folder + "/results/external/attention/fold_0/e1.csv", atomically: true, encoding: .utf8)
+        try "slide_id,Y,Y_hat,p_0,p_1,p_2\ne1,,2.0,0.1,0.2,0.7\n"
+            .write(toFile: folder + "/results/external/fine/fold_0.csv", atomically: true, encoding: .utf8)
+        var external = try DocumentIO.decode(PipelineDocument.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/results/eval.json")), source: "e")
+        external.slides = [SlideRecord(slideID: "e1", caseID: "e1", label: "", instances: 2, pack: 0)]
+        external.folds = []
+        external.packs?[0].geometry = PackGeometry(unit: .micrometres, patchSize: 20, source: "STAMP tile_size_um")   // 40 px at 0.5 µm/px
+        try DocumentIO.encode(external).write(to: URL(fileURLWithPath: folder + "/external.json"))
+
+        let run = try heatmap(["results", "--external", "--dataset", "external.json", "--slides", "slides", "--out", "ext", "--quiet",
+                               "--size", "120", "--alpha", "1", "--normalize", "raw"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let summary = try JSONDecoder().decode(HeatmapsDocument.self, from: run.stdout)
+        XCTAssertEqual(summary.slides.map(\.slideID), ["e1"])
+        XCTAssertEqual(summary.slides.first?.part, "external")
+        XCTAssertEqual(summary.slides.first?.predicted, "DCIS")
+        XCTAssertNil(summary.slides.first?.label)
+        let picture = try PNGFile.read(folder + "/ext/e1.png", channels: .rgb)
+        let hot = Colormap.jetTable[255]
+        XCTAssertEqual(Array(picture.pixel(x: 80, y: 40)), [hot.r, hot.g, hot.b], "µm through the slide's resolution: (40, 20) µm = (80, 40) px")
+        XCTAssertEqual(Array(picture.pixel(x: 119, y: 79)), [hot.r, hot.g, hot.b])
+        XCTAssertEqual(Array(picture.pixel(x: 79, y: 40)), [230, 200, 220])
+
+        let withoutDataset = try heatmap(["results", "--external", "--slides", "slides", "--out", "ext"])
+        XCTAssertNotEqual(withoutDataset.status, 0)
+        XCTAssertTrue(withoutDataset.stderr.contains("--external needs --dataset"), withoutDataset.stderr)
+    }
+
     func testAMissingSlideIsAOneLineErrorOrSkipped() throws {
         try FileManager.default.removeItem(atPath: folder + "/slides/s2.tiff")
         let failed = try heatmap(["results", "--slides", "slides", "--out", "maps", "--quiet"])
