@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "hmil-train", targets: ["hmil-train"]),
         .executable(name: "hmil-eval", targets: ["hmil-eval"]),
         .library(name: "Shared", targets: ["Shared"]),
+        .executable(name: "hmil-heatmap", targets: ["hmil-heatmap"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -22,7 +23,7 @@ let package = Package(
 
         .target(
             name: "Shared",
-            dependencies: ["COpenBLAS", "CZstd", "CHDF5"],
+            dependencies: ["COpenBLAS", "CZstd", "CHDF5", "COpenSlide", "CPNG"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
 
@@ -39,6 +40,14 @@ let package = Package(
 
         // Benchmarks: `make bench` (scripts/bench.sh) runs each area's subcommand.
         .executableTarget(name: "hmil-bench", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Benchmarks"),
+
+        // Heatmaps: hmil-heatmap draws attention on the slides, read through OpenSlide (Debian libopenslide-dev),
+        // and writes PNGs with libpng (libpng-dev); hmil-demo-slides draws the demo's bags as slides (vips makes
+        // them tiled pyramidal TIFFs).
+        .systemLibrary(name: "COpenSlide", path: "Sources/COpenSlide", pkgConfig: "openslide"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng"),
+        .executableTarget(name: "hmil-heatmap", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "hmil-demo-slides", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "pipelines/demo/hmil-demo-slides"),
 
         .testTarget(name: "SharedTests", dependencies: ["Shared"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EndToEndTests", dependencies: ["Shared", "CHDF5"]),

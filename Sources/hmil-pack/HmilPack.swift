@@ -50,6 +50,15 @@ struct Pack: ParsableCommand {
     @Option(help: "Name of the coordinates inside .pt dicts and .h5 files (default: coords).")
     var coordsKey: String?
 
+    @Option(help: ArgumentHelp("Side of every patch in level-0 pixels, for heatmaps (CLAM's feature files do not say it).",
+                               discussion: "Kept in the pack header and the dataset document with the patch geometry the feature files carry (TRIDENT's coords attributes, STAMP's root attributes); a source that disagrees is an error.",
+                               valueName: "pixels"))
+    var patchSize: Int?
+
+    @Option(help: ArgumentHelp("Folder of patch files giving each slide's patch size: CLAM's create_patches_fp.py output (<slide_id>.h5 or patches/<slide_id>.h5, patch_size × downsample) or TRIDENT's (<slide_id>_patches.h5).",
+                               valueName: "folder"))
+    var patches: String?
+
     @Option(help: ArgumentHelp("zstd compression level.",
                                discussion: "1 (the default) was measured best: feature mantissas are close to random, so higher levels shrink the pack by under 1% at 4–20× the time; negative (fast) levels store literals raw and lose a third of the ratio."))
     var level: Int = PackWriter.defaultCompressionLevel
@@ -61,6 +70,9 @@ struct Pack: ParsableCommand {
         guard !features.isEmpty else { throw ValidationError("give at least one --features folder") }
         guard StorageDType(rawValue: dtype) != nil else { throw ValidationError("--dtype must be f32, f16 or bf16") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        if let patchSize, !(1 ... Int(PatchGeometry.maximumPatchSize)).contains(patchSize) {
+            throw ValidationError("--patch-size must be between 1 and \(Int(PatchGeometry.maximumPatchSize)) level-0 pixels")
+        }
     }
 
     func run() throws {
@@ -72,7 +84,7 @@ struct Pack: ParsableCommand {
             let options = PackJob.Options(featureFolders: features, outFolder: out, dtype: StorageDType(rawValue: dtype)!,
                                           jobs: jobs, skipMissing: skipMissing,
                                           keys: FeatureKeys(features: featuresKey, coordinates: coordsKey),
-                                          level: level, quiet: quiet)
+                                          level: level, quiet: quiet, patchSize: patchSize.map(Double.init), patchFolder: patches)
             // One hmil-pack per --out folder, also across the nodes of a cluster.
             let lock = try FolderLock(folder: out, tool: "hmil-pack", warn: { if !quiet { StandardError.write($0 + "\n") } })
             defer { lock.release() }

@@ -95,11 +95,24 @@ final class PipelineTests: XCTestCase {
         let parser = XMLParser(data: svg)
         XCTAssertTrue(parser.parse(), "bags.svg is well-formed: \(String(describing: parser.parserError))")
 
+        // Heatmaps: every run's fold-0 slides drawn on the demo's slides (tiled pyramidal TIFFs) through OpenSlide.
+        for run in Self.runs {
+            let path = "\(work)/runs/\(run)/heatmaps/heatmaps.json"
+            let summary = try JSONDecoder().decode(HeatmapsDocument.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            XCTAssertEqual(Set(summary.slides.map(\.slideID)), Set(split.folds[0].test + split.folds[0].val), run)
+            for record in summary.slides {
+                XCTAssertEqual(record.fold, 0, run)
+                XCTAssertEqual(max(record.mapWidth, record.mapHeight), 560, "\(run) \(record.slideID)")
+                XCTAssertGreaterThanOrEqual(try PNGFile.read(record.png, channels: .rgb).width, record.mapWidth, "\(run) \(record.slideID)")
+            }
+        }
+
         // A second run trains nothing and evaluates nothing again.
         let again = try runMake(["demo"] + settings)
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertFalse(again.stderr.contains("pipeline: train") || again.stderr.contains("pipeline: eval"),
                        "a second run reuses what is done: \(again.stderr)")
+        XCTAssertFalse(again.stderr.contains("pipeline: heatmaps") || again.stderr.contains("pipeline: demo slides"), again.stderr)
     }
 
     /// The second task's small CI version (54 bags of 100–300 garments, 1–5 % key) through the whole demo:

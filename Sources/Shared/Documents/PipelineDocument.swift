@@ -54,7 +54,7 @@ public struct PipelineDocument: Codable, Equatable, Sendable {
     }
 }
 
-/// One slide (bag) and its fine label; `instances` and `pack` are filled by hmil-pack.
+/// One slide (bag) and its fine label; `instances`, `pack` and `patch_size` are filled by hmil-pack.
 /// An unlabelled slide (external data predicted by hmil-eval `--dataset`) has `label` "" — written
 /// so, or left out, or null in the JSON; training needs every slide labelled and says so.
 public struct SlideRecord: Codable, Equatable, Sendable {
@@ -64,17 +64,21 @@ public struct SlideRecord: Codable, Equatable, Sendable {
     public var instances: Int?
     /// Index into `packs` of the pack holding this slide's bag.
     public var pack: Int?
+    /// Side of this slide's patches in its pack's `geometry.unit` (level-0 pixels or µm), when known.
+    public var patchSize: Double?
 
-    public init(slideID: String, caseID: String, label: String, instances: Int? = nil, pack: Int? = nil) {
+    public init(slideID: String, caseID: String, label: String, instances: Int? = nil, pack: Int? = nil,
+                patchSize: Double? = nil) {
         self.slideID = slideID
         self.caseID = caseID
         self.label = label
         self.instances = instances
         self.pack = pack
+        self.patchSize = patchSize
     }
 
     enum CodingKeys: String, CodingKey {
-        case slideID = "slide_id", caseID = "case_id", label, instances, pack
+        case slideID = "slide_id", caseID = "case_id", label, instances, pack, patchSize = "patch_size"
     }
 
     public init(from decoder: Decoder) throws {
@@ -84,6 +88,7 @@ public struct SlideRecord: Codable, Equatable, Sendable {
         label = try c.decodeIfPresent(String.self, forKey: .label) ?? ""
         instances = try c.decodeIfPresent(Int.self, forKey: .instances)
         pack = try c.decodeIfPresent(Int.self, forKey: .pack)
+        patchSize = try c.decodeIfPresent(Double.self, forKey: .patchSize)
     }
 
     /// False for a slide of external data without a known label.
@@ -111,16 +116,19 @@ public struct PackReference: Codable, Equatable, Sendable {
     public var bags: Int
     public var featureDim: Int
     public var dtype: String
+    /// The pack header's patch geometry (unit of the coordinates, the common patch size), when known.
+    public var geometry: PackGeometry?
 
-    public init(path: String, bags: Int, featureDim: Int, dtype: String) {
+    public init(path: String, bags: Int, featureDim: Int, dtype: String, geometry: PackGeometry? = nil) {
         self.path = path
         self.bags = bags
         self.featureDim = featureDim
         self.dtype = dtype
+        self.geometry = geometry
     }
 
     enum CodingKeys: String, CodingKey {
-        case path, bags, featureDim = "feature_dim", dtype
+        case path, bags, featureDim = "feature_dim", dtype, geometry
     }
 }
 

@@ -23,11 +23,15 @@ public enum PackJob {
         public var level: Int
         public var quiet: Bool
         public var tool: String
+        /// `--patch-size`: side of every patch in level-0 pixels (see `SlideGeometries`).
+        public var patchSize: Double?
+        /// `--patches`: a folder of CLAM or TRIDENT patch files giving each slide's patch size.
+        public var patchFolder: String?
 
         public init(featureFolders: [String], outFolder: String, dtype: StorageDType = .f32,
                     jobs: Int = ProcessInfo.processInfo.activeProcessorCount, skipMissing: Bool = false,
                     keys: FeatureKeys = FeatureKeys(), level: Int = PackWriter.defaultCompressionLevel,
-                    quiet: Bool = false, tool: String = "hmil-pack") {
+                    quiet: Bool = false, tool: String = "hmil-pack", patchSize: Double? = nil, patchFolder: String? = nil) {
             self.featureFolders = featureFolders
             self.outFolder = outFolder
             self.dtype = dtype
@@ -37,6 +41,8 @@ public enum PackJob {
             self.level = level
             self.quiet = quiet
             self.tool = tool
+            self.patchSize = patchSize
+            self.patchFolder = patchFolder
         }
     }
 
@@ -85,7 +91,10 @@ public enum PackJob {
         }
         document.dropped = dropped.isEmpty ? nil : dropped
 
-        // 2. What the previous pack can give.
+        // 2. Where each slide's patches lie (attributes only: cheap, and needed for the header written first).
+        let geometry = try SlideGeometries.resolve(sources, options: options)
+
+        // 3. What the previous pack can give.
         let settings = PackSettings(dtype: options.dtype, level: options.level,
                                     featuresKey: options.keys.features, coordinatesKey: options.keys.coordinates)
         var previous: PackReader?
@@ -99,22 +108,24 @@ public enum PackJob {
 
         var report = Report()
         let instances: [String: Int]
-        if let previous, reusable.allSatisfy({ $0 }), previous.slideIDs == sources.map(\.slideID) {
+        if let previous, reusable.allSatisfy({ $0 }), previous.slideIDs == sources.map(\.slideID),
+           previous.header.geometry == geometry.pack {
             report.unchanged = true
             report.reused = sources.count
             instances = Dictionary(uniqueKeysWithValues: previous.entries.map { ($0.slideID, $0.instanceCount) })
             report.packBytes = previous.fileSize
-            try finish(&document, packPath: packPath, header: previous.header, instances: instances)
+            try finish(&document, packPath: packPath, header: previous.header, instances: instances, geometry: geometry)
             return (document, report)
         }
 
-        // 3. Write a new pack.
+        // 4. Write a new pack (a new geometry alone rewrites the header and copies every bag frame as it is).
         try FileManager.default.createDirectory(atPath: options.outFolder, withIntermediateDirectories: true)
         let first: Bag? = reusable[0] ? nil : try FeatureFiles.read(sources[0].path, slideID: sources[0].slideID, keys: options.keys)
         let featureDim = first?.featureDim ?? previous!.featureDim
         let coordinates = first.map { CoordinatesKind($0.coordinates) } ?? previous!.coordinatesKind
         let writer = try PackWriter(path: packPath, featureDim: featureDim,
-                                    options: .init(dtype: options.dtype, coordinates: coordinates, compressionLevel: options.level, tool: options.tool))
+                                    options: .init(dtype: options.dtype, coordinates: coordinates, compressionLevel: options.level,
+                                                   tool: options.tool, geometry: geometry.pack))
         let previousFile = try previous.map { try PackFile(path: $0.path) }
         let progress = Progress(tool: options.tool, label: "packing", total: sources.count, unit: "slides", quiet: options.quiet)
         var counts: [String: Int] = [:]
@@ -158,17 +169,20 @@ public enum PackJob {
         progress.finish(note: "\(report.packed) packed, \(report.reused) reused")
         report.packBytes = writer.bytesWritten
         try PackManifest(settings: settings, packSize: writer.bytesWritten, sources: sources).save(manifestPath)
-        try finish(&document, packPath: packPath, header: writer.header, instances: counts)
+        try finish(&document, packPath: packPath, header: writer.header, instances: counts, geometry: geometry)
         return (document, report)
     }
 
     /// Fills the dataset part of the document.
-    private static func finish(_ document: inout PipelineDocument, packPath: String, header: PackHeader, instances: [String: Int]) throws {
+    private static func finish(_ document: inout PipelineDocument, packPath: String, header: PackHeader, instances: [String: Int],
+                               geometry: SlideGeometries.Result) throws {
         for i in document.slides.indices {
             document.slides[i].instances = instances[document.slides[i].slideID]
             document.slides[i].pack = 0
+            document.slides[i].patchSize = geometry.perSlide[document.slides[i].slideID]?.patchSize
         }
-        document.packs = [PackReference(path: packPath, bags: instances.count, featureDim: header.featureDim, dtype: header.dtype.rawValue)]
+        document.packs = [PackReference(path: packPath, bags: instances.count, featureDim: header.featureDim, dtype: header.dtype.rawValue,
+                                        geometry: header.geometry)]
         document.format = PipelineDocument.datasetFormat
         document.models = nil
     }

@@ -47,7 +47,8 @@ struct BagPicture {
         }
         svg += "<defs>\n"
         for (b, bag) in bags.enumerated() {
-            let png = GrayscalePNG.encode(width: bag.width, height: bag.height, pixels: bag.pixels)
+            let png = try PNGFile.encode(Raster(width: bag.width, height: bag.height, channels: .gray, pixels: bag.pixels),
+                                         source: "bag \(bag.slideID)")
             svg += "<image id=\"bag\(b)\" width=\"\(bag.width)\" height=\"\(bag.height)\" style=\"image-rendering:pixelated\" "
                 + "xlink:href=\"data:image/png;base64,\(Data(png).base64EncodedString())\"/>\n"
         }

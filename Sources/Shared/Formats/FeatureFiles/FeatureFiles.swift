@@ -43,6 +43,13 @@ public enum FeatureFiles {
         return try read(path, slideID: slideID, keys: keys).withView(body)
     }
 
+    /// What the file says about where its patches lie on the slide (see `HDF5PatchGeometry`): only HDF5 files
+    /// (TRIDENT, STAMP, CLAM patch files) carry it; nil for other formats and for files that say nothing.
+    public static func geometry(_ path: String, slideID: String, keys: FeatureKeys = FeatureKeys()) throws -> PatchGeometry? {
+        guard format(ofPath: path) == .hdf5 else { return nil }
+        return try HDF5PatchGeometry.read(path, slideID: slideID, keys: keys)
+    }
+
     /// Validates what a reader found and makes the bag.
     static func makeBag(slideID: String, features: (rows: Int, cols: Int, values: [Float]),
                         coordinates: (rows: Int, value: Coordinates)?) throws -> Bag {

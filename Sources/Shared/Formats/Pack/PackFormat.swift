@@ -14,10 +14,17 @@
 ///     u32  J                   JSON length, 2 … 65 536
 ///     u32  CRC-32 (IEEE, as zlib) of the JSON
 ///     J    JSON header, UTF-8, e.g.
-///          {"byte_shuffle":true,"coords":"int32","dtype":"f16","feature_dim":1024,"tool":"hmil 0.1"}
+///          {"byte_shuffle":true,"coords":"int32","dtype":"f16","feature_dim":1024,"tool":"hmil 0.1",
+///           "geometry":{"patch_size":512,"source":"TRIDENT patch_size_level0","unit":"px"}}
 ///          dtype: "f32" | "f16" | "bf16" (storage; readers always return f32)
 ///          coords: "none" | "int32" (level-0 pixels) | "float32" (as the source gives them, e.g. µm)
-///          Unknown keys are ignored; a missing or ill-typed key is an error.
+///          geometry (optional; absent in older packs and when no source placed the patches): where the patches
+///            lie, for heatmaps. unit: "px" (coordinates are level-0 pixels) | "um" (µm from the slide's
+///            top-left corner, STAMP); patch_size: side of every patch in that unit, present only when all
+///            bags share it (otherwise each slide's size is in the dataset document); source: where it was read.
+///          Unknown keys are ignored; a missing or ill-typed key is an error. New keys are optional, so a
+///          reader of this version reads packs written before them, and older readers read newer packs;
+///          a change older readers would misread raises the version.
 ///
 /// Bag frame: an ordinary zstd frame with the content size and the content checksum set; its content is
 /// one record:
@@ -108,18 +115,38 @@ public struct PackHeader: Codable, Equatable, Sendable {
     public var byteShuffle: Bool
     /// The tool and version that wrote the pack, e.g. "hmil-pack 0.1.0".
     public var tool: String
+    /// Where the patches lie; nil in packs written before it existed and when no source said.
+    public var geometry: PackGeometry?
 
-    public init(featureDim: Int, dtype: StorageDType, coordinates: CoordinatesKind, byteShuffle: Bool, tool: String) {
+    public init(featureDim: Int, dtype: StorageDType, coordinates: CoordinatesKind, byteShuffle: Bool, tool: String,
+                geometry: PackGeometry? = nil) {
         self.featureDim = featureDim
         self.dtype = dtype
         self.coordinates = coordinates
         self.byteShuffle = byteShuffle
         self.tool = tool
+        self.geometry = geometry
     }
 
     enum CodingKeys: String, CodingKey {
-        case featureDim = "feature_dim", dtype, coordinates = "coords", byteShuffle = "byte_shuffle", tool
+        case featureDim = "feature_dim", dtype, coordinates = "coords", byteShuffle = "byte_shuffle", tool, geometry
     }
+}
+
+/// A pack's patch geometry (the header's and the dataset document's `geometry`): the unit of every bag's
+/// coordinates, and the patch side when all bags share it (else per slide in the dataset document).
+public struct PackGeometry: Codable, Equatable, Sendable {
+    public var unit: CoordinateUnit
+    public var patchSize: Double?
+    public var source: String
+
+    public init(unit: CoordinateUnit, patchSize: Double?, source: String) {
+        self.unit = unit
+        self.patchSize = patchSize
+        self.source = source
+    }
+
+    enum CodingKeys: String, CodingKey { case unit, patchSize = "patch_size", source }
 }
 
 /// One bag's place in a pack, as the index records it.

@@ -31,15 +31,18 @@ public final class PackWriter: @unchecked Sendable {
         public var byteShuffle: Bool
         /// Recorded in the header, e.g. "hmil-pack 0.1.0".
         public var tool: String
+        /// Recorded in the header: where the patches lie.
+        public var geometry: PackGeometry?
 
         public init(dtype: StorageDType = .f32, coordinates: CoordinatesKind = .none,
                     compressionLevel: Int = PackWriter.defaultCompressionLevel,
-                    byteShuffle: Bool = PackWriter.defaultByteShuffle, tool: String = "hmil") {
+                    byteShuffle: Bool = PackWriter.defaultByteShuffle, tool: String = "hmil", geometry: PackGeometry? = nil) {
             self.dtype = dtype
             self.coordinates = coordinates
             self.compressionLevel = compressionLevel
             self.byteShuffle = byteShuffle
             self.tool = tool
+            self.geometry = geometry
         }
     }
 
@@ -73,7 +76,7 @@ public final class PackWriter: @unchecked Sendable {
         self.path = path
         self.options = options
         header = PackHeader(featureDim: featureDim, dtype: options.dtype, coordinates: options.coordinates,
-                            byteShuffle: options.byteShuffle, tool: options.tool)
+                            byteShuffle: options.byteShuffle, tool: options.tool, geometry: options.geometry)
         let level = options.compressionLevel
         scratch = ReusePool { (ZstdCompressor(level: level), ScratchBuffer()) }
         file = try AtomicFileWriter(path: path)
@@ -170,7 +173,7 @@ public final class PackWriter: @unchecked Sendable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let json = try encoder.encode(header)
         guard json.count <= PackFormat.maxHeaderJSON else {
-            throw ToolError("pack header is larger than \(PackFormat.maxHeaderJSON) bytes", at: path, hint: "shorten the tool name")
+            throw ToolError("pack header is larger than \(PackFormat.maxHeaderJSON) bytes", at: path, hint: "shorten the tool name and the geometry source")
         }
         var out = ByteWriter()
         out.u32(PackFormat.headerFrameMagic)
