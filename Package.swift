@@ -40,8 +40,10 @@ let package = Package(
         // Benchmarks: `make bench` (scripts/bench.sh) runs each area's subcommand.
         .executableTarget(name: "hmil-bench", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Benchmarks"),
 
-        .testTarget(name: "SharedTests", dependencies: ["Shared"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Shared", "CHDF5"]),
+        // What both test targets share: running a built tool (Tests/TestSupport).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "SharedTests", dependencies: ["Shared", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Shared", "CHDF5", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )
