@@ -37,8 +37,8 @@ let package = Package(
         // The study summariser (`make -C pipelines study`, pipelines/study.mk): runs over fold×seed pairs.
         .executableTarget(name: "hmil-study", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "pipelines/study/hmil-study"),
 
-        // Benchmarks: `make bench` (scripts/bench.sh) runs each area's subcommand.
-        .executableTarget(name: "hmil-bench", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Benchmarks"),
+        // Benchmarks: `make bench` (scripts/bench.sh) runs each area's subcommand into Benchmarks/RESULTS.md.
+        .executableTarget(name: "hmil-bench", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Benchmarks", exclude: ["RESULTS.md"]),
 
         // What both test targets share: running a built tool (Tests/TestSupport).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
