@@ -66,8 +66,8 @@ public struct PartPredictionsBuilder {
 
     /// Adds one slide: its true fine class index and the forward pass's logits (coarse logits empty for ABMIL).
     public mutating func append(slideID: String, fineLabel: Int, output: BagOutput) {
-        append(slideID: slideID, fineLabel: fineLabel, fineProbabilities: Self.probabilities(fromLogits: output.fineLogits),
-               coarseProbabilities: output.coarseLogits.isEmpty ? nil : Self.probabilities(fromLogits: output.coarseLogits))
+        append(slideID: slideID, fineLabel: fineLabel, fineProbabilities: Softmax.probabilities(output.fineLogits),
+               coarseProbabilities: output.coarseLogits.isEmpty ? nil : Softmax.probabilities(output.coarseLogits))
     }
 
     /// Adds one slide as `Predictor` predicted it (softmax of the logits, in Double).
@@ -92,14 +92,5 @@ public struct PartPredictionsBuilder {
     public func build() -> PartPredictions {
         PartPredictions(fold: fold, part: part, hierarchy: hierarchy, slideIDs: slideIDs, fineLabels: fineLabels,
                         fineProbabilities: fine, coarseProbabilities: hasCoarseHead == true ? coarse : nil)
-    }
-
-    /// Numerically stable softmax (shift by the maximum), in Double.
-    static func probabilities(fromLogits logits: [Float]) -> [Double] {
-        let shifted = logits.map(Double.init)
-        let top = shifted.max() ?? 0
-        let exps = shifted.map { exp($0 - top) }
-        let sum = exps.reduce(0, +)
-        return exps.map { $0 / sum }
     }
 }

@@ -17,12 +17,6 @@ enum HDF5Library {
         return try body()
     }
 
-    /// An open HDF5 object id, closed with `close` when done.
-    struct Handle {
-        let id: hid_t
-        let close: (hid_t) -> herr_t
-    }
-
     static func check(_ id: hid_t, _ what: @autoclosure () -> String) throws -> hid_t {
         guard id >= 0 else { throw FeatureFileProblem(what()) }
         return id
