@@ -22,7 +22,7 @@ let package = Package(
 
         .target(
             name: "Shared",
-            dependencies: ["COpenBLAS", "CZstd", "CHDF5"],
+            dependencies: ["COpenBLAS", "CZstd", "CHDF5", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
 

@@ -5,7 +5,7 @@ import Shared
 /// `hmil-split … | hmil-pack --features DIR --out WORK` packs every slide of the plan once and writes
 /// the dataset document; `hmil-pack extract PACK SLIDE_ID` prints one bag as `.npy`.
 @main
-struct HmilPack: ParsableCommand {
+struct HmilPack: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "hmil-pack",
         abstract: "Pack each slide's features once into WORK/bags.hbag and write the dataset document (hmil.dataset/1).",

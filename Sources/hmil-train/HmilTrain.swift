@@ -3,7 +3,7 @@ import Foundation
 import Shared
 
 @main
-struct HmilTrain: ParsableCommand {
+struct HmilTrain: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "hmil-train",
         abstract: "Train HMIL (or the flat ABMIL baseline) on each fold of a packed dataset.",

@@ -278,7 +278,7 @@ final class EvalModelTests: XCTestCase {
         try write(fold0, "rehierarchy.json")
         try expectError(["rehierarchy.json", "--quiet"], ["checkpoint was trained with hierarchy", "fold_0/best.safetensors", "rehierarchy.json"])
 
-        // Usage errors: ArgumentParser's exit code and usage lines.
+        // Usage errors (ToolCommand): one line on stderr, like bad input.
         for (arguments, message) in [(["fold_0.json", "--attention"], "--attention writes files: give --out RESULTS"),
                                      (["fold_0.json", "--parts", "train"], "'train' is invalid for '--parts"),
                                      (["fold_0.json", "--threads=-1"], "--threads must be 0 (every core) or more")] {

@@ -5,7 +5,7 @@ import Shared
 /// The demo's results table and pictures from finished runs: hmil-eval's metrics of each run, and — as
 /// the demo knows which garments decide a bag — how well each run's attention finds them.
 @main
-struct HmilDemoReport: ParsableCommand {
+struct HmilDemoReport: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "hmil-demo-report",
         abstract: "The demo's results table (both levels, key-garment AUC of the attention) and a picture of test bags.",
