@@ -19,8 +19,9 @@ demo:
 	@HMIL_DEMO_DATA=1 scripts/setup.sh
 	$(MAKE) -C pipelines demo
 
+# Writes Benchmarks/RESULTS.md; AREAS="pack train" reruns only those areas' sections.
 bench: setup
-	@scripts/bench.sh
+	@scripts/bench.sh $(AREAS)
 
 clean:
 	rm -rf .build demo-work

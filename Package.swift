@@ -23,7 +23,7 @@ let package = Package(
 
         .target(
             name: "Shared",
-            dependencies: ["COpenBLAS", "CZstd", "CHDF5", "COpenSlide", "CPNG"],
+            dependencies: ["COpenBLAS", "CZstd", "CHDF5", "COpenSlide", "CPNG", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
 
@@ -38,8 +38,8 @@ let package = Package(
         // The study summariser (`make -C pipelines study`, pipelines/study.mk): runs over fold×seed pairs.
         .executableTarget(name: "hmil-study", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "pipelines/study/hmil-study"),
 
-        // Benchmarks: `make bench` (scripts/bench.sh) runs each area's subcommand.
-        .executableTarget(name: "hmil-bench", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Benchmarks"),
+        // Benchmarks: `make bench` (scripts/bench.sh) runs each area's subcommand into Benchmarks/RESULTS.md.
+        .executableTarget(name: "hmil-bench", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Benchmarks", exclude: ["RESULTS.md"]),
 
         // Heatmaps: hmil-heatmap draws attention on the slides, read through OpenSlide (Debian libopenslide-dev),
         // and writes PNGs with libpng (libpng-dev); hmil-demo-slides draws the demo's bags as slides (vips makes
@@ -49,8 +49,10 @@ let package = Package(
         .executableTarget(name: "hmil-heatmap", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "hmil-demo-slides", dependencies: ["Shared", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "pipelines/demo/hmil-demo-slides"),
 
-        .testTarget(name: "SharedTests", dependencies: ["Shared"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Shared", "CHDF5"]),
+        // What both test targets share: running a built tool (Tests/TestSupport).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "SharedTests", dependencies: ["Shared", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Shared", "CHDF5", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

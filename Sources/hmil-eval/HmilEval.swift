@@ -6,7 +6,7 @@ extension EvaluationPart: ExpressibleByArgument {}
 extension EvaluationOutput.Format: ExpressibleByArgument {}
 
 @main
-struct HmilEval: ParsableCommand {
+struct HmilEval: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "hmil-eval",
         abstract: "Scores each fold's predictions: the metrics document (hmil.eval/1) on stdout, CSVs and SVG plots in --out.",

@@ -5,7 +5,7 @@ import Shared
 /// `hmil-split … | hmil-pack --features DIR --out WORK` packs every slide of the plan once and writes
 /// the dataset document; `hmil-pack extract PACK SLIDE_ID` prints one bag as `.npy`.
 @main
-struct HmilPack: ParsableCommand {
+struct HmilPack: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "hmil-pack",
         abstract: "Pack each slide's features once into WORK/bags.hbag and write the dataset document (hmil.dataset/1).",
@@ -35,7 +35,7 @@ struct Pack: ParsableCommand {
     var out: String
 
     @Option(help: ArgumentHelp("Storage dtype of features in the pack: f32, f16 or bf16 (compute is always f32).",
-                               discussion: "f32 (the default) stores the features exactly; f16 stores half the bytes (a pack of 0.27× the .pt files on hmil-bench packtool's post-ReLU features) at f16 precision (11 significant bits); bf16 likewise with 8 bits and f32's range."))
+                               discussion: "f32 (the default) stores the features exactly; f16 stores half the bytes at f16 precision (11 significant bits); bf16 likewise with 8 bits and f32's range."))
     var dtype: String = "f32"
 
     @Option(help: "Threads that read and compress (default: all cores).")
@@ -60,7 +60,7 @@ struct Pack: ParsableCommand {
     var patches: String?
 
     @Option(help: ArgumentHelp("zstd compression level.",
-                               discussion: "1 (the default) was measured best: feature mantissas are close to random, so higher levels shrink the pack by under 1% at 4–20× the time; negative (fast) levels store literals raw and lose a third of the ratio."))
+                               discussion: "1 (the default): feature mantissas are close to random, so higher levels barely shrink the pack and take several times as long; negative (fast) levels lose ratio (Benchmarks/RESULTS.md)."))
     var level: Int = PackWriter.defaultCompressionLevel
 
     @Flag(help: "No progress on stderr.")

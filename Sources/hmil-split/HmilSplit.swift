@@ -3,7 +3,7 @@ import Shared
 
 /// hmil-split: labels + hierarchy → split plan (`hmil.split/1`) on stdout. See DESIGN §2.1–2.3.
 @main
-struct HmilSplit: ParsableCommand {
+struct HmilSplit: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "hmil-split",
         abstract: "Make (or import) patient-grouped cross-validation folds; write the split plan (hmil.split/1) to stdout.",
@@ -58,18 +58,6 @@ struct HmilSplit: ParsableCommand {
 
     @Option(name: .customLong("from-hmil"), help: ArgumentHelp("Import the official HMIL pickles ({train,val,test}_splits_k.pkl). (default: none)", valueName: "DIR"))
     var fromHMIL: String?
-
-    /// Parses like ArgumentParser's own main, but a usage error becomes the contract's one line on stderr.
-    static func main() {
-        var command: ParsableCommand
-        do {
-            command = try parseAsRoot()
-        } catch {
-            if exitCode(for: error) == .success { exit(withError: error) } // --help
-            ToolRunner.run("hmil-split") { throw ToolError(message(for: error), hint: "see hmil-split --help") }
-        }
-        do { try command.run() } catch { exit(withError: error) }
-    }
 
     func run() throws {
         ToolRunner.run("hmil-split") {

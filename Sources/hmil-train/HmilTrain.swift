@@ -6,7 +6,7 @@ extension HMILOptions.CoarseGate: ExpressibleByArgument {}
 extension HMILOptions.FinePrior: ExpressibleByArgument {}
 
 @main
-struct HmilTrain: ParsableCommand {
+struct HmilTrain: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "hmil-train",
         abstract: "Train HMIL (or the flat ABMIL baseline) on each fold of a packed dataset.",

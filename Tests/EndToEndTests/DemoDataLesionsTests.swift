@@ -73,9 +73,9 @@ extension DemoDataTests {
         XCTAssertEqual(result.status, 0, result.stderr)
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path
-        let lines = result.stdout.split(separator: "\n").map(String.init)
+        let lines = result.output.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.filter { $0.contains("/hmil-demo-data ") && $0.contains("--out \(root)/demo-work-lesions/data --task lesions --seed 1 --small") }.count, 1,
-                       result.stdout)
+                       result.output)
         XCTAssertEqual(lines.filter { $0.contains("/hmil-train --out \(root)/demo-work-lesions/runs/") && $0.contains("--epochs 20 ") }.count, 3 * 2,
                        "three runs of two folds, 20 epochs each")
         let unknown = try runMake(["-n", "demo", "TASK=tumours"])

@@ -1,6 +1,7 @@
 import CHDF5
 import Foundation
 import Shared
+import TestSupport
 import XCTest
 
 /// Runs the built `hmil-demo-data` on the real Fashion-MNIST files (Debian's dataset-fashion-mnist) in its
@@ -167,7 +168,7 @@ final class DemoDataTests: XCTestCase {
     func testMakeDryRunListsEveryFoldOfEveryRunOnTheSameSplit() throws {
         let result = try runMake(["-n", "demo", "DEMO_WORK=" + scratch + "/demo-work", "SMALL=1", "FOLDS=3", "EPOCHS=2"])
         XCTAssertEqual(result.status, 0, result.stderr)
-        let lines = result.stdout.split(separator: "\n").map(String.init)
+        let lines = result.output.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.filter { $0.contains("/hmil-split ") }.count, 1, "one split for all runs")
         XCTAssertEqual(lines.filter { $0.contains("/hmil-pack ") }.count, 1, "one pack for all runs")
         for run in ["hmil", "reference", "abmil"] {
@@ -279,14 +280,9 @@ final class DemoDataTests: XCTestCase {
         let folder = NSTemporaryDirectory() + "demo-data-tests-fashion-mnist-\(getpid())"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         for name in rawNames {
-            let gzip = Process()
-            gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
-            gzip.arguments = ["-dc", datasetFolder + "/" + name + ".gz"]
-            _ = FileManager.default.createFile(atPath: folder + "/" + name, contents: nil)
-            gzip.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: folder + "/" + name))
-            try gzip.run()
-            gzip.waitUntilExit()
-            guard gzip.terminationStatus == 0 else { throw XCTSkip("gzip could not decompress \(name)") }
+            let gzip = try ToolProcess.run(URL(fileURLWithPath: "/bin/gzip"), ["-dc", datasetFolder + "/" + name + ".gz"])
+            guard gzip.status == 0 else { throw XCTSkip("gzip could not decompress \(name)") }
+            try gzip.stdout.write(to: URL(fileURLWithPath: folder + "/" + name))
         }
         rawFolder = folder
         return folder
@@ -331,49 +327,8 @@ final class DemoDataTests: XCTestCase {
         return data
     }
 
-    func runBuilder(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
-        let binary = Self.productsDirectory.appendingPathComponent("hmil-demo-data")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            XCTFail("\(binary.path) is not built; run swift build first")
-            throw CocoaError(.fileNoSuchFile)
-        }
-        let result = try run(binary, arguments)
-        return (result.status, result.stderr)
-    }
-
-    /// Runs pipelines/Makefile with the tools of this build (BIN) and `arguments`.
-    func runMake(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let makefile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("pipelines/Makefile")
-        return try run(URL(fileURLWithPath: "/usr/bin/make"),
-                       ["-f", makefile.path, "BIN=" + Self.productsDirectory.path] + arguments)
-    }
-
-    private func run(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        // Read stderr on another thread so neither pipe can fill up and stall the child.
-        let errorHandle = stderr.fileHandleForReading
-        nonisolated(unsafe) var errorData = Data()
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { errorData = errorHandle.readDataToEndOfFile() }
-        let outputData = stdout.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
-    }
-
-    /// The folder holding the built executables (the test bundle sits beside them).
-    private static var productsDirectory: URL {
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            return bundle.bundleURL.deletingLastPathComponent()
-        }
-        return Bundle.main.bundleURL
+    func runBuilder(_ arguments: [String]) throws -> ToolRun {
+        try BuiltTool.run("hmil-demo-data", arguments)
     }
 
     func csv(_ path: String) throws -> (header: [String], rows: [[String]]) {

@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import TestSupport
 import XCTest
 
 /// hmil-train then hmil-eval through the built executables on a tiny packed dataset: per-fold models
@@ -24,38 +25,12 @@ final class EvalModelTests: XCTestCase {
 
     nonisolated(unsafe) static var trained: Result<Trained, Error>?
 
-    static func tool(_ name: String) -> String {
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0 ..< 4 where !FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path) {
-            folder.deleteLastPathComponent()
-        }
-        return folder.appendingPathComponent(name).path
+    /// Runs the built tool `name` in `folder`, reading the file `stdin` there (or nothing).
+    static func run(_ name: String, _ arguments: [String], in folder: String, stdin: String? = nil) throws -> ToolRun {
+        try BuiltTool.run(name, arguments, stdin: stdin.map { .file(folder + "/" + $0) } ?? .none, in: URL(fileURLWithPath: folder))
     }
 
-    struct Run { var status: Int32; var stdout: Data; var stderr: String }
-
-    static func run(_ name: String, _ arguments: [String], in folder: String, stdin: String? = nil) throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool(name))
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: folder)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = stdin.map { FileHandle(forReadingAtPath: folder + "/" + $0)! } ?? FileHandle.nullDevice
-        try process.run()
-        final class Box: @unchecked Sendable { var data = Data() }
-        let stderr = Box()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { stderr.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: stdout, stderr: String(decoding: stderr.data, as: UTF8.self))
-    }
-
-    func run(_ arguments: [String], stdin: String? = nil) throws -> Run {
+    func run(_ arguments: [String], stdin: String? = nil) throws -> ToolRun {
         try Self.run("hmil-eval", arguments, in: try fixture().folder, stdin: stdin)
     }
 
@@ -394,7 +369,7 @@ final class EvalModelTests: XCTestCase {
         try write(fold0, "rehierarchy.json")
         try expectError(["rehierarchy.json", "--quiet"], ["checkpoint was trained with hierarchy", "fold_0/best.safetensors", "rehierarchy.json"])
 
-        // Usage errors: ArgumentParser's exit code and usage lines.
+        // Usage errors (ToolCommand): one line on stderr, like bad input.
         for (arguments, message) in [(["fold_0.json", "--attention"], "--attention writes files: give --out RESULTS"),
                                      (["fold_0.json", "--parts", "train"], "'train' is invalid for '--parts"),
                                      (["fold_0.json", "--threads=-1"], "--threads must be 0 (every core) or more")] {

@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import TestSupport
 import XCTest
 
 /// Runs the built `hmil-eval` in --predictions mode on small CLAM-style files and checks stdout, stderr,
@@ -20,37 +21,8 @@ final class EvalToolTests: XCTestCase {
         try? FileManager.default.removeItem(at: work)
     }
 
-    /// The executable built beside the test bundle.
-    static let tool: URL = {
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0 ..< 4 where !FileManager.default.fileExists(atPath: folder.appendingPathComponent("hmil-eval").path) {
-            folder.deleteLastPathComponent()
-        }
-        return folder.appendingPathComponent("hmil-eval")
-    }()
-
-    struct Run { var status: Int32; var stdout: Data; var stderr: String }
-
-    func run(_ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = Self.tool
-        process.arguments = arguments
-        process.currentDirectoryURL = work
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Drain stderr on another thread so neither pipe can fill up and stall the tool.
-        final class Box: @unchecked Sendable { var data = Data() }
-        let stderr = Box()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { stderr.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: stdout, stderr: String(decoding: stderr.data, as: UTF8.self))
+    func run(_ arguments: [String]) throws -> ToolRun {
+        try BuiltTool.run("hmil-eval", arguments, in: work)
     }
 
     /// A fold file: slide i has fine label labels[i]; the model puts 0.6 on the right class when right[i].
@@ -65,7 +37,6 @@ final class EvalToolTests: XCTestCase {
     }
 
     func testScoresPredictionFilesAndWritesResults() throws {
-        XCTAssertTrue(FileManager.default.fileExists(atPath: Self.tool.path), "build hmil-eval first: \(Self.tool.path)")
         try writeFold("fold_0", labels: [0, 1, 2, 0, 1, 2, 0, 2], right: [true, true, true, false, true, true, true, false])
         try writeFold("fold_1", labels: [2, 1, 0, 2, 1, 0, 1], right: [true, false, true, true, true, true, true])
         let run = try run(["--predictions", "fold_0.csv", "--predictions", "fold_1.csv", "--hierarchy", "h.json",

@@ -1,40 +1,12 @@
 import Foundation
 import Shared
+import TestSupport
 import XCTest
 
-/// Runs the built `hmil-pack` (next to the test bundle in `.build/<config>/`) on small inputs made here.
+/// Runs the built `hmil-pack` on small inputs made here.
 final class HmilPackEndToEndTests: XCTestCase {
-    struct Run {
-        var status: Int32
-        var stdout: Data
-        var stderr: String
-    }
-
-    static var binary: String {
-        let folder = URL(fileURLWithPath: Bundle.main.executablePath ?? CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [folder, folder.deletingLastPathComponent()] {
-            let path = candidate.appendingPathComponent("hmil-pack").path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return folder.appendingPathComponent("hmil-pack").path
-    }
-
-    func run(_ arguments: [String], stdin: Data? = nil) throws -> Run {
-        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: Self.binary), "build hmil-pack first: \(Self.binary)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(stdin) }
-        try input.fileHandleForWriting.close()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: out, stderr: String(decoding: err, as: UTF8.self))
+    func run(_ arguments: [String], stdin: Data? = nil) throws -> ToolRun {
+        try BuiltTool.run("hmil-pack", arguments, stdin: stdin.map { .data($0) } ?? .none)
     }
 
     var folder = ""

@@ -3,6 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import Shared
+import TestSupport
 import XCTest
 
 /// The whole demo through pipelines/Makefile with the built tools, on a small version of the demo data
@@ -90,7 +91,7 @@ final class PipelineTests: XCTestCase {
             XCTAssertTrue((0 ... 1).contains(keyAUC), "\(run): \(keyAUC)")
             XCTAssertEqual(row["coarse_level"] as? String, run == "abmil" ? "coarse_from_fine" : "coarse")
         }
-        XCTAssertTrue(first.stdout.contains("Test results") && first.stdout.contains("bags.svg"), first.stdout)
+        XCTAssertTrue(first.output.contains("Test results") && first.output.contains("bags.svg"), first.output)
         let svg = try Data(contentsOf: URL(fileURLWithPath: work + "/report/bags.svg"))
         let parser = XMLParser(data: svg)
         XCTAssertTrue(parser.parse(), "bags.svg is well-formed: \(String(describing: parser.parserError))")
@@ -142,36 +143,5 @@ final class PipelineTests: XCTestCase {
 
     private func document(_ path: String) throws -> PipelineDocument {
         try DocumentIO.decode(PipelineDocument.self, from: Data(contentsOf: URL(fileURLWithPath: path)), source: path)
-    }
-
-    /// Runs pipelines/Makefile with the tools of this build (BIN) and `arguments`.
-    private func runMake(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let makefile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("pipelines/Makefile")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/make")
-        process.arguments = ["-f", makefile.path, "BIN=" + Self.productsDirectory.path] + arguments
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        // Read stderr on another thread so neither pipe can fill up and stall make.
-        final class Box: @unchecked Sendable { var data = Data() }
-        let errors = Box()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { errors.data = stderr.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors.data, as: UTF8.self))
-    }
-
-    /// The folder holding the built executables (the test bundle sits beside them).
-    private static var productsDirectory: URL {
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            return bundle.bundleURL.deletingLastPathComponent()
-        }
-        return Bundle.main.bundleURL
     }
 }

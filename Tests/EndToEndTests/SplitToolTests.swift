@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import TestSupport
 import XCTest
 
 /// Runs the built hmil-split and checks stdout, stderr and the exit code.
@@ -8,32 +9,8 @@ final class SplitToolTests: XCTestCase {
         .deletingLastPathComponent()
     static let fixtures = repository.appendingPathComponent("Tests/SharedTests/Fixtures/Splitting").path
 
-    struct Run { var status: Int32; var stdout: Data; var stderr: String }
-
-    func executable() throws -> URL {
-        let candidates = [Bundle.main.bundleURL, URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
-            .map { $0.appendingPathComponent("hmil-split") }
-        return try XCTUnwrap(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
-                             "build hmil-split first (swift build)")
-    }
-
-    func run(_ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = try executable()
-        process.arguments = arguments
-        // stderr goes to a file, stdout through a pipe read to the end before waiting, so neither can stall the tool.
-        let errorPath = FileManager.default.temporaryDirectory.appendingPathComponent("hmil-split-e2e-\(UUID().uuidString).err").path
-        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: errorPath) }
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle(forWritingAtPath: errorPath)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let stderr = try Data(contentsOf: URL(fileURLWithPath: errorPath))
-        return Run(status: process.terminationStatus, stdout: stdout, stderr: String(decoding: stderr, as: UTF8.self))
+    func run(_ arguments: [String]) throws -> ToolRun {
+        try BuiltTool.run("hmil-split", arguments)
     }
 
     func temporaryFolder() throws -> String {

@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import TestSupport
 import XCTest
 
 /// `make -C pipelines study` on tiny settings (small demo data, 2 runs × 2 seeds × 2 folds, 2 epochs):
@@ -30,7 +31,7 @@ final class StudyTests: XCTestCase {
         let result = try runMake(["-n", "demo", "DEMO_WORK=" + scratch + "/demo", "SMALL=1", "FOLDS=2", "EPOCHS=3",
                                   "RUNS=abmil wa", "FLAGS_wa=--preset hmil --weight-attention 0.5"])
         XCTAssertEqual(result.status, 0, result.stderr)
-        let train = result.stdout.split(separator: "\n").filter { $0.contains("/hmil-train --out ") }
+        let train = result.output.split(separator: "\n").filter { $0.contains("/hmil-train --out ") }
         let wa = train.filter { $0.contains("/runs/wa ") }
         XCTAssertEqual(wa.count, 2)
         XCTAssertTrue(wa.allSatisfy { $0.contains("--resume --epochs 3 --threads 1 --seed 1 --batch-size 16 --lr 1e-3  --preset hmil --weight-attention 0.5 <") },
@@ -45,7 +46,7 @@ final class StudyTests: XCTestCase {
         let result = try runMake(["-n", "study", "STUDY_TASK=garments", "SMALL=1", "DEMO_WORK=" + scratch + "/demo",
                                   "STUDY_WORK=" + study, "SEEDS=3 4", "FOLDS=2", "EPOCHS=2"])
         XCTAssertEqual(result.status, 0, result.stderr)
-        let lines = result.stdout.split(separator: "\n").map(String.init)
+        let lines = result.output.split(separator: "\n").map(String.init)
         for seed in [3, 4] {
             XCTAssertEqual(lines.filter { $0.contains("/hmil-split ") && $0.contains("--seed \(seed) ") && $0.contains("\(study)/seed_\(seed)/split.json") }.count, 1,
                            "one split of seed \(seed)")
@@ -72,7 +73,7 @@ final class StudyTests: XCTestCase {
         let first = try runMake(settings + ["FLAGS_wa=--preset hmil --weight-attention 0.5"])
         let seconds = Date().timeIntervalSince(started)
         XCTAssertEqual(first.status, 0, first.stderr)
-        XCTAssertTrue(first.stdout.contains("# Study: 2 runs × 4 fold×seed pairs"), first.stdout)
+        XCTAssertTrue(first.output.contains("# Study: 2 runs × 4 fold×seed pairs"), first.output)
         print("tiny study: \(String(format: "%.1f", seconds)) s")
 
         // Each seed has its own folds.
@@ -158,15 +159,13 @@ final class StudyTests: XCTestCase {
     }
 
     func testStudyToolNamesAMissingRunAndABaselineOutsideTheRuns() throws {
-        let missing = try run(Self.productsDirectory.appendingPathComponent("hmil-study"),
-                              [scratch!, "--runs", "abmil", "hmil", "--seeds", "1"])
+        let missing = try BuiltTool.run("hmil-study", [scratch!, "--runs", "abmil", "hmil", "--seeds", "1"])
         XCTAssertEqual(missing.status, 1)
         XCTAssertTrue(missing.stderr.hasPrefix("hmil-study: error: no eval.json of run 'abmil' for seed 1 ("), missing.stderr)
         XCTAssertTrue(missing.stderr.contains(scratch + "/seed_1/runs/abmil/eval.json"), missing.stderr)
         XCTAssertEqual(missing.stderr.filter { $0 == "\n" }.count, 1, missing.stderr)
 
-        let baseline = try run(Self.productsDirectory.appendingPathComponent("hmil-study"),
-                               [scratch!, "--runs", "abmil", "hmil", "--seeds", "1", "--baseline", "reference"])
+        let baseline = try BuiltTool.run("hmil-study", [scratch!, "--runs", "abmil", "hmil", "--seeds", "1", "--baseline", "reference"])
         XCTAssertEqual(baseline.status, 1)
         XCTAssertTrue(baseline.stderr.hasPrefix("hmil-study: error: --baseline 'reference' is not one of --runs (abmil hmil)"), baseline.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/study.json"))
@@ -175,46 +174,10 @@ final class StudyTests: XCTestCase {
     // MARK: - Helpers
 
     private func evalHasInstanceLabels() throws -> Bool {
-        let help = try run(Self.productsDirectory.appendingPathComponent("hmil-eval"), ["--help"])
-        return help.stdout.contains("--instance-labels")
+        try BuiltTool.run("hmil-eval", ["--help"]).output.contains("--instance-labels")
     }
 
     private func document(_ path: String) throws -> PipelineDocument {
         try DocumentIO.decode(PipelineDocument.self, from: Data(contentsOf: URL(fileURLWithPath: path)), source: path)
-    }
-
-    /// Runs pipelines/Makefile with the tools of this build (BIN) and `arguments`.
-    private func runMake(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let makefile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("pipelines/Makefile")
-        return try run(URL(fileURLWithPath: "/usr/bin/make"), ["-f", makefile.path, "BIN=" + Self.productsDirectory.path] + arguments)
-    }
-
-    private func run(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        // Read stderr on another thread so neither pipe can fill up and stall the child.
-        final class Box: @unchecked Sendable { var data = Data() }
-        let errors = Box()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { errors.data = stderr.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors.data, as: UTF8.self))
-    }
-
-    /// The folder holding the built executables (the test bundle sits beside them).
-    private static var productsDirectory: URL {
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            return bundle.bundleURL.deletingLastPathComponent()
-        }
-        return Bundle.main.bundleURL
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import TestSupport
 import XCTest
 
 /// Each kind of bad input ends hmil-train with one line on stderr (`hmil-train: error: …`) that says
@@ -19,7 +20,7 @@ final class TrainBadInputTests: XCTestCase {
 
     @discardableResult
     func assertError(document: String = "dataset.json", _ arguments: [String] = [], contains parts: [String],
-                     file: StaticString = #filePath, line: UInt = #line) throws -> TrainHarness.Run {
+                     file: StaticString = #filePath, line: UInt = #line) throws -> ToolRun {
         let run = try h.train(h.path(document), out: "work", short + arguments)
         XCTAssertNotEqual(run.status, 0, "exit status", file: file, line: line)
         XCTAssertEqual(run.errorLines.count, 1, "one line on stderr: \(run.stderr)", file: file, line: line)

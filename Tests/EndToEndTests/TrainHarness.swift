@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import TestSupport
 import XCTest
 
 /// What the hmil-train end-to-end tests share: a scratch folder, packs written with PackWriter and
@@ -19,49 +20,14 @@ final class TrainHarness {
 
     // MARK: - The executable
 
-    /// The executable built beside the test bundle.
-    static let tool: URL = {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0 ..< 4 where !FileManager.default.fileExists(atPath: dir.appendingPathComponent("hmil-train").path) {
-            dir.deleteLastPathComponent()
-        }
-        return dir.appendingPathComponent("hmil-train")
-    }()
-
-    struct Run {
-        var status: Int32
-        var stdout: Data
-        var stderr: String
-        /// stderr's lines, without the empty last one.
-        var errorLines: [String] { stderr.split(separator: "\n").map(String.init) }
-    }
-
-    /// Starts hmil-train reading `stdinFile` (or nothing); stdout and stderr go to files in the folder.
-    func start(_ arguments: [String], stdinFile: String? = nil, tag: String = "run") throws -> Process {
-        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: Self.tool.path), "build hmil-train first: \(Self.tool.path)")
-        let process = Process()
-        process.executableURL = Self.tool
-        process.arguments = arguments
-        process.currentDirectoryURL = folder
-        process.standardInput = stdinFile.flatMap { FileHandle(forReadingAtPath: $0) } ?? FileHandle.nullDevice
-        _ = FileManager.default.createFile(atPath: path("\(tag).stdout"), contents: nil)
-        _ = FileManager.default.createFile(atPath: path("\(tag).stderr"), contents: nil)
-        process.standardOutput = FileHandle(forWritingAtPath: path("\(tag).stdout"))
-        process.standardError = FileHandle(forWritingAtPath: path("\(tag).stderr"))
-        try process.run()
-        return process
-    }
-
-    func finish(_ process: Process, tag: String = "run") -> Run {
-        process.waitUntilExit()
-        let out = FileManager.default.contents(atPath: path("\(tag).stdout")) ?? Data()
-        let err = FileManager.default.contents(atPath: path("\(tag).stderr")) ?? Data()
-        return Run(status: process.terminationStatus, stdout: out, stderr: String(decoding: err, as: UTF8.self))
+    /// Starts the built hmil-train in the folder, reading `stdinFile` (or nothing).
+    func start(_ arguments: [String], stdinFile: String? = nil) throws -> ToolProcess {
+        try BuiltTool.start("hmil-train", arguments, stdin: stdinFile.map { .file($0) } ?? .none, in: folder)
     }
 
     /// Runs hmil-train to the end on the dataset document at `document`.
-    func train(_ document: String, out: String, _ arguments: [String], tag: String = "run") throws -> Run {
-        finish(try start([document, "--out", path(out), "--quiet"] + arguments, tag: tag), tag: tag)
+    func train(_ document: String, out: String, _ arguments: [String]) throws -> ToolRun {
+        try start([document, "--out", path(out), "--quiet"] + arguments).wait()
     }
 
     // MARK: - Data
@@ -152,7 +118,7 @@ final class TrainHarness {
     }
 
     /// The models document a run wrote to stdout.
-    static func models(_ run: Run) throws -> PipelineDocument {
+    static func models(_ run: ToolRun) throws -> PipelineDocument {
         try DocumentIO.decode(PipelineDocument.self, from: run.stdout, source: "stdout")
     }
 }

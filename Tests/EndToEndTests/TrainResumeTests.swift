@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import TestSupport
 import XCTest
 
 /// A run killed with SIGKILL at a random moment and restarted with --resume ends with the same
@@ -34,18 +35,18 @@ final class TrainResumeTests: XCTestCase {
         for attempt in 0 ..< 3 {
             let out = "killed\(attempt)"
             let delay = Double.random(in: 0.1 ... 0.9, using: &random) * duration
-            let process = try h.start([h.path("dataset.json"), "--out", h.path(out), "--quiet"] + arguments, tag: out)
+            let process = try h.start([h.path("dataset.json"), "--out", h.path(out), "--quiet"] + arguments)
             Thread.sleep(forTimeInterval: delay)
             if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                let run = h.finish(process, tag: out)
-                if run.status == SIGKILL && process.terminationReason == .uncaughtSignal { killedMidRun += 1 }
+                process.kill(SIGKILL)
+                let run = try process.wait()
+                if run.status == SIGKILL && run.reason == .uncaughtSignal { killedMidRun += 1 }
             } else {
-                _ = h.finish(process, tag: out)
+                _ = try process.wait()
             }
             let completed = try h.history(out).count
             let spentBefore = try TrainingState.load(from: h.path("\(out)/fold_0"))?.cpuSeconds ?? 0
-            let resumed = try h.train(h.path("dataset.json"), out: out, arguments + ["--resume"], tag: out + "-resume")
+            let resumed = try h.train(h.path("dataset.json"), out: out, arguments + ["--resume"])
             XCTAssertEqual(resumed.status, 0, "killed after \(delay) s (\(completed) epochs done): \(resumed.stderr)")
             XCTAssertEqual(h.data("\(out)/fold_0/best.safetensors"), h.data("whole/fold_0/best.safetensors"),
                            "killed after \(String(format: "%.2f", delay)) s, \(completed) epochs done")

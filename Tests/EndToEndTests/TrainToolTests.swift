@@ -206,7 +206,7 @@ final class TrainToolTests: XCTestCase {
         var document = data.document
         document.folds[0].val = []
         try h.save(document, as: "dataset.json")
-        let run = try h.finish(h.start([h.path("dataset.json"), "--out", h.path("work"), "--epochs", "3", "--threads", "1"]))
+        let run = try h.start([h.path("dataset.json"), "--out", h.path("work"), "--epochs", "3", "--threads", "1"]).wait()
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stderr.contains("no validation part; keeping the last epoch"), run.stderr)
         XCTAssertEqual(try TrainHarness.models(run).models![0].bestEpoch, 2)

@@ -3,13 +3,13 @@
 /// backward reads (ReLU's output, the gate's tanh and sigmoid values).
 
 @inline(__always)
-private func load(_ p: UnsafeMutablePointer<Float>) -> Float8 {
-    UnsafeRawPointer(p).loadUnaligned(as: Float8.self)
+private func load(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
 }
 
 @inline(__always)
-private func store(_ v: Float8, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Float8.self)
+private func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
 }
 
 /// Runs `body(offset, lanes)` over each row in chunks of 8 columns; the last chunk of a row may be
@@ -42,7 +42,7 @@ public func reluBackward(output y: MatrixView, gradient dy: MatrixView) {
     forEachChunk(rows: y.rows, cols: y.cols) { i, j, lanes in
         let py = y.row(i) + j, pd = dy.row(i) + j
         if lanes == 8 {
-            store(Float8().replacing(with: load(pd), where: load(py) .> 0), pd)
+            store(SIMD8<Float>().replacing(with: load(pd), where: load(py) .> 0), pd)
         } else {
             for l in 0..<lanes where !(py[l] > 0) { pd[l] = 0 }
         }
@@ -87,7 +87,7 @@ public func gateBackward(a: MatrixView, b: MatrixView, gradient g: MatrixView, m
         if lanes == 8 {
             let t = load(pa), s = load(pb)
             var dg = load(pg)
-            var ma = Float8(repeating: 1), mb = Float8(repeating: 1)
+            var ma = SIMD8<Float>(repeating: 1), mb = SIMD8<Float>(repeating: 1)
             if let m = masks { ma = load(m.row(i) + j); mb = load(m.row(i) + h + j) }
             dg = dg * ma * mb
             store(dg * s * (1 - t * t), pa)

@@ -1,7 +1,7 @@
 import COpenBLAS
 
 /// The one wrapper over OpenBLAS: every matrix product in hmil goes through `gemm`/`gemv` here.
-/// Storage is f32 row-major; transposes are cblas flags, never copies.
+/// Storage is f32 row-major (f64 only for the contrastive loss); transposes are cblas flags, never copies.
 public enum BLAS {
     /// OpenBLAS's own worker threads for one product. When several bags run in parallel on their own
     /// threads, set this to 1 so the two kinds of parallelism do not fight over the cores.
@@ -63,12 +63,8 @@ public struct MatrixView {
 @inline(__always)
 public func gemm(_ a: MatrixView, transposeA: Bool = false, _ b: MatrixView, transposeB: Bool = false,
                  into c: MatrixView, alpha: Float = 1, beta: Float = 0) {
-    let m = transposeA ? a.cols : a.rows
-    let k = transposeA ? a.rows : a.cols
-    let kb = transposeB ? b.cols : b.rows
-    let n = transposeB ? b.rows : b.cols
-    precondition(k == kb && c.rows == m && c.cols == n,
-                 "gemm shapes: op(A) \(m)×\(k), op(B) \(kb)×\(n), C \(c.rows)×\(c.cols)")
+    let (m, n, k) = productShape(a: (a.rows, a.cols), transposeA: transposeA, b: (b.rows, b.cols), transposeB: transposeB,
+                                 c: (c.rows, c.cols))
     if m == 0 || n == 0 { return }
     if k == 0 {
         if beta == 0 { c.fill(0) } else if beta != 1 { for i in 0..<m { for j in 0..<n { c.row(i)[j] *= beta } } }
@@ -77,6 +73,48 @@ public func gemm(_ a: MatrixView, transposeA: Bool = false, _ b: MatrixView, tra
     cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a.base, Int32(a.stride), b.base, Int32(b.stride),
                 beta, c.base, Int32(c.stride))
+}
+
+/// (m, n, k) of C (m×n) = op(A) (m×k) · op(B) (k×n), checking that the shapes agree.
+@inline(__always)
+private func productShape(a: (rows: Int, cols: Int), transposeA: Bool, b: (rows: Int, cols: Int), transposeB: Bool,
+                          c: (rows: Int, cols: Int)) -> (m: Int, n: Int, k: Int) {
+    let m = transposeA ? a.cols : a.rows
+    let k = transposeA ? a.rows : a.cols
+    let kb = transposeB ? b.cols : b.rows
+    let n = transposeB ? b.rows : b.cols
+    precondition(k == kb && c.rows == m && c.cols == n,
+                 "gemm shapes: op(A) \(m)×\(k), op(B) \(kb)×\(n), C \(c.rows)×\(c.cols)")
+    return (m, n, k)
+}
+
+/// A row-major view of contiguous f64 memory it does not own. Only the supervised contrastive loss
+/// multiplies in f64: it sums M×M similarities as the release does in float64.
+public struct DoubleMatrixView {
+    public let base: UnsafeMutablePointer<Double>
+    public let rows: Int
+    public let cols: Int
+
+    public init(_ base: UnsafeMutablePointer<Double>, rows: Int, cols: Int) {
+        self.base = base
+        self.rows = rows
+        self.cols = cols
+    }
+}
+
+/// `gemm` in f64: C ← alpha·op(A)·op(B) + beta·C, shapes checked as for f32.
+public func gemm(_ a: DoubleMatrixView, transposeA: Bool = false, _ b: DoubleMatrixView, transposeB: Bool = false,
+                 into c: DoubleMatrixView, alpha: Double = 1, beta: Double = 0) {
+    let (m, n, k) = productShape(a: (a.rows, a.cols), transposeA: transposeA, b: (b.rows, b.cols), transposeB: transposeB,
+                                 c: (c.rows, c.cols))
+    if m == 0 || n == 0 { return }
+    if k == 0 {
+        for i in 0..<(m * n) { c.base[i] = beta == 0 ? 0 : c.base[i] * beta }
+        return
+    }
+    cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha, a.base, Int32(a.cols), b.base, Int32(b.cols),
+                beta, c.base, Int32(c.cols))
 }
 
 /// y ← alpha·op(A)·x + beta·y for a vector x (contiguous). With `transposeA`, y has A.cols entries

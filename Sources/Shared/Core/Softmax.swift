@@ -1,7 +1,29 @@
 import Foundation
 
-/// Softmax over instances: each row of a K×N score matrix becomes a distribution over the N
-/// instances (attention A, DESIGN §3), in place. Backward right under forward.
+/// The one home of softmax: over a logit vector in Double (class probabilities, the losses), and
+/// over instances, where each row of a K×N score matrix becomes a distribution over the N instances
+/// (attention A, DESIGN §3), in place, with its backward right under it and the tiled form inference uses.
+
+/// Softmax and log-softmax of a logit vector in the max-subtracted form that cannot overflow.
+public enum Softmax {
+    public static func probabilities(_ logits: [Float]) -> [Double] {
+        probabilities(logits.map(Double.init))
+    }
+
+    public static func probabilities(_ logits: [Double]) -> [Double] {
+        let lse = logSumExp(logits)
+        return logits.map { exp($0 - lse) }
+    }
+
+    /// log Σ exp(xᵢ); −∞ for an empty vector.
+    public static func logSumExp(_ x: [Double]) -> Double {
+        guard let m = x.max() else { return -.infinity }
+        guard m.isFinite else { return m }
+        var s = 0.0
+        for v in x { s += exp(v - m) }
+        return m + log(s)
+    }
+}
 
 /// s[k,·] ← softmax(s[k,·]), computed as exp(s − max) / Σ exp(s − max) so large scores cannot overflow.
 public func softmaxRowsForward(_ s: MatrixView) {

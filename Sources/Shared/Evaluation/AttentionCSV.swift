@@ -30,11 +30,11 @@ public enum AttentionCSV {
             rows.append((output.fineAttention, 0))
         } else {
             for (k, name) in coarseClasses.enumerated() {
-                columns.append(CSVRecords.quoted("coarse:" + name))
+                columns.append(CSVWriter.quoted("coarse:" + name))
                 rows.append((output.coarseAttention, k))
             }
             for (j, name) in fineClasses.enumerated() {
-                columns.append(CSVRecords.quoted("fine:" + name))
+                columns.append(CSVWriter.quoted("fine:" + name))
                 rows.append((output.fineAttention, j))
             }
         }

@@ -213,7 +213,7 @@ public struct ExternalPredictions: Sendable {
         var text = "slide_id" + (withY ? ",Y" : "") + ",Y_hat" + (0 ..< k).map { ",p_\($0)" }.joined() + "\n"
         for bag in slideIDs.indices {
             let row = probabilities[(bag * k) ..< (bag * k + k)]
-            text += CSVRecords.quoted(slideIDs[bag])
+            text += CSVWriter.quoted(slideIDs[bag])
             if withY { text += "," + (labels[bag].map { PredictionCSV.pythonText(Double($0)) } ?? "") }
             text += "," + PredictionCSV.pythonText(Double(LevelPredictions.argmax(row)))
             for p in row { text += "," + PredictionCSV.pythonText(p) }

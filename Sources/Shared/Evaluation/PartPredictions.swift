@@ -91,8 +91,8 @@ public struct PartPredictionsBuilder {
 
     /// Adds one slide: its true fine class index and the forward pass's logits (coarse logits empty for ABMIL).
     public mutating func append(slideID: String, fineLabel: Int, output: BagOutput) {
-        append(slideID: slideID, fineLabel: fineLabel, fineProbabilities: Self.probabilities(fromLogits: output.fineLogits),
-               coarseProbabilities: output.coarseLogits.isEmpty ? nil : Self.probabilities(fromLogits: output.coarseLogits))
+        append(slideID: slideID, fineLabel: fineLabel, fineProbabilities: Softmax.probabilities(output.fineLogits),
+               coarseProbabilities: output.coarseLogits.isEmpty ? nil : Softmax.probabilities(output.coarseLogits))
     }
 
     /// Adds one slide as `Predictor` predicted it (softmax of the logits, in Double).
@@ -120,14 +120,5 @@ public struct PartPredictionsBuilder {
                                           hierarchyBeta: hasCoarseHead == true ? hierarchyBeta : nil)
         predictions.instanceAttention = instanceAttention
         return predictions
-    }
-
-    /// Numerically stable softmax (shift by the maximum), in Double.
-    static func probabilities(fromLogits logits: [Float]) -> [Double] {
-        let shifted = logits.map(Double.init)
-        let top = shifted.max() ?? 0
-        let exps = shifted.map { exp($0 - top) }
-        let sum = exps.reduce(0, +)
-        return exps.map { $0 / sum }
     }
 }

@@ -39,7 +39,7 @@ public enum PredictionCSV {
         var probabilities: [Double] = []
         var firstLine: [String: Int] = [:]
 
-        try CSVRecords.parse(bytes, source: source) { record in
+        try RFC4180.forEachRecord(bytes, source: source) { record in
             guard let (slideColumn, yColumn, yHatColumn, pColumns) = columns else {
                 columns = try header(record, source: source, classCount: k, level: level)
                 width = record.fields.count
@@ -81,7 +81,7 @@ public enum PredictionCSV {
     }
 
     /// Finds the columns by name; all of slide_id, Y, Y_hat, p_0..p_{K-1} must be there, and no p_c with c ≥ K.
-    private static func header(_ record: CSVRecords.Record, source: String, classCount k: Int, level: String) throws
+    private static func header(_ record: RFC4180.Record, source: String, classCount k: Int, level: String) throws
         -> (slide: Int, y: Int, yHat: Int, p: [Int]) {
         let place = "\(source), line \(record.line)"
         var index: [String: Int] = [:]
@@ -121,7 +121,7 @@ public enum PredictionCSV {
     public static func encode(_ p: LevelPredictions) -> String {
         var text = "slide_id,Y,Y_hat" + (0 ..< p.classCount).map { ",p_\($0)" }.joined() + "\n"
         for bag in 0 ..< p.count {
-            text += CSVRecords.quoted(p.slideIDs[bag]) + "," + pythonText(Double(p.labels[bag])) + ","
+            text += CSVWriter.quoted(p.slideIDs[bag]) + "," + pythonText(Double(p.labels[bag])) + ","
                 + pythonText(Double(p.predictions[bag]))
             for c in 0 ..< p.classCount { text += "," + pythonText(p.probability(bag: bag, class: c)) }
             text += "\n"

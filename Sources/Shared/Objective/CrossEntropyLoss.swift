@@ -7,27 +7,6 @@ public struct LogitLoss: Sendable {
     public var gradient: [Double]
 }
 
-/// Softmax and log-softmax of a logit vector in the max-subtracted form that cannot overflow.
-public enum Softmax {
-    public static func probabilities(_ logits: [Float]) -> [Double] {
-        probabilities(logits.map(Double.init))
-    }
-
-    public static func probabilities(_ logits: [Double]) -> [Double] {
-        let lse = logSumExp(logits)
-        return logits.map { exp($0 - lse) }
-    }
-
-    /// log Σ exp(xᵢ); −∞ for an empty vector.
-    public static func logSumExp(_ x: [Double]) -> Double {
-        guard let m = x.max() else { return -.infinity }
-        guard m.isFinite else { return m }
-        var s = 0.0
-        for v in x { s += exp(v - m) }
-        return m + log(s)
-    }
-}
-
 /// Cross-entropy of one bag, −log softmax(logits)[label] (torch's `CrossEntropyLoss` for one row).
 /// The batch terms L_c and L_f are the mean of this over the bags.
 public enum CrossEntropyLoss {

@@ -1,4 +1,3 @@
-import COpenBLAS
 import Foundation
 
 /// Supervised contrastive loss over a batch of bags (Khosla et al. 2020), exactly as the released
@@ -44,8 +43,12 @@ public enum SupervisedContrastiveLoss {
 
         // S = Z·Zᵀ / τ   [M, M]
         var s = [Double](repeating: 0, count: m * m)
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(m), Int32(width),
-                    1 / temperature, z, Int32(width), z, Int32(width), 0, &s, Int32(m))
+        z.withUnsafeMutableBufferPointer { zb in
+            s.withUnsafeMutableBufferPointer { sb in
+                let zm = DoubleMatrixView(zb.baseAddress!, rows: m, cols: width)
+                gemm(zm, zm, transposeB: true, into: DoubleMatrixView(sb.baseAddress!, rows: m, cols: m), alpha: 1 / temperature)
+            }
+        }
 
         let lossScale = (temperature / baseTemperature) / Double(m) / (dividedByBatchSize ? Double(bags) : 1)
         // G = ∂L/∂S, built row by row in place of S.
@@ -81,10 +84,17 @@ public enum SupervisedContrastiveLoss {
 
         // ∂L/∂Z = (G + Gᵀ)·Z / τ
         var dz = [Double](repeating: 0, count: m * width)
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(width), Int32(m),
-                    1 / temperature, s, Int32(m), z, Int32(width), 0, &dz, Int32(width))
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(m), Int32(width), Int32(m),
-                    1 / temperature, s, Int32(m), z, Int32(width), 1, &dz, Int32(width))
+        z.withUnsafeMutableBufferPointer { zb in
+            s.withUnsafeMutableBufferPointer { sb in
+                dz.withUnsafeMutableBufferPointer { db in
+                    let zm = DoubleMatrixView(zb.baseAddress!, rows: m, cols: width)
+                    let g = DoubleMatrixView(sb.baseAddress!, rows: m, cols: m)
+                    let dzm = DoubleMatrixView(db.baseAddress!, rows: m, cols: width)
+                    gemm(g, zm, into: dzm, alpha: 1 / temperature)
+                    gemm(g, transposeA: true, zm, into: dzm, alpha: 1 / temperature, beta: 1)
+                }
+            }
+        }
         let gradients = (0..<bags).map { b in Array(dz[(b * views * width)..<((b + 1) * views * width)]) }
         return Result(value: total * lossScale, gradients: gradients)
     }

@@ -12,10 +12,10 @@ import Foundation
 ///   so when a class is missing from a part its rows shift; here every class is counted in its own
 ///   row. The two agree whenever every class appears in every part, as in all CLAM fixtures.)
 ///
-/// Fields are quoted as Python's csv module does with QUOTE_MINIMAL; lines end with "\n".
+/// Fields are quoted by `CSVWriter` (as pandas quotes them); lines end with "\n".
 public enum CLAMSplitFiles {
     public static func splitsCSV(train: [String], val: [String], test: [String]) -> [UInt8] {
-        var out = CSVBytes()
+        var out = CSVWriter()
         out.raw(",train,val,test\n")
         let parts = [train, val, test]
         for i in 0 ..< (parts.map(\.count).max() ?? 0) {
@@ -30,7 +30,7 @@ public enum CLAMSplitFiles {
     }
 
     public static func boolCSV(train: [String], val: [String], test: [String]) -> [UInt8] {
-        var out = CSVBytes()
+        var out = CSVWriter()
         out.raw(",train,val,test\n")
         let flags = [",True,False,False\n", ",False,True,False\n", ",False,False,True\n"]
         for (p, part) in [train, val, test].enumerated() {
@@ -44,7 +44,7 @@ public enum CLAMSplitFiles {
 
     /// `counts[part][class]` for parts train, val, test.
     public static func descriptorCSV(classes: [String], counts: [[Int]]) -> [UInt8] {
-        var out = CSVBytes()
+        var out = CSVWriter()
         out.raw(",train,val,test\n")
         for (c, name) in classes.enumerated() {
             out.field(name)
@@ -120,23 +120,5 @@ public enum CLAMSplitFiles {
         let writer = try AtomicFileWriter(path: path)
         try writer.write(bytes)
         try writer.commit()
-    }
-}
-
-/// A CSV text being built, fields quoted as Python's csv writer (QUOTE_MINIMAL) quotes them.
-struct CSVBytes {
-    var bytes: [UInt8] = []
-
-    mutating func raw(_ text: String) { bytes.append(contentsOf: text.utf8) }
-
-    mutating func field(_ text: String) {
-        let needsQuotes = text.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
-        guard needsQuotes else { return raw(text) }
-        bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            if byte == UInt8(ascii: "\"") { bytes.append(byte) }
-            bytes.append(byte)
-        }
-        bytes.append(UInt8(ascii: "\""))
     }
 }

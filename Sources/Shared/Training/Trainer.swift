@@ -84,23 +84,9 @@ public final class Trainer {
         bytesPerInstance = 4 * (bags.featureDim + 4 * 768)
     }
 
-    /// Bags at least this large (mean of the fold) run one at a time with multi-threaded BLAS.
-    ///
-    /// Speed, measured with `hmil-bench train --thread-choice` (2 cores, D 1024, one-pass epoch, best
-    /// of 2; the machine was shared, load average 6–9), instances/s:
-    ///
-    ///     instances/bag     500    2000    4000    8000   16000
-    ///     2 workers × 1    8095    7475    7165    8682    6750
-    ///     1 worker  × 2    7397    4283    5777    7647    5458
-    ///
-    /// Bags in parallel are faster at every size (the 256-wide products and the element-wise work do
-    /// not split well over BLAS threads), by 6–25% from 4000 instances on. Memory decides above that:
-    /// two bags in flight hold two workspaces (~11 KB per instance) and two decoded bags, and on
-    /// 16 bags of 2 000–20 000 instances (`hmil-bench train --bags 16`) two workers peaked at 847 MB,
-    /// 2.5× the bound model + largest bag's activations + read-ahead (334 MB), against the < 2× the
-    /// design asks; one worker peaked at 579 MB (1.73×) at the same speed on that run (15.5 s vs
-    /// 15.6 s for the contrastive epoch, less loaded then). Below ~4 000 instances a bag's activations (< 50 MB) are small next to the model
-    /// and the read-ahead, so the parallel speed-up comes nearly free.
+    /// Bags at least this large (mean of the fold) run one at a time with multi-threaded BLAS: below it
+    /// bags in parallel are faster and cost little memory, above it two bags in flight cost more memory
+    /// than the speed-up is worth (measured in Benchmarks/RESULTS.md, `train --thread-choice`).
     public static let largeBagInstances = 4096
 
     static func modelConfiguration(_ options: TrainingOptions, hierarchy: Hierarchy, featureDim: Int) throws -> ModelConfiguration {

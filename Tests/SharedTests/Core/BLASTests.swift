@@ -37,6 +37,37 @@ final class BLASTests: XCTestCase {
         }
     }
 
+    func testDoubleGemmAllTransposes() {
+        var g = SeededGenerator(seed: 5)
+        let m = 4, n = 6, k = 3
+        for transposeA in [false, true] {
+            for transposeB in [false, true] {
+                let (ar, ac) = transposeA ? (k, m) : (m, k)
+                let (br, bc) = transposeB ? (n, k) : (k, n)
+                var a = (0..<ar * ac).map { _ in g.nextNormal() }, b = (0..<br * bc).map { _ in g.nextNormal() }
+                var c = (0..<m * n).map { _ in g.nextNormal() }
+                let c0 = c
+                func aAt(_ i: Int, _ l: Int) -> Double { transposeA ? a[l * ac + i] : a[i * ac + l] }
+                func bAt(_ l: Int, _ j: Int) -> Double { transposeB ? b[j * bc + l] : b[l * bc + j] }
+                a.withUnsafeMutableBufferPointer { pa in
+                    b.withUnsafeMutableBufferPointer { pb in
+                        c.withUnsafeMutableBufferPointer { pc in
+                            gemm(DoubleMatrixView(pa.baseAddress!, rows: ar, cols: ac), transposeA: transposeA,
+                                 DoubleMatrixView(pb.baseAddress!, rows: br, cols: bc), transposeB: transposeB,
+                                 into: DoubleMatrixView(pc.baseAddress!, rows: m, cols: n), alpha: 0.5, beta: 1)
+                        }
+                    }
+                }
+                for i in 0..<m {
+                    for j in 0..<n {
+                        let expected = c0[i * n + j] + 0.5 * (0..<k).reduce(0) { $0 + aAt(i, $1) * bAt($1, j) }
+                        XCTAssertEqual(c[i * n + j], expected, accuracy: 1e-12, "tA \(transposeA) tB \(transposeB) [\(i),\(j)]")
+                    }
+                }
+            }
+        }
+    }
+
     func testGemvAndColumnSums() {
         var g = SeededGenerator(seed: 4)
         var a = randomFloats(4 * 6, &g)

@@ -88,9 +88,9 @@ final class PredictionCSVTests: XCTestCase {
         assertError("slide_id,Y,Y_hat,p_0,p_1,p_2\ns1,0,0,1,0\n", "row has 5 fields, the header has 6 (fold_0.csv, line 2)")
         assertError("slide_id,Y,Y_hat,p_0,p_1,p_2\ns1,0,0,1,0,0\ns1,0,0,1,0,0\n",
                     "slide listed twice (lines 2 and 3) (fold_0.csv, slide s1) — one row per slide")
-        assertError("slide_id,Y,Y_hat,p_0,p_1,p_2\n\"s1,0,0,1,0,0\n", "a quoted field is never closed (fold_0.csv, line 2)")
+        assertError("slide_id,Y,Y_hat,p_0,p_1,p_2\n\"s1,0,0,1,0,0\n", "quoted field never closed (fold_0.csv, line 2) — add the closing quote")
         assertError("slide_id,Y,Y,Y_hat,p_0,p_1,p_2\n", "column 'Y' appears twice (fold_0.csv, line 1)")
-        assertError("slide_id,Y,Y_hat,p_0,p_1,p_2\n\"s1\"x,0,0,1,0,0\n", "text after a closing quote (fold_0.csv, line 2) — quote the whole field")
+        assertError("slide_id,Y,Y_hat,p_0,p_1,p_2\n\"s1\"x,0,0,1,0,0\n", "text after a closing quote (fold_0.csv, line 2) — quote the whole field and double quotes inside it (\"\")")
     }
 
     func testFoldNumberComesFromCLAMFileName() {

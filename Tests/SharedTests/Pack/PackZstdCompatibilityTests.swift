@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
 import Shared
+import TestSupport
+import XCTest
 
 /// A pack is a valid zstd stream: `zstd -dc` skips the header and index frames and prints the records.
 /// The expected records are built here from the byte layout of the spec, independently of the writer.
@@ -43,15 +44,9 @@ final class PackZstdCompatibilityTests: XCTestCase {
             let path = try PackTestSupport.writePack(bags, dim: 64,
                                                      options: .init(dtype: dtype, coordinates: coordinates, byteShuffle: shuffle),
                                                      in: folder)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: zstd)
-            process.arguments = ["-dc", "--no-progress", path]
-            let output = Pipe()
-            process.standardOutput = output
-            try process.run()
-            let printed = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            XCTAssertEqual(process.terminationStatus, 0)
+            let run = try ToolProcess.run(URL(fileURLWithPath: zstd), ["-dc", "--no-progress", path])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let printed = run.stdout
             let expected = bags.flatMap { record($0, dtype: dtype, shuffle: shuffle) }
             XCTAssertEqual(printed.count, expected.count, "\(dtype) \(coordinates)")
             XCTAssertTrue(printed.elementsEqual(expected), "\(dtype) \(coordinates) shuffle \(shuffle)")

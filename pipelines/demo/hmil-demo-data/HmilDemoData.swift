@@ -6,7 +6,7 @@ import Shared
 /// background, whose few key garments decide a fine label under a coarse one (see DemoTask, BagPlan
 /// and DemoDataWriter, and the README's "The demo data").
 @main
-struct HmilDemoData: ParsableCommand {
+struct HmilDemoData: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "hmil-demo-data",
         abstract: "Build the demo's bags (CLAM-layout HDF5 features, labels.csv, hierarchy.json, instance labels) from Fashion-MNIST.",

@@ -6,7 +6,7 @@ import Shared
 /// as the demo knows which garments decide a bag — how well each run's attention finds them (hmil-eval
 /// `--instance-labels`), and a picture of that attention on a few test bags.
 @main
-struct HmilDemoReport: ParsableCommand {
+struct HmilDemoReport: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "hmil-demo-report",
         abstract: "The demo's results table (both levels, key-garment AUC of the attention) and a picture of test bags.",

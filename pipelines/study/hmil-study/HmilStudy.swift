@@ -5,7 +5,7 @@ import Shared
 /// Summarises a study made by `make -C pipelines study` (pipelines/study.mk): every run on every
 /// seed's folds, each compared pair by pair with a baseline run (see StudyDocument for study.json).
 @main
-struct HmilStudy: ParsableCommand {
+struct HmilStudy: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "hmil-study",
         abstract: "Compare runs over fold×seed pairs: mean ± std per run, paired differences to a baseline with a 95 % t-interval and a Wilcoxon p.",
@@ -35,18 +35,6 @@ struct HmilStudy: ParsableCommand {
 
     @Option(help: "Folder for study.json and study.md. (default: WORK)")
     var out: String?
-
-    /// Parses like ArgumentParser's own main, but a usage error becomes the contract's one line on stderr.
-    static func main() {
-        var command: ParsableCommand
-        do {
-            command = try parseAsRoot()
-        } catch {
-            if exitCode(for: error) == .success { exit(withError: error) } // --help
-            ToolRunner.run("hmil-study") { throw ToolError(message(for: error), hint: "see hmil-study --help") }
-        }
-        do { try command.run() } catch { exit(withError: error) }
-    }
 
     func run() throws {
         ToolRunner.run("hmil-study") {

@@ -1,6 +1,4 @@
-import CHDF5
-
-/// Reads a slide's features from an HDF5 file through libhdf5: CLAM (`features` N×D float32,
+/// Reads a slide's features from an HDF5 file through `HDF5Library`: CLAM (`features` N×D float32,
 /// `coords` N×2 int32), TRIDENT (`features` float32 or float16, chunked; `coords` int64),
 /// STAMP (`feats` float16, `coords` float32 micrometres), or any other layout via `FeatureKeys`.
 public enum HDF5FeatureFile {
@@ -10,21 +8,12 @@ public enum HDF5FeatureFile {
     public static func read(_ path: String, slideID: String, keys: FeatureKeys = FeatureKeys()) throws -> Bag {
         try FeatureFiles.reporting(path: path, slideID: slideID) {
             let fileSize = try FeatureFileBytes.fileSize(path)
-            let (features, coordinates) = try HDF5Library.locked { () throws -> (HDF5Dataset, HDF5Dataset?) in
-                guard H5Fis_hdf5(path) > 0 else { throw FeatureFileProblem("not an HDF5 file (no HDF5 signature)") }
-                let file = try HDF5Library.check(H5Fopen(path, 0 /* H5F_ACC_RDONLY */, 0), "cannot open the HDF5 file (damaged or truncated?)")
-                defer { H5Fclose(file) }
-                func first(_ names: [String]) throws -> HDF5Dataset? {
-                    for name in names {
-                        if let dataset = try HDF5Dataset.read(file: file, name: name, fileSize: fileSize) { return dataset }
-                    }
-                    return nil
-                }
-                guard let features = try first(keys.featureCandidates) else {
+            let (features, coordinates) = try HDF5Library.withFile(path, size: fileSize) { file -> (HDF5Dataset, HDF5Dataset?) in
+                guard let features = try file.firstDataset(keys.featureCandidates) else {
                     throw FeatureFileProblem("no dataset " + keys.featureCandidates.map { "'\($0)'" }.joined(separator: " or ")
                                              + "; use --features-key to name it")
                 }
-                let coordinates = try first(keys.coordinateCandidates)
+                let coordinates = try file.firstDataset(keys.coordinateCandidates)
                 if coordinates == nil, let wanted = keys.coordinates { throw FeatureFileProblem("no dataset '\(wanted)'") }
                 return (features, coordinates)
             }

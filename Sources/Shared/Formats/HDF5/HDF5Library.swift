@@ -1,8 +1,10 @@
 import CHDF5
 import Foundation
 
-/// The one place hmil calls libhdf5. The Debian build is not thread-safe, so every call runs under
-/// one lock; HDF5's own error printing is switched off and failures become `FeatureFileProblem`s.
+/// The one place the library (Shared) calls libhdf5, to read feature files; only the demo data
+/// builder (pipelines/demo/hmil-demo-data) writes HDF5, with its own calls. The Debian build is not
+/// thread-safe, so every call runs under one lock; HDF5's own error printing is switched off and
+/// failures become `FeatureFileProblem`s.
 enum HDF5Library {
     private static let lock = NSLock()
     private static let setUp: Void = {
@@ -17,10 +19,14 @@ enum HDF5Library {
         return try body()
     }
 
-    /// An open HDF5 object id, closed with `close` when done.
-    struct Handle {
-        let id: hid_t
-        let close: (hid_t) -> herr_t
+    /// Opens the HDF5 file at `path` (`size` bytes) read-only under the lock, runs `body` and closes it.
+    static func withFile<T>(_ path: String, size: Int, _ body: (HDF5File) throws -> T) throws -> T {
+        try locked {
+            guard H5Fis_hdf5(path) > 0 else { throw FeatureFileProblem("not an HDF5 file (no HDF5 signature)") }
+            let file = try check(H5Fopen(path, 0 /* H5F_ACC_RDONLY */, 0), "cannot open the HDF5 file (damaged or truncated?)")
+            defer { H5Fclose(file) }
+            return try body(HDF5File(id: file, size: size))
+        }
     }
 
     static func check(_ id: hid_t, _ what: @autoclosure () -> String) throws -> hid_t {
@@ -30,6 +36,21 @@ enum HDF5Library {
 
     static func check(_ status: herr_t, _ what: @autoclosure () -> String) throws {
         guard status >= 0 else { throw FeatureFileProblem(what()) }
+    }
+}
+
+/// An HDF5 file open for reading, valid inside `HDF5Library.withFile` only.
+struct HDF5File {
+    fileprivate let id: hid_t
+    /// The file's size in bytes: a bound on what its datasets may declare.
+    let size: Int
+
+    /// The first of `names` that exists, read whole; nil when none does.
+    func firstDataset(_ names: [String]) throws -> HDF5Dataset? {
+        for name in names {
+            if let dataset = try HDF5Dataset.read(file: id, name: name, fileSize: size) { return dataset }
+        }
+        return nil
     }
 }
 
@@ -55,7 +76,7 @@ struct HDF5Dataset {
 
     /// Reads `name` (a path such as `features` or `group/x`) from an open file; nil when absent.
     /// Call inside `HDF5Library.locked`.
-    static func read(file: hid_t, name: String, fileSize: Int) throws -> HDF5Dataset? {
+    fileprivate static func read(file: hid_t, name: String, fileSize: Int) throws -> HDF5Dataset? {
         // H5Lexists needs every parent group to exist, so check the path one link at a time.
         var prefix = ""
         for part in name.split(separator: "/") {

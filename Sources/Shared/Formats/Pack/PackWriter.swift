@@ -46,7 +46,7 @@ public final class PackWriter: @unchecked Sendable {
         }
     }
 
-    /// Defaults chosen from `hmil-bench pack --table` (see `PackDefaults.swift` for the measurements).
+    /// Defaults chosen from `hmil-bench pack --table` (see `PackDefaults.swift` and Benchmarks/RESULTS.md).
     public static let defaultCompressionLevel = PackDefaults.compressionLevel
     public static let defaultByteShuffle = PackDefaults.byteShuffle
 

@@ -37,11 +37,6 @@ public enum TorchFeatureFile {
         }
     }
 
-    /// Whether the bytes start like a torch file (zip or legacy), for the dispatcher's content check.
-    static func looksLikeTorch(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        StoredZip.isZip(bytes) || TorchLegacyStream.hasMagic(bytes)
-    }
-
     // MARK: zip format
 
     private static func readZip(_ bytes: UnsafeRawBufferPointer, slideID: String, keys: FeatureKeys) throws -> Bag {

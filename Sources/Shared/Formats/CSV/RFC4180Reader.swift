@@ -1,9 +1,10 @@
-/// A strict RFC 4180 CSV reader that remembers, for every record, the line it starts on, so errors can
-/// name `file, line N` even when a quoted field spans lines. Accepts LF and CRLF line ends, a UTF-8 byte
-/// order mark, and a missing final line end; fields are UTF-8 strings, quotes removed and `""` undone.
+/// The one CSV reader: strict RFC 4180 that remembers, for every record, the line it starts on, so
+/// errors can name `file, line N` even when a quoted field spans lines. Accepts LF and CRLF line ends,
+/// a UTF-8 byte order mark, and a missing final line end; fields are UTF-8 strings, quotes removed and
+/// `""` undone. Blank lines are skipped. Hostile input ends in a thrown error, never a crash.
 ///
 /// (SwiftCSV and CSV.swift parse the same grammar but report neither line numbers nor positions of
-/// malformed quotes, which the one-line error contract needs.)
+/// malformed quotes, which the one-line error contract needs.) `CSVWriter` writes what this reads.
 public enum RFC4180 {
     public struct Record: Equatable, Sendable {
         /// 1-based line on which the record starts.
@@ -11,7 +12,11 @@ public enum RFC4180 {
         public var fields: [String]
     }
 
-    /// Splits `bytes` into records; `source` names the file in errors. Blank lines are skipped.
+    /// Most fields one record may have: a wider row is no table hmil reads, and the limit keeps a
+    /// hostile file of commas from turning into billions of empty strings.
+    public static let maximumFields = 100_000
+
+    /// Splits `bytes` into records; `source` names the file in errors.
     public static func records(_ bytes: [UInt8], source: String, delimiter: UInt8 = UInt8(ascii: ",")) throws -> [Record] {
         var records: [Record] = []
         try forEachRecord(bytes, source: source, delimiter: delimiter) { records.append($0) }
@@ -21,11 +26,9 @@ public enum RFC4180 {
     /// Calls `body` with each record in order, so a large file is never held as strings all at once.
     public static func forEachRecord(_ bytes: [UInt8], source: String, delimiter: UInt8 = UInt8(ascii: ","),
                                      _ body: (Record) throws -> Void) throws {
-        try withoutActuallyEscaping(body) { body in
-            try bytes.withUnsafeBufferPointer { buffer in
-                var reader = Reader(buffer: buffer, source: source, delimiter: delimiter, body: body)
-                try reader.read()
-            }
+        try bytes.withUnsafeBufferPointer { buffer in
+            var reader = Reader(buffer: buffer, source: source, delimiter: delimiter)
+            try reader.read(body)
         }
     }
 
@@ -33,21 +36,19 @@ public enum RFC4180 {
         let buffer: UnsafeBufferPointer<UInt8>
         let source: String
         let delimiter: UInt8
-        let body: (Record) throws -> Void
         var fields: [String] = []
         var line = 1
         var recordLine = 1
 
         static let quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
 
-        init(buffer: UnsafeBufferPointer<UInt8>, source: String, delimiter: UInt8, body: @escaping (Record) throws -> Void) {
+        init(buffer: UnsafeBufferPointer<UInt8>, source: String, delimiter: UInt8) {
             self.buffer = buffer
             self.source = source
             self.delimiter = delimiter
-            self.body = body
         }
 
-        mutating func read() throws {
+        mutating func read(_ body: (Record) throws -> Void) throws {
             var i = buffer.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
             var atRecordStart = true
             while i < buffer.count {
@@ -69,15 +70,15 @@ public enum RFC4180 {
                 }
                 // What ends the field.
                 if i == buffer.count {
-                    try endRecord()
+                    try endRecord(body)
                 } else if buffer[i] == delimiter {
                     i += 1
                     atRecordStart = false
-                    if i == buffer.count { try append(UnsafeBufferPointer(rebasing: buffer[i ..< i])); try endRecord() }
+                    if i == buffer.count { try append(UnsafeBufferPointer(rebasing: buffer[i ..< i])); try endRecord(body) }
                     continue
                 } else {
                     i += buffer[i] == Self.cr ? 2 : 1
-                    try endRecord()
+                    try endRecord(body)
                     line += 1
                 }
                 atRecordStart = true
@@ -114,6 +115,9 @@ public enum RFC4180 {
         }
 
         mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) throws {
+            guard fields.count < RFC4180.maximumFields else {
+                throw ToolError("more than \(RFC4180.maximumFields) fields in a row", at: "\(source), line \(recordLine)")
+            }
             guard let text = String(validating: bytes, as: UTF8.self) else {
                 throw ToolError("field is not valid UTF-8", at: "\(source), line \(recordLine)", hint: "save the file as UTF-8")
             }
@@ -121,7 +125,7 @@ public enum RFC4180 {
         }
 
         /// Ends the record; a blank line (one empty field) is no record.
-        mutating func endRecord() throws {
+        mutating func endRecord(_ body: (Record) throws -> Void) throws {
             if !(fields.count == 1 && fields[0].isEmpty) { try body(Record(line: recordLine, fields: fields)) }
             fields.removeAll(keepingCapacity: true)
         }

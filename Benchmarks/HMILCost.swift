@@ -1,24 +1,38 @@
-/// One matrix product of a pass: C (m×n) = op(A)·op(B) with inner dimension k, `repeats` times.
-public struct ProductShape: Equatable, Sendable {
-    public var m, n, k: Int
-    public var transposeA, transposeB: Bool
-    public var repeats: Int
+import Shared
 
-    public init(_ m: Int, _ n: Int, _ k: Int, transposeA: Bool = false, transposeB: Bool = false, repeats: Int = 1) {
+/// One matrix product of a pass: C (m×n) = op(A)·op(B) with inner dimension k, `repeats` times.
+struct ProductShape: Equatable, Sendable {
+    var m, n, k: Int
+    var transposeA, transposeB: Bool
+    var repeats: Int
+
+    init(_ m: Int, _ n: Int, _ k: Int, transposeA: Bool = false, transposeB: Bool = false, repeats: Int = 1) {
         self.m = m; self.n = n; self.k = k
         self.transposeA = transposeA; self.transposeB = transposeB
         self.repeats = repeats
     }
 
-    public var flops: Double { 2 * Double(m) * Double(n) * Double(k) * Double(repeats) }
+    var flops: Double { 2 * Double(m) * Double(n) * Double(k) * Double(repeats) }
 }
 
+/// HMILModel's widths, from HMILOptions: the composed map M has E + 2·Hc rows ([h_f | a_c | b_c]),
+/// the inference map 2·Hf + 2·Hc ([Wf·M_f | M_a | M_b]), as HMILModel.swift lays them out.
+private enum Width {
+    static let e = HMILOptions.embeddingWidth              // 256
+    static let hc = HMILOptions.coarseAttentionWidth       // 256
+    static let hf = HMILOptions.fineAttentionWidth         // 64
+    static let composedRows = e + 2 * hc                   // 768
+    static let inferenceRows = 2 * hf + 2 * hc             // 640
+}
+
+/// The benchmark's cost model of HMILModel (`hmil-bench model`).
 extension HMILModel {
     /// The matrix products one bag costs, in the order HMILPasses runs them (the benchmark counts
     /// FLOPs from this list and times OpenBLAS sgemm on the same shapes). Products independent of N
     /// (the composition in `prepare`, the chain in `addGradients`) are in `stepProducts`.
-    public func bagProducts(instanceCount n: Int, training: Bool) -> [ProductShape] {
-        let e = Self.e, y = Self.composedRows, hc = Self.hc, hf = Self.hf
+    func bagProducts(instanceCount n: Int, training: Bool) -> [ProductShape] {
+        let e = Width.e, y = Width.composedRows, hc = Width.hc, hf = Width.hf
+        let d = options.featureDim, kc = options.coarseClasses, kf = options.fineClasses
         var list: [ProductShape] = []
         func forward(rows t: Int, repeats: Int) {
             list += [ProductShape(t, e, d, transposeB: true, repeats: repeats),        // R = X·W1ᵀ
@@ -31,7 +45,7 @@ extension HMILModel {
         }
         func inference(rows t: Int, repeats: Int) {
             list += [ProductShape(t, e, d, transposeB: true, repeats: repeats),                      // R = X·W1ᵀ
-                     ProductShape(t, Self.inferenceRows, e, transposeB: true, repeats: repeats),     // [P_f | a_c | b_c]
+                     ProductShape(t, Width.inferenceRows, e, transposeB: true, repeats: repeats),     // [P_f | a_c | b_c]
                      ProductShape(kf, t, hf, transposeB: true, repeats: repeats),                    // Sf
                      ProductShape(kc, t, hc, transposeB: true, repeats: repeats),                    // Sc
                      ProductShape(kc, e, t, repeats: repeats),                                       // exp(Sc)·R
@@ -40,7 +54,7 @@ extension HMILModel {
         if training {
             forward(rows: n, repeats: 1)
         } else {
-            let tile = Self.inferenceTile
+            let tile = HMILModel.inferenceTile
             if n / tile > 0 { inference(rows: tile, repeats: n / tile) }
             if n % tile > 0 { inference(rows: n % tile, repeats: 1) }
             list.append(ProductShape(kf, e, e, transposeB: true))                                    // B_f = (A_f·R)·M_fᵀ
@@ -69,9 +83,9 @@ extension HMILModel {
 
     /// Products of one optimizer step that do not depend on the bags: composing M (and the
     /// inference map) in `prepare` and mapping ∂L/∂M onto W2, W3, Wa, Wb in `addGradients`.
-    public var stepProducts: [ProductShape] {
-        let e = Self.e
-        let inferenceMap = ProductShape(2 * Self.hf, e, e)                      // Wf·M_f
+    var stepProducts: [ProductShape] {
+        let e = Width.e, d = options.featureDim
+        let inferenceMap = ProductShape(2 * Width.hf, e, e)                      // Wf·M_f
         guard options.embedding == .released else { return [inferenceMap] }
         return [inferenceMap,
                 ProductShape(e, e, d, repeats: 3),                              // M_i = W_i·W2
