@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Shared
+import TestSupport
 import XCTest
 
 /// The work-folder lock in the built tools, across processes: a held fold folder or --out refuses a second
@@ -39,9 +40,9 @@ final class FolderLockToolTests: XCTestCase {
 
     func testOfTwoHmilTrainOnOneFoldExactlyOneTrains() throws {
         _ = try h.plantedDataset(perClass: 6, valPerClass: 2)
-        let first = try h.start([h.path("dataset.json"), "--out", h.path("work"), "--quiet"] + arguments, tag: "first")
-        let second = try h.start([h.path("dataset.json"), "--out", h.path("work"), "--quiet"] + arguments, tag: "second")
-        let runs = [h.finish(first, tag: "first"), h.finish(second, tag: "second")]
+        let first = try h.start([h.path("dataset.json"), "--out", h.path("work"), "--quiet"] + arguments)
+        let second = try h.start([h.path("dataset.json"), "--out", h.path("work"), "--quiet"] + arguments)
+        let runs = [try first.wait(), try second.wait()]
         let pids = [first.processIdentifier, second.processIdentifier]
         XCTAssertEqual(runs.map(\.status).sorted(), [0, 1], runs.map(\.stderr).joined(separator: "\n"))
         guard let loser = runs.firstIndex(where: { $0.status == 1 }) else { return }
@@ -55,21 +56,19 @@ final class FolderLockToolTests: XCTestCase {
 
     func testSigtermRemovesTheLockAndALockLeftBySigkillIsTakenOver() throws {
         _ = try h.plantedDataset(perClass: 6, valPerClass: 2)
-        let terminated = try h.start([h.path("dataset.json"), "--out", h.path("work"), "--quiet"] + arguments, tag: "term")
+        let terminated = try h.start([h.path("dataset.json"), "--out", h.path("work"), "--quiet"] + arguments)
         waitFor("the lock") { FileManager.default.fileExists(atPath: lockPath) }
         kill(terminated.processIdentifier, SIGTERM)
-        _ = h.finish(terminated, tag: "term")
-        XCTAssertEqual(terminated.terminationReason, .uncaughtSignal)
+        XCTAssertEqual(try terminated.wait().reason, .uncaughtSignal)
         XCTAssertFalse(FileManager.default.fileExists(atPath: lockPath), "SIGTERM removes the lock")
 
-        let killed = try h.start([h.path("dataset.json"), "--out", h.path("work"), "--quiet", "--resume"] + arguments, tag: "kill")
+        let killed = try h.start([h.path("dataset.json"), "--out", h.path("work"), "--quiet", "--resume"] + arguments)
         waitFor("the lock") { FileManager.default.fileExists(atPath: lockPath) }
         kill(killed.processIdentifier, SIGKILL)
-        _ = h.finish(killed, tag: "kill")
+        _ = try killed.wait()
         XCTAssertTrue(FileManager.default.fileExists(atPath: lockPath), "SIGKILL leaves the lock")
 
-        let resumed = h.finish(try h.start([h.path("dataset.json"), "--out", h.path("work"), "--resume"] + arguments, tag: "resume"),
-                               tag: "resume")
+        let resumed = try h.start([h.path("dataset.json"), "--out", h.path("work"), "--resume"] + arguments).wait()
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         let prefix = "hmil-train: warning: taking over the lock of \(h.path("work/fold_0")) from hmil-train on host \(LockHolder.hostName), pid \(killed.processIdentifier), since "
         let suffix = ": that process is no longer running (\(lockPath))"
@@ -102,17 +101,7 @@ final class FolderLockToolTests: XCTestCase {
                        [PackJob.manifestName, PackJob.packName, PackJob.documentName].sorted(), "no lock is left")
     }
 
-    func runPack(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
-        let process = Process()
-        process.executableURL = TrainHarness.tool.deletingLastPathComponent().appendingPathComponent("hmil-pack")
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let text = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: text, as: UTF8.self))
+    func runPack(_ arguments: [String]) throws -> ToolRun {
+        try BuiltTool.run("hmil-pack", arguments)
     }
 }

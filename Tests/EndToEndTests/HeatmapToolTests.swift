@@ -1,5 +1,6 @@
 import Foundation
 import Shared
+import TestSupport
 import XCTest
 
 /// The built `hmil-heatmap` on a results folder as hmil-eval writes it and slides made by vips: the summary on
@@ -16,13 +17,10 @@ final class HeatmapToolTests: XCTestCase {
         for slide in ["s1", "s2"] {
             let png = "\(folder)/\(slide).png"
             try PNGFile.write(Raster(width: 120, height: 80, channels: .rgb, fill: [230, 200, 220]), to: png)
-            let vips = Process()
-            vips.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            vips.arguments = ["vips", "tiffsave", png, "\(folder)/slides/\(slide).tiff", "--tile", "--pyramid", "--tile-width", "64",
-                              "--tile-height", "64", "--xres", "2000", "--yres", "2000"]
-            try vips.run()
-            vips.waitUntilExit()
-            XCTAssertEqual(vips.terminationStatus, 0, "vips (Debian libvips-tools) makes the test slides")
+            let vips = try ToolProcess.run(URL(fileURLWithPath: "/usr/bin/env"),
+                                           ["vips", "tiffsave", png, "\(folder)/slides/\(slide).tiff", "--tile", "--pyramid",
+                                            "--tile-width", "64", "--tile-height", "64", "--xres", "2000", "--yres", "2000"])
+            XCTAssertEqual(vips.status, 0, "vips (Debian libvips-tools) makes the test slides: \(vips.stderr)")
         }
         let header = "instance,x,y,coarse:benign,coarse:malignant,fine:N,fine:UDH,fine:DCIS\n"
         let rows = "0,0,0,0.2,0.1,0.2,0.3,0.1\n1,40,0,0.3,0.2,0.3,0.3,0.2\n2,80,40,0.5,0.7,0.5,0.4,0.7\n"
@@ -48,8 +46,8 @@ final class HeatmapToolTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: folder)
     }
 
-    func heatmap(_ arguments: [String]) throws -> EvalModelTests.Run {
-        try EvalModelTests.run("hmil-heatmap", arguments, in: folder)
+    func heatmap(_ arguments: [String]) throws -> ToolRun {
+        try BuiltTool.run("hmil-heatmap", arguments, in: URL(fileURLWithPath: folder))
     }
 
     func testDrawsEverySlideFromTheFoldThatTestedIt() throws {

@@ -37,7 +37,7 @@ public struct AttentionTable: Sendable {
         let headerEnd = bytes[headerStart...].firstIndex(of: UInt8(ascii: "\n")) ?? end
         var header: [String] = []
         let headerText = bytes[headerStart ..< headerEnd].last == UInt8(ascii: "\r") ? bytes[headerStart ..< headerEnd - 1] : bytes[headerStart ..< headerEnd]
-        try CSVRecords.parse(Array(headerText), source: source) { if header.isEmpty { header = $0.fields } }
+        try RFC4180.forEachRecord(Array(headerText), source: source) { if header.isEmpty { header = $0.fields } }
         guard header.count > 3, Array(header[0 ..< 3]) == ["instance", "x", "y"] else {
             throw ToolError("header must be instance,x,y then the attention columns", at: "\(source), line 1",
                             hint: "give a file from hmil-eval --attention")

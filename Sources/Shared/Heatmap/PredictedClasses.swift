@@ -52,7 +52,7 @@ enum PredictedClasses {
         guard data.count <= PredictionCSV.maximumFileBytes else { throw ToolError("prediction file is too large", at: path) }
         var columns: (slide: Int, yHat: Int, p: [Int])?
         var result: [String: (Int, Double)] = [:]
-        try CSVRecords.parse([UInt8](data), source: path) { record in
+        try RFC4180.forEachRecord([UInt8](data), source: path) { record in
             guard let found = columns else {
                 let names = record.fields
                 let ps = (0 ..< classCount).compactMap { names.firstIndex(of: "p_\($0)") }
