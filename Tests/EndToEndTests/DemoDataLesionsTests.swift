@@ -23,7 +23,7 @@ extension DemoDataTests {
         XCTAssertEqual(hierarchy.parentIndex, [0, 1, 1, 1, 1, 2, 2, 2, 2])
 
         let instances = try csv(out + "/instance_labels.csv")
-        XCTAssertEqual(instances.header, ["slide_id", "instance", "is_key", "garment_class", "image"])
+        XCTAssertEqual(instances.header, ["slide_id", "instance", "label", "garment_class", "image"])
         let labelOfSlide = Dictionary(uniqueKeysWithValues: labels.rows.map { ($0[1], $0[2]) })
         let rowsOfSlide = Dictionary(grouping: instances.rows, by: { $0[0] })
         XCTAssertEqual(Set(rowsOfSlide.keys), Set(labelOfSlide.keys))

@@ -34,7 +34,7 @@ final class StudyTests: XCTestCase {
         let train = result.output.split(separator: "\n").filter { $0.contains("/hmil-train --out ") }
         let wa = train.filter { $0.contains("/runs/wa ") }
         XCTAssertEqual(wa.count, 2)
-        XCTAssertTrue(wa.allSatisfy { $0.contains("--resume --epochs 3 --threads 1 --seed 1 --batch-size 16 --lr 1e-3  --preset hmil --weight-attention 0.5 <") },
+        XCTAssertTrue(wa.allSatisfy { $0.contains("--resume --epochs 3 --threads 1 --seed 1 --batch-size 16 --lr 1e-3 --selection-metric last --preset hmil --weight-attention 0.5 <") },
                       wa.joined(separator: "\n"))
         let abmil = train.filter { $0.contains("/runs/abmil ") }
         XCTAssertEqual(abmil.count, 2)
