@@ -69,6 +69,15 @@ public enum Checkpoint {
                             hint: "hmil checkpoints record \"model\" and \"options\"; for a foreign file build the model and load into it")
         }
         let decoder = JSONDecoder()
+        // An option this hmil does not know changes the model in a way it cannot rebuild (e.g. a coarse gate
+        // read by an hmil-eval from before gates): refuse rather than predict with another model.
+        if let object = try? JSONSerialization.jsonObject(with: Data(optionsText.utf8)) as? [String: Any] {
+            let known = kind == "abmil" ? ABMILOptions.knownKeys : HMILOptions.knownKeys
+            if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+                throw ToolError("checkpoint's model has an option this hmil does not know: '\(unknown)'", at: path,
+                                hint: "it was written by a newer hmil; use that version")
+            }
+        }
         do {
             switch kind {
             case "hmil":

@@ -66,7 +66,7 @@ public struct HMILOptions: Codable, Equatable, Sendable {
         self.fineParents = fineParents
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case featureDim = "feature_dim", coarseClasses = "coarse_classes", fineClasses = "fine_classes"
         case scorer, embedding, dropout
         case coarseGate = "coarse_gate", finePrior = "fine_prior", finePriorWeight = "fine_prior_weight"
@@ -147,7 +147,7 @@ public struct ABMILOptions: Codable, Equatable, Sendable {
         self.dropout = dropout
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case featureDim = "feature_dim", classes, dropout
     }
 
@@ -156,4 +156,13 @@ public struct ABMILOptions: Codable, Equatable, Sendable {
     /// Gated attention hidden width: 128 (Ilse et al. use 128; CLAM's small model also 128).
     public static let attentionWidth = 128
     public static let dropoutRate: Float = 0.25
+}
+
+extension HMILOptions {
+    /// The keys a checkpoint's options may hold; any other comes from a newer hmil.
+    static var knownKeys: Set<String> { Set(CodingKeys.allCases.map(\.rawValue)) }
+}
+
+extension ABMILOptions {
+    static var knownKeys: Set<String> { Set(CodingKeys.allCases.map(\.rawValue)) }
 }

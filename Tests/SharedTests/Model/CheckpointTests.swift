@@ -80,6 +80,25 @@ final class CheckpointTests: XCTestCase {
         }
     }
 
+    /// A model option from a newer hmil (here an invented one) would change the model in a way this one
+    /// cannot rebuild: the checkpoint is refused by name, for either model kind.
+    func testUnknownModelOptionIsRefused() throws {
+        let hmil = HMILModel(options: HMILOptions(featureDim: 4, coarseClasses: 2, fineClasses: 3))
+        let abmil = ABMILModel(options: ABMILOptions(featureDim: 4, classes: 3))
+        for (kind, model, options) in [
+            ("hmil", hmil as MILModel, #"{"coarse_classes":2,"dropout":false,"embedding":"released","feature_dim":4,"fine_classes":3,"scorer":"shared","fine_warp":"on"}"#),
+            ("abmil", abmil as MILModel, #"{"classes":3,"dropout":false,"feature_dim":4,"fine_warp":"on"}"#),
+        ] {
+            let path = temporaryPath("newer")
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try SafetensorsWriter.write(tensors(of: model), metadata: ["model": kind, "options": options], to: path)
+            XCTAssertThrowsError(try Checkpoint.load(path: path)) { error in
+                XCTAssertTrue("\(error)".contains("an option this hmil does not know: 'fine_warp'"), "\(error)")
+                XCTAssertTrue("\(error)".contains(path), "\(error)")
+            }
+        }
+    }
+
     func testLearnedGateNeedsItsTensor() throws {
         let plain = HMILModel(options: HMILOptions(featureDim: 4, coarseClasses: 2, fineClasses: 3))
         let learned = HMILModel(options: HMILOptions(featureDim: 4, coarseClasses: 2, fineClasses: 3, coarseGate: .learned,
