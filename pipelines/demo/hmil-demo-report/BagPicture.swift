@@ -64,7 +64,7 @@ struct BagPicture {
                 let x = BagPicture.gap + c * columnWidth, y = top + BagPicture.captionHeight
                 svg += "<use xlink:href=\"#bag\(b)\" x=\"\(x)\" y=\"\(y)\"/>\n"
                 let path = run.attentionPath(slideID: bag.slideID) ?? ""
-                let row = try AttentionFile(path: path).fineRow(for: label, source: path)
+                let row = try AttentionTable.read(path).fineRow(for: label, source: path)
                 guard row.count == bag.count, keys.count == bag.count else {
                     throw ToolError("attention, instance labels and pack disagree on the size of bag \(bag.slideID)", at: path)
                 }
