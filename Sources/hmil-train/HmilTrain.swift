@@ -91,10 +91,12 @@ struct HmilTrain: ToolCommand {
         """) var siblingSmoothing: Double?
     @Option(help: "Threads in total; 0 uses every core. (default: 0)") var threads: Int?
     @Option(help: """
-        MiB of activations kept between the two passes of a batch (epochs with the contrastive term); \
-        bags beyond it are recomputed. 0 keeps peak memory near model + largest bag; a budget of a few \
-        GiB makes those epochs about 25% faster. (default: 0)
-        """) var memoryBudget = 0
+        MiB of activations kept from the forward of a batch to its backward in epochs with the contrastive \
+        term: a batch that fits takes one pass, bags beyond it are recomputed in a second pass. Peak memory \
+        stays near model + this budget + the largest bag + the bag read ahead; 0 keeps it near model + \
+        largest bag. The weights do not depend on it. (default: a quarter of physical memory, or of the \
+        cgroup's memory limit when lower)
+        """) var memoryBudget: Int?
 
     @Option(name: .customLong("init"), help: "Start from these weights (a checkpoint of the same shape).") var initCheckpoint: String?
     @Flag(help: "Continue each fold from its last completed epoch in --out.") var resume = false
@@ -122,7 +124,7 @@ struct HmilTrain: ToolCommand {
             for k in folds {
                 let trainer = try Trainer(document: doc, source: source, options: options, fold: k,
                                           folder: out + "/fold_\(k)", bags: bags, initCheckpoint: initCheckpoint,
-                                          memoryBudget: memoryBudget << 20, quiet: quiet)
+                                          memoryBudget: memoryBudget.map { $0 << 20 } ?? Trainer.defaultMemoryBudget, quiet: quiet)
                 let record = try trainer.run(resume: resume)
                 records.removeAll { $0.fold == k }
                 records.append(record)

@@ -6,10 +6,12 @@ import Foundation
 /// validation metric kept, and a resumable state written atomically.
 ///
 /// Memory: a batch-level term (supervised contrastive) needs every bag's z before any bag's
-/// gradient is known. Bags whose activations fit `memoryBudget` keep them between the two passes;
-/// the others are recomputed (a second forward) in pass two, so peak memory stays near
-/// model + budget + the largest bag, whatever batch size × bag size. An epoch whose effective
-/// contrastive weight w_con·(1 − α) is 0 (epoch 0, or `--weight-contrastive 0`) takes one pass.
+/// gradient is known. Bags whose activations fit `memoryBudget` keep them (in an `ActivationPool`
+/// kept for the whole run) from the forward to the backward, so a batch that fits is one pass; the
+/// others are recomputed (a second forward) in pass two. Peak memory stays near model + budget +
+/// the largest bag + the bag read ahead, whatever batch size × bag size. An epoch whose effective
+/// contrastive weight w_con·(1 − α) is 0 (epoch 0, or `--weight-contrastive 0`) is one pass anyway.
+/// Which bags are kept changes no result: the weights are byte-identical for every budget.
 public final class Trainer {
     public let options: TrainingOptions
     public let hierarchy: Hierarchy
@@ -21,24 +23,32 @@ public final class Trainer {
     public let optimizer: Optimizer
     public let scheduler: ReduceLROnPlateau
     public let workers: Int
-    /// Bytes of activations kept between the passes of a batch.
-    public var memoryBudget: Int
-    /// Training forward passes of bags so far: one per bag in an epoch without a batch-level term
-    /// (`Objective.hasBatchTerm`), one more per bag recomputed in pass two in an epoch with one.
+    /// Bytes of activations (and the f32 features of their bags) kept from the forward of a batch to
+    /// its backward in epochs with a batch-level term; 0 recomputes every bag in a second pass.
+    public let memoryBudget: Int
+    /// The default budget: a quarter of `MachineMemory.limit` (physical memory, or the cgroup's limit
+    /// when lower), so a few folds trained side by side on one machine still fit.
+    public static var defaultMemoryBudget: Int { MachineMemory.limit / 4 }
+    /// Training forward passes of bags so far: one per bag, plus one per bag recomputed in pass two
+    /// of an epoch with a batch-level term (`Objective.hasBatchTerm`) because it did not fit the budget.
     public private(set) var forwardPasses = 0
-    /// Run the two-pass scheme in every epoch, even where the batch-level gradient is zero (tests and
-    /// benchmarks: it shows the one-pass path gives the same weights, and what it saves).
+    /// Run the batch-term path (forward of every bag, SupCon, then the backward of every bag) in every
+    /// epoch, even where the batch-level gradient is zero (tests and benchmarks: it shows the bag-by-bag
+    /// path gives the same weights, and what it saves).
     public var alwaysTwoPasses = false
+    /// The most bytes the kept activations held at once (`ActivationPool.bytesHeld` after a batch).
+    public private(set) var peakKeptBytes = 0
+    /// Workspaces the kept activations live in: made once, reused by every later batch and epoch.
+    public var keptWorkspaces: Int { pool.workspaceCount }
     private let quiet: Bool
     private let tool: String
 
     private let workerSpaces: [Workspace]
     private let gradients: [GradientBuffer]
-    /// Observed activation bytes per instance (largest seen), to plan what fits the budget.
-    private var bytesPerInstance: Int
+    private let pool: ActivationPool
 
     public init(document: PipelineDocument, source: String, options: TrainingOptions, fold: Int, folder: String,
-                bags: BagSource, initCheckpoint: String? = nil, memoryBudget: Int = 0, quiet: Bool = false,
+                bags: BagSource, initCheckpoint: String? = nil, memoryBudget: Int = Trainer.defaultMemoryBudget, quiet: Bool = false,
                 tool: String = "hmil-train", workers requestedWorkers: Int? = nil) throws {
         try options.validate()
         hierarchy = document.hierarchy
@@ -81,7 +91,7 @@ public final class Trainer {
         workerSpaces = (0 ..< workerCount).map { _ in Workspace() }
         let built = model
         gradients = (0 ..< workerCount).map { _ in built.makeGradientBuffer() }
-        bytesPerInstance = 4 * (bags.featureDim + 4 * 768)
+        pool = ActivationPool(budget: memoryBudget, featureDim: bags.featureDim)
     }
 
     /// Bags at least this large (mean of the fold) run one at a time with multi-threaded BLAS: below it
@@ -118,26 +128,7 @@ public final class Trainer {
         let lock = try FolderLock(folder: folder, tool: tool, warn: { if !self.quiet { StandardError.write($0 + "\n") } })
         defer { lock.release() }
         removeLeftovers(keepingEpoch: nil)
-        var state = TrainingState(fold: data.fold, completedEpochs: 0, bestEpoch: nil, bestValue: nil, staleEpochs: 0,
-                                  scheduler: scheduler.state, history: [], finished: false, options: optionsJSON)
-        if resume, let saved = try TrainingState.load(from: folder) {
-            guard saved.options == optionsJSON else {
-                throw ToolError("the run in this folder used other options", at: TrainingState.path(in: folder),
-                                hint: "resume with the same options, or train into a new --out folder")
-            }
-            state = saved
-            if state.completedEpochs > 0 {
-                let e = state.completedEpochs - 1
-                try Checkpoint.load(path: TrainingState.weightsPath(in: folder, epoch: e), into: model)
-                try optimizer.restore(try OptimizerStateFile.load(from: TrainingState.optimizerPath(in: folder, epoch: e)),
-                                      source: TrainingState.optimizerPath(in: folder, epoch: e))
-                try scheduler.restore(state.scheduler, source: TrainingState.path(in: folder))
-                model.prepare()
-            }
-            if !quiet, !state.finished {
-                StandardError.write("\(tool): fold \(data.fold): resuming at epoch \(state.completedEpochs)\n")
-            }
-        }
+        var state = try startingState(resume: resume)
 
         let progress = Progress(tool: tool, label: "fold \(data.fold) training", total: options.epochs * data.train.count,
                                 unit: "bags", quiet: quiet)
@@ -150,62 +141,75 @@ public final class Trainer {
             let train = try trainEpoch(epoch: epoch, progress: progress)
             let val = try validate(epoch: epoch)
             scheduler.step(metric: train["total"]!, optimizer: optimizer)
-
-            var selection = selectionValue(val)
-            if options.selectionMetric == "last" {
-                // The last epoch is kept; validation is still computed for the history.
-                selection = Double(epoch)
-            } else if data.val.count == 0 {
-                // No validation part: the latest epoch is the one kept.
-                if !warnedSelection && !quiet {
-                    StandardError.write("\(tool): warning: fold \(data.fold) has no validation part; keeping the last epoch\n")
-                }
-                warnedSelection = true
-                selection = Double(epoch)
-            } else if selection == nil {
-                if !warnedSelection && !quiet {
-                    StandardError.write("\(tool): warning: \(options.selectionMetric) is undefined on fold \(data.fold)'s validation part; selecting by validation loss\n")
-                }
-                warnedSelection = true
-                selection = val["loss"].flatMap { $0.isFinite ? -$0 : nil }
-            }
+            let selection = selectionValue(val, epoch: epoch, warned: &warnedSelection)
             let schedule = objective.schedule(epoch: epoch)
             state.history.append(EpochRecord(epoch: epoch, lr: optimizer.learningRate, alpha: schedule.alpha,
                                              tau: schedule.temperature, train: train, val: val,
                                              seconds: Date().timeIntervalSince(started)))
-            // Ties of the selection metric go to the lower validation loss, then the earlier epoch.
-            if let value = selection, CheckpointSelection.improves(value: value, loss: val["loss"], over: state.best) {
-                state.bestValue = value
-                state.bestEpoch = epoch
-                state.staleEpochs = 0
-                try Checkpoint.save(model, metadata: metadata(epoch: epoch), to: bestPath)
-            } else {
-                state.staleEpochs += 1
-            }
-
-            // Commit the epoch: weights, optimizer, then the state that names them.
-            try Checkpoint.save(model, metadata: metadata(epoch: epoch), to: TrainingState.weightsPath(in: folder, epoch: epoch))
-            try OptimizerStateFile.save(optimizer.state(), to: TrainingState.optimizerPath(in: folder, epoch: epoch))
-            state.completedEpochs = epoch + 1
-            state.scheduler = scheduler.state
-            if options.earlyStoppingPatience > 0 && state.staleEpochs >= options.earlyStoppingPatience {
-                state.finished = true
-                if !quiet {
-                    StandardError.write("\(tool): fold \(data.fold): early stop after epoch \(epoch): \(options.selectionMetric) did not improve for \(state.staleEpochs) epochs\n")
-                }
-            }
-            if state.completedEpochs == options.epochs { state.finished = true }
+            try keepIfBest(&state, selection: selection, val: val, epoch: epoch)
             let cpuNow = ProcessCPUTime.seconds()
             state.cpuSeconds = (state.cpuSeconds ?? 0) + (cpuNow - cpuMark)
             cpuMark = cpuNow
-            try state.save(in: folder)
-            try TrainingHistory.write(state.history, to: folder)
-            removeLeftovers(keepingEpoch: epoch)
+            try commitEpoch(&state, epoch: epoch)
         }
         progress.finish(note: state.bestEpoch.map { "best epoch \($0)" } ?? "")
         let bestRecord = state.history.first { $0.epoch == state.bestEpoch }
         return ModelRecord(fold: data.fold, checkpoint: bestPath, bestEpoch: state.bestEpoch ?? 0,
                            val: bestRecord?.val ?? [:], cpuSeconds: state.cpuSeconds)
+    }
+
+    /// A fresh state, or with `resume` the one saved in `folder`, with the model, optimizer and
+    /// scheduler restored to its last completed epoch.
+    private func startingState(resume: Bool) throws -> TrainingState {
+        let fresh = TrainingState(fold: data.fold, completedEpochs: 0, bestEpoch: nil, bestValue: nil, staleEpochs: 0,
+                                  scheduler: scheduler.state, history: [], finished: false, options: optionsJSON)
+        guard resume, let state = try TrainingState.load(from: folder) else { return fresh }
+        guard state.options == optionsJSON else {
+            throw ToolError("the run in this folder used other options", at: TrainingState.path(in: folder),
+                            hint: "resume with the same options, or train into a new --out folder")
+        }
+        if state.completedEpochs > 0 {
+            let e = state.completedEpochs - 1
+            try Checkpoint.load(path: TrainingState.weightsPath(in: folder, epoch: e), into: model)
+            try optimizer.restore(try OptimizerStateFile.load(from: TrainingState.optimizerPath(in: folder, epoch: e)),
+                                  source: TrainingState.optimizerPath(in: folder, epoch: e))
+            try scheduler.restore(state.scheduler, source: TrainingState.path(in: folder))
+            model.prepare()
+        }
+        if !quiet, !state.finished {
+            StandardError.write("\(tool): fold \(data.fold): resuming at epoch \(state.completedEpochs)\n")
+        }
+        return state
+    }
+
+    /// Ties of the selection metric go to the lower validation loss, then the earlier epoch.
+    private func keepIfBest(_ state: inout TrainingState, selection: Double?, val: [String: Double], epoch: Int) throws {
+        if let value = selection, CheckpointSelection.improves(value: value, loss: val["loss"], over: state.best) {
+            state.bestValue = value
+            state.bestEpoch = epoch
+            state.staleEpochs = 0
+            try Checkpoint.save(model, metadata: metadata(epoch: epoch), to: bestPath)
+        } else {
+            state.staleEpochs += 1
+        }
+    }
+
+    /// Commits the epoch: weights, optimizer, then the state that names them (and the history).
+    private func commitEpoch(_ state: inout TrainingState, epoch: Int) throws {
+        try Checkpoint.save(model, metadata: metadata(epoch: epoch), to: TrainingState.weightsPath(in: folder, epoch: epoch))
+        try OptimizerStateFile.save(optimizer.state(), to: TrainingState.optimizerPath(in: folder, epoch: epoch))
+        state.completedEpochs = epoch + 1
+        state.scheduler = scheduler.state
+        if options.earlyStoppingPatience > 0 && state.staleEpochs >= options.earlyStoppingPatience {
+            state.finished = true
+            if !quiet {
+                StandardError.write("\(tool): fold \(data.fold): early stop after epoch \(epoch): \(options.selectionMetric) did not improve for \(state.staleEpochs) epochs\n")
+            }
+        }
+        if state.completedEpochs == options.epochs { state.finished = true }
+        try state.save(in: folder)
+        try TrainingHistory.write(state.history, to: folder)
+        removeLeftovers(keepingEpoch: epoch)
     }
 
     public var bestPath: String { folder + "/best.safetensors" }
@@ -228,9 +232,29 @@ public final class Trainer {
         CheckpointMetadata(hierarchy: hierarchy, trainingConfig: optionsJSON, epoch: epoch)
     }
 
+    /// The epoch's selection value, larger is better: the selection metric; with `last`, or without a
+    /// validation part, the epoch itself (the latest is kept; validation is still recorded); where the
+    /// metric is undefined, minus the validation loss (warning once per run).
+    private func selectionValue(_ val: [String: Double], epoch: Int, warned: inout Bool) -> Double? {
+        if options.selectionMetric == "last" { return Double(epoch) }
+        if data.val.count == 0 {
+            if !warned && !quiet {
+                StandardError.write("\(tool): warning: fold \(data.fold) has no validation part; keeping the last epoch\n")
+            }
+            warned = true
+            return Double(epoch)
+        }
+        if let value = metricValue(val) { return value }
+        if !warned && !quiet {
+            StandardError.write("\(tool): warning: \(options.selectionMetric) is undefined on fold \(data.fold)'s validation part; selecting by validation loss\n")
+        }
+        warned = true
+        return val["loss"].flatMap { $0.isFinite ? -$0 : nil }
+    }
+
     /// The selection metric, larger is better; nil when undefined or not finite (a NaN kept as the
     /// best value would make every later comparison false).
-    private func selectionValue(_ val: [String: Double]) -> Double? {
+    private func metricValue(_ val: [String: Double]) -> Double? {
         let value: Double?
         switch options.selectionMetric {
         case "val_loss": value = val["loss"].map { -$0 }
@@ -296,9 +320,23 @@ public final class Trainer {
             seed: options.seed, stream: EpochPlan.stream(fold: data.fold, epoch: epoch, purpose: 3) &+ UInt64(position) << 24)
     }
 
+    /// A batch's loss: the terms as batch means, the total as the objective's weighted sum.
     private struct BatchResult {
         var total: Double
         var terms: LossTerms
+
+        init(losses: [BagLoss], contrastive: ContrastiveLoss?) {
+            terms = LossTerms(contrastive: contrastive?.value ?? 0)
+            total = contrastive?.weighted ?? 0
+            let share = 1 / Double(losses.count)
+            for l in losses {
+                terms.coarse += l.terms.coarse * share
+                terms.fine += l.terms.fine * share
+                terms.bagAlignment += l.terms.bagAlignment * share
+                terms.attention += l.terms.attention * share
+                total += l.weighted
+            }
+        }
     }
 
     /// Stops the run when a batch's loss or gradient is not finite, before the optimizer step, so no
@@ -309,107 +347,96 @@ public final class Trainer {
     }
 
     private func trainBatch(_ batch: [Int], index: Int, epoch: Int, firstPosition: Int) throws -> BatchResult {
-        let count = batch.count
-        let contrastive = objective.hasBatchTerm(epoch: epoch) || alwaysTwoPasses
         for g in gradients { g.zero() }
+        let result = objective.hasBatchTerm(epoch: epoch) || alwaysTwoPasses
+            ? try batchTermBatch(batch, epoch: epoch, firstPosition: firstPosition)
+            : try bagByBagBatch(batch, epoch: epoch, firstPosition: firstPosition)
+        guard result.total.isFinite else { throw nonFinite("loss is \(result.total)", epoch: epoch, batch: index) }
+        try applyStep(epoch: epoch, batch: index)
+        return result
+    }
+
+    /// Without a batch-level term each bag's gradient follows from its own forward: forward, loss and
+    /// backward bag by bag, in the workers' workspaces.
+    private func bagByBagBatch(_ batch: [Int], epoch: Int, firstPosition: Int) throws -> BatchResult {
+        let count = batch.count
         var losses = [BagLoss?](repeating: nil, count: count)
-        var contrastiveValue = 0.0, contrastiveWeighted = 0.0
+        let load = bagLoader(batch, items: Array(0 ..< count), epoch: epoch)
+        try losses.withUnsafeMutableBufferPointer { slots in
+            let slots = UnsafeSendable(slots)
+            try parallelItems(workers: workers, count: count) { w, i in
+                let bag = try load(i)
+                let ws = workerSpaces[w]
+                seedDropout(ws, epoch: epoch, position: firstPosition + i)
+                let out = model.forward(features: bag.features, instanceCount: bag.instanceCount, workspace: ws)
+                let loss = objective.bagLoss(out, fineLabel: data.train.fineLabels[batch[i]], epoch: epoch, batchSize: count)
+                model.backward(loss.gradient, workspace: ws, into: gradients[w])
+                slots.value[i] = loss
+            }
+        }
+        forwardPasses += count
+        return BatchResult(losses: losses.map { $0! }, contrastive: nil)
+    }
 
-        if !contrastive {
-            let load = bagLoader(batch, items: Array(0 ..< count), epoch: epoch)
-            try losses.withUnsafeMutableBufferPointer { slots in
-                let slots = UnsafeSendable(slots)
-                try parallelItems(workers: workers, count: count) { w, i in
-                    let bag = try load(i)
-                    let ws = workerSpaces[w]
+    /// With a batch-level term (SupCon needs every bag's z): pass 1, every bag's forward, bags the
+    /// pool has room for keeping their activations; SupCon on the batch's z; pass 2, each bag's loss
+    /// and backward, from its kept activations or after recomputing its forward. A batch that fits
+    /// the budget is one pass.
+    private func batchTermBatch(_ batch: [Int], epoch: Int, firstPosition: Int) throws -> BatchResult {
+        let count = batch.count
+        let cap = options.maxInstances > 0 ? options.maxInstances : Int.max
+        let sizes = batch.map { min(bags.instanceCount(of: data.train.slideIDs[$0]), cap) }
+        let kept = pool.plan(sizes: sizes)
+        var outputs = [BagOutput?](repeating: nil, count: count)
+        let load = bagLoader(batch, items: Array(0 ..< count), epoch: epoch)
+        try outputs.withUnsafeMutableBufferPointer { slots in
+            let slots = UnsafeSendable(slots)
+            try parallelItems(workers: workers, count: count) { w, i in
+                let bag = try load(i)
+                let ws = kept[i] ?? workerSpaces[w]
+                seedDropout(ws, epoch: epoch, position: firstPosition + i)
+                slots.value[i] = model.forward(features: bag.features, instanceCount: bag.instanceCount, workspace: ws)
+            }
+        }
+        let labels = batch.map { data.train.fineLabels[$0] }
+        let con = objective.contrastiveLoss(embeddings: outputs.map { $0!.embedding }, width: outputs[0]!.embeddingWidth,
+                                            fineLabels: labels, epoch: epoch)
+
+        var losses = [BagLoss?](repeating: nil, count: count)
+        let reload = bagLoader(batch, items: (0 ..< count).filter { kept[$0] == nil }, epoch: epoch)
+        try losses.withUnsafeMutableBufferPointer { slots in
+            let slots = UnsafeSendable(slots)
+            try parallelItems(workers: workers, count: count) { w, i in
+                var out = outputs[i]!
+                let ws = kept[i] ?? workerSpaces[w]
+                if kept[i] == nil {
+                    let bag = try reload(i)
                     seedDropout(ws, epoch: epoch, position: firstPosition + i)
-                    let out = model.forward(features: bag.features, instanceCount: bag.instanceCount, workspace: ws)
-                    let loss = objective.bagLoss(out, fineLabel: data.train.fineLabels[batch[i]], epoch: epoch, batchSize: count)
-                    model.backward(loss.gradient, workspace: ws, into: gradients[w])
-                    slots.value[i] = loss
+                    out = model.forward(features: bag.features, instanceCount: bag.instanceCount, workspace: ws)
                 }
+                let loss = objective.bagLoss(out, fineLabel: labels[i], epoch: epoch, batchSize: count,
+                                             contrastiveGradient: con.embeddingGradients[i])
+                model.backward(loss.gradient, workspace: ws, into: gradients[w])
+                slots.value[i] = loss
             }
-            forwardPasses += count
-        } else {
-            // Pass 1: every bag's output (z above all); bags that fit the budget keep their activations.
-            let sizes = batch.map { min(bags.instanceCount(of: data.train.slideIDs[$0]), options.maxInstances > 0 ? options.maxInstances : .max) }
-            var kept = [Bool](repeating: false, count: count)
-            var planned = 0
-            for i in 0 ..< count {
-                let bytes = sizes[i] * bytesPerInstance
-                if planned + bytes <= memoryBudget { kept[i] = true; planned += bytes }
-            }
-            // Fresh workspaces for the kept bags, dropped with the batch: what stays allocated between
-            // batches is the workers' spaces only, whatever sizes earlier batches kept.
-            let cachedSpaces = kept.map { $0 ? Workspace() : nil }
-            var outputs = [BagOutput?](repeating: nil, count: count)
-            var observed = [Int](repeating: 0, count: count)
-            let load = bagLoader(batch, items: Array(0 ..< count), epoch: epoch)
-            try outputs.withUnsafeMutableBufferPointer { slots in
-                try observed.withUnsafeMutableBufferPointer { perBag in
-                    let slots = UnsafeSendable(slots), perBag = UnsafeSendable(perBag)
-                    try parallelItems(workers: workers, count: count) { w, i in
-                        let bag = try load(i)
-                        let ws = cachedSpaces[i] ?? workerSpaces[w]
-                        seedDropout(ws, epoch: epoch, position: firstPosition + i)
-                        slots.value[i] = model.forward(features: bag.features, instanceCount: bag.instanceCount, workspace: ws)
-                        // A fresh workspace holds exactly this bag's activations (a reused one may be larger).
-                        if kept[i] { perBag.value[i] = ws.bytesAllocated / max(1, bag.instanceCount) + 4 * bag.featureDim }
-                    }
-                }
-            }
-            bytesPerInstance = max(bytesPerInstance, observed.max() ?? 0)
-            let labels = batch.map { data.train.fineLabels[$0] }
-            let con = objective.contrastiveLoss(embeddings: outputs.map { $0!.embedding }, width: outputs[0]!.embeddingWidth,
-                                                fineLabels: labels, epoch: epoch)
-            contrastiveValue = con.value
-            contrastiveWeighted = con.weighted
-
-            // Pass 2: each bag's loss and backward, recomputing the forward of bags not kept.
-            let reload = bagLoader(batch, items: (0 ..< count).filter { cachedSpaces[$0] == nil }, epoch: epoch)
-            try losses.withUnsafeMutableBufferPointer { slots in
-                let slots = UnsafeSendable(slots)
-                try parallelItems(workers: workers, count: count) { w, i in
-                    var out = outputs[i]!
-                    let ws: Workspace
-                    if let cached = cachedSpaces[i] {
-                        ws = cached
-                    } else {
-                        ws = workerSpaces[w]
-                        let bag = try reload(i)
-                        seedDropout(ws, epoch: epoch, position: firstPosition + i)
-                        out = model.forward(features: bag.features, instanceCount: bag.instanceCount, workspace: ws)
-                    }
-                    let loss = objective.bagLoss(out, fineLabel: labels[i], epoch: epoch, batchSize: count,
-                                                 contrastiveGradient: con.embeddingGradients[i])
-                    model.backward(loss.gradient, workspace: ws, into: gradients[w])
-                    slots.value[i] = loss
-                }
-            }
-            forwardPasses += count + cachedSpaces.filter { $0 == nil }.count
         }
+        pool.observe(sizes: sizes, kept: kept)
+        peakKeptBytes = max(peakKeptBytes, pool.bytesHeld)
+        forwardPasses += count + kept.filter { $0 == nil }.count
+        return BatchResult(losses: losses.map { $0! }, contrastive: con)
+    }
 
-        var terms = LossTerms(contrastive: contrastiveValue)
-        var total = contrastiveWeighted
-        let share = 1 / Double(count)
-        for loss in losses {
-            let l = loss!
-            terms.coarse += l.terms.coarse * share
-            terms.fine += l.terms.fine * share
-            terms.bagAlignment += l.terms.bagAlignment * share
-            terms.attention += l.terms.attention * share
-            total += l.weighted
-        }
-        guard total.isFinite else { throw nonFinite("loss is \(total)", epoch: epoch, batch: index) }
+    /// Sums the workers' gradients onto the parameters, clips, steps the optimizer and snapshots the
+    /// new weights; a non-finite gradient stops the run before the step.
+    private func applyStep(epoch: Int, batch: Int) throws {
         model.parameters.zeroGradients()
         model.addGradients(gradients)
         let norm = options.clipGradNorm > 0
             ? GradientClipping.clipGlobalNorm(model.parameters, maxNorm: options.clipGradNorm)
             : GradientClipping.globalNorm(model.parameters)
-        guard norm.isFinite else { throw nonFinite("gradient norm is \(norm)", epoch: epoch, batch: index) }
+        guard norm.isFinite else { throw nonFinite("gradient norm is \(norm)", epoch: epoch, batch: batch) }
         optimizer.step()
         model.prepare()
-        return BatchResult(total: total, terms: terms)
     }
 
     // MARK: - Validation
