@@ -63,17 +63,27 @@ final class TrainParityTests: XCTestCase {
         }
         let floor = 1e-3 * updates.map(largestUpdate).max()!
         XCTAssertGreaterThan(floor, 1e-6, "the steps move the weights", file: file, line: line)
-        var worst = 0.0, worstName = ""
+        // A tensor PyTorch leaves exactly where it was has a zero gradient in exact arithmetic; hmil's
+        // update there is the float32 rounding of a sum that cancels (the shared scorer's bias: Σ_j of
+        // the fine-logit gradients over 12 bags, each rounded to float), ~1e-6 of the largest update
+        // whatever the order of the products before it. It is held to that noise level apart from the
+        // tensors that move, which stay held to 2e-3 of their own largest update.
+        var worst = 0.0, worstName = "", worstStill = 0.0, worstStillName = ""
         for u in updates {
             let got = try trained.floats(u.name)
+            let still = u.want == u.w0
             let scale = max(largestUpdate(u), floor)
             for i in u.want.indices {
                 // Two ulps of the weight are float32 rounding of w0 + update, whatever the update.
                 let error = max(0, Double(abs(got[i] - u.want[i])) - 2 * Double(u.want[i].ulp)) / scale
-                if error > worst { worst = error; worstName = "\(u.name)[\(i)] (hmil \(got[i]), PyTorch \(u.want[i]), from \(u.w0[i]))" }
+                let name = "\(u.name)[\(i)] (hmil \(got[i]), PyTorch \(u.want[i]), from \(u.w0[i]))"
+                if still, error > worstStill { worstStill = error; worstStillName = name }
+                if !still, error > worst { worst = error; worstName = name }
             }
         }
         XCTAssertLessThan(worst, 2e-3, "largest update error relative to the tensor's largest update: \(worstName)",
+                          file: file, line: line)
+        XCTAssertLessThan(worstStill, 1e-2, "largest update of a tensor PyTorch leaves unchanged, relative to 1e-3 of the largest update: \(worstStillName)",
                           file: file, line: line)
     }
 

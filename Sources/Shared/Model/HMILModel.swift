@@ -12,6 +12,12 @@
 /// biases once per step (the map is linear, so it commutes with summing over bags).
 /// With `embedding: shared` there is no W2: M = [W3; Wa; Wb] and h_c = R.
 ///
+/// The fine gate composes too: its pre-activations P_f = h_f·Wfᵀ + bf are affine in h_f = R·M_fᵀ + c_f,
+/// so the forward (training and inference) reads [P_f | a_c | b_c] = R·Fᵀ + f from one 640×256 map
+///     F = [Wf·M_f; M_a; M_b],   f = [Wf·c_f + bf; c_a; c_b]
+/// and pools R for the fine branch too: B_f = A_f·h_f = (A_f·R)·M_fᵀ + c_f. `addGradients` maps
+/// ∂L/∂(Wf·M_f), ∂L/∂(Wf·c_f + bf) onto Wf, bf and (adding to what B_f gives) M_f, c_f.
+///
 /// The coarse gate and the fine prior (DESIGN §3, HMILOptions) act on the attention scores and on
 /// the logits, after every product: they change no map above, only add `coarse_gate.gamma` [Kf]
 /// (learned gate) at the end of the parameters.
@@ -37,17 +43,21 @@ public final class HMILModel: MILModel {
         var coarseScorer = 0, coarseScorerBias = 0, fineScorer = 0, fineScorerBias = 0
         var coarseGate = 0   // γ per fine class as the forward uses it (empty without a gate)
     }
+    // In gradient buffers two blocks hold the gradient of what the forward reads in their place:
+    // fineGate ∂L/∂(Wf·M_f) [128, 256] and fineGateBias ∂L/∂(Wf·c_f + bf) [128] (rows of F and f), and
+    // rows 0..<256 of composed/composedBias only what reaches M_f, c_f through B_f.
     let blocks: Blocks
     let layout: BlockLayout
     /// The weights forward/backward read, made by `prepare()`.
     let snapshot: FloatBlocks
-    /// Inference reads one more composition: the fine gate's pre-activations are affine in h_f,
-    /// itself affine in R, so P_f = R·(Wf·M_f)ᵀ + (Wf·c_f + bf) and h_f is never formed either:
-    /// rows [Wf·M_f (128) | M_a (256) | M_b (256)] of a 640×256 map, and its bias.
-    let inferenceSnapshot: FloatBlocks
-    static let inferenceRows = 2 * hf + 2 * hc                 // 640
+    /// The map the forward reads, made by `prepare()` from the snapshot: F = [Wf·M_f (128) | M_a (256) |
+    /// M_b (256)], 640×256 (block 0), and its bias f (block 1); h_f is never formed.
+    let fusedSnapshot: FloatBlocks
+    static let fusedRows = 2 * hf + 2 * hc                     // 640
     /// Sum of workers' gradient buffers, reused by `addGradients`.
     private var reduction: FloatBlocks?
+    /// ∂L/∂M_f and ∂L/∂c_f in full (through B_f and through the fine gate), made by `addGradients`.
+    private var fineChain: FloatBlocks?
 
     // Dimensions.
     var d: Int { options.featureDim }
@@ -134,10 +144,10 @@ public final class HMILModel: MILModel {
         blocks = b
         self.layout = layout
         snapshot = FloatBlocks(layout: layout)
-        var inferenceLayout = BlockLayout()
-        inferenceLayout.append("composed", count: Self.inferenceRows * e)
-        inferenceLayout.append("composedBias", count: Self.inferenceRows)
-        inferenceSnapshot = FloatBlocks(layout: inferenceLayout)
+        var fusedLayout = BlockLayout()
+        fusedLayout.append("fused", count: Self.fusedRows * e)
+        fusedLayout.append("fusedBias", count: Self.fusedRows)
+        fusedSnapshot = FloatBlocks(layout: fusedLayout)
     }
 
     public func makeGradientBuffer() -> GradientBuffer { GradientBuffer(layout: layout) }
@@ -188,9 +198,9 @@ public final class HMILModel: MILModel {
         } else if options.coarseGate != .none {
             s.block(blocks.coarseGate).update(repeating: 1, count: kf)
         }
-        // Inference map: [Wf·M_f; M_a; M_b] and [Wf·c_f + bf; c_a; c_b].
+        // The forward's map: F = [Wf·M_f; M_a; M_b] and f = [Wf·c_f + bf; c_a; c_b].
         let fineRows = 2 * Self.hf
-        let im = inferenceSnapshot.block(0), ib = inferenceSnapshot.block(1)
+        let im = fusedSnapshot.block(0), ib = fusedSnapshot.block(1)
         let m = s.block(blocks.composed), c = s.block(blocks.composedBias)
         gemm(w(blocks.fineGate, fineRows, e), MatrixView(m, rows: e, cols: e), into: MatrixView(im, rows: fineRows, cols: e))
         ib.update(from: s.block(blocks.fineGateBias), count: fineRows)
@@ -218,12 +228,13 @@ public final class HMILModel: MILModel {
         }
         add(blocks.w1, to: w1); add(blocks.b1, to: b1)
         if let w2, let b2 { add(blocks.w2, to: w2); add(blocks.b2, to: b2) }
+        let (dMf, dcf) = fineGateChain(g)
         for (i, source) in composedSources.enumerated() {
-            let dM = g.block(blocks.composed) + i * e * e            // ∂L/∂M_i  [256, 256]
-            let dc = g.block(blocks.composedBias) + i * e            // ∂L/∂c_i  [256]
-            add(blocks.composedBias, at: i * e, to: source.bias)      // ∂c_i/∂b_i = I
+            let dM = i == 0 ? dMf : g.block(blocks.composed) + i * e * e            // ∂L/∂M_i  [256, 256]
+            let dc = i == 0 ? dcf : g.block(blocks.composedBias) + i * e            // ∂L/∂c_i  [256]
+            withGradient(source.bias) { axpy(1, dc, into: $0, count: e) }           // ∂c_i/∂b_i = I
             guard let w2, let b2 else {
-                add(blocks.composed, at: i * e * e, to: source.weight)
+                withGradient(source.weight) { axpy(1, dM, into: $0, count: e * e) }
                 continue
             }
             withValues(w2) { w2v in
@@ -244,8 +255,7 @@ public final class HMILModel: MILModel {
             }
         }
         add(blocks.coarseScore, to: wc); add(blocks.coarseScoreBias, to: bc)
-        add(blocks.fineGate, to: wfa); add(blocks.fineGate, at: wfa.count, to: wfb)
-        add(blocks.fineGateBias, to: bfa); add(blocks.fineGateBias, at: bfa.count, to: bfb)
+        add(blocks.fineGateBias, to: bfa); add(blocks.fineGateBias, at: bfa.count, to: bfb)   // ∂f/∂bf = I
         add(blocks.fineScore, to: wfc); add(blocks.fineScoreBias, to: bfc)
         for (k, scorer) in coarseScorers.enumerated() {
             add(blocks.coarseScorer, at: k * dc, to: scorer.weight); add(blocks.coarseScorerBias, at: k, to: scorer.bias)
@@ -254,5 +264,34 @@ public final class HMILModel: MILModel {
             add(blocks.fineScorer, at: j * e, to: scorer.weight); add(blocks.fineScorerBias, at: j, to: scorer.bias)
         }
         if let gamma { add(blocks.coarseGate, to: gamma) }
+    }
+
+    /// F's first rows are Wf·M_f and f's are Wf·c_f + bf: from the fine gate's blocks of `g`
+    /// (∂L/∂(Wf·M_f), ∂L/∂(Wf·c_f + bf)) adds ∂L/∂Wf = ∂L/∂(Wf·M_f)·M_fᵀ + ∂L/∂(Wf·c_f + bf) ⊗ c_f to
+    /// wfa, wfb and returns ∂L/∂M_f, ∂L/∂c_f in full: what B_f gave plus Wfᵀ·∂L/∂(Wf·M_f), Wfᵀ·∂L/∂(Wf·c_f + bf).
+    private func fineGateChain(_ g: FloatBlocks) -> (dM: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>) {
+        let e = Self.e, hf = Self.hf
+        let chain = fineChain ?? {
+            var layout = BlockLayout()
+            layout.append("dMf", count: e * e)
+            layout.append("dcf", count: e)
+            return FloatBlocks(layout: layout)
+        }()
+        fineChain = chain
+        let wf = w(blocks.fineGate, 2 * hf, e)
+        let dF = g.matrix(blocks.fineGate, rows: 2 * hf, cols: e), df = g.block(blocks.fineGateBias)
+        let mf = w(blocks.composed, e, e), cf = snapshot.block(blocks.composedBias)
+        for (rows, p) in [(0..<hf, wfa), (hf..<2 * hf, wfb)] {
+            withGradient(p) { dW in
+                gemm(dF.rows(rows), mf, transposeB: true, into: MatrixView(dW, rows: hf, cols: e), beta: 1)
+                for (k, r) in rows.enumerated() { axpy(df[r], cf, into: dW + k * e, count: e) }
+            }
+        }
+        let dMf = chain.matrix(0, rows: e, cols: e), dcf = chain.block(1)
+        dMf.base.update(from: g.block(blocks.composed), count: e * e)
+        gemm(wf, transposeA: true, dF, into: dMf, beta: 1)
+        dcf.update(from: g.block(blocks.composedBias), count: e)
+        gemv(wf, transposeA: true, df, into: dcf, beta: 1)
+        return (dMf.base, dcf)
     }
 }

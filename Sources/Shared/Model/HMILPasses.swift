@@ -4,18 +4,25 @@ import Foundation
 /// Kc/Kf classes, Dc = width of h_c (D, or 256 with the shared embedding). Each step of `backward`
 /// undoes the matching step of `forward`, in reverse order.
 ///
-/// Workspace after a training forward (floats per instance in brackets; 1 750 in all for Kc 3, Kf 7,
-/// with the attention gradients and the ones vector: 7 kB per instance):
-///   R  N×256  ReLU(X·W1ᵀ + b1)                                                      [256]
-///   Y  N×768  [h_f | tanh(a_c) | sigmoid(b_c)], Y = R·Mᵀ + c then the gate in place  [768]
-///   Gc N×256  coarse gate;  Pf N×128 [tanh(a_f) | sigmoid(b_f)];  Gf N×64 fine gate  [448]
-///   Ac Kc×N, Af Kf×N attention;  dR N×256 (backward)                                 [256 + Kc + Kf]
-///   Lc Kc×N log A_c = log softmax_N(S_c), with the coarse gate only                  [Kc]
-/// Backward overwrites Y, Gc, Pf, Gf with their gradients, in place (and Lc).
+/// Training and inference run the same composed map (HMILModel, `fused`): h_f = R·M_fᵀ + c_f is
+/// never formed per instance, the fine gate reads P_f = R·(Wf·M_f)ᵀ + (Wf·c_f + bf) from the one
+/// product that also gives the coarse gate's pre-activations, and B_f = A_f·h_f = (A_f·R)·M_fᵀ + c_f
+/// (each row of A_f sums to 1). That saves the N×256 h_f and its products with Wf (forward, dWf and
+/// dh_f): ~16 % of a step's FLOPs. The arithmetic is that of the release up to float rounding
+/// (products taken in another order), which ModelParityTests hold to PyTorch within tolerance.
+///
+/// Workspace after a training forward (floats per instance in brackets; 1 490 in all for Kc 3, Kf 7,
+/// with the attention gradients and the ones vector: 6 kB per instance):
+///   R  N×256  ReLU(X·W1ᵀ + b1)                                                          [256]
+///   Y  N×640  [P_f | a_c | b_c] = R·Fᵀ + f, then [tanh | sigmoid] of each gate in place  [640]
+///   Gc N×256  coarse gate;  Gf N×64 fine gate                                           [320]
+///   Ac Kc×N, Af Kf×N attention;  dR N×256 (backward)                                     [256 + Kc + Kf]
+///   Lc Kc×N log A_c = log softmax_N(S_c), with the coarse gate only                      [Kc]
+/// Backward overwrites Y, Gc, Gf with their gradients, in place (and Lc).
 extension HMILModel {
     enum Slot: Int {
-        case r, y, gc, pf, gf, ac, af, pooledR, bc, bf, z, norms, coarseMasks, fineMasks
-        case dR, dBc, dPooledR, dBf, dAc, dAf
+        case r, y, gc, gf, ac, af, pooledR, finePooledR, bc, bf, z, norms, coarseMasks, fineMasks
+        case dR, dBc, dPooledR, dFinePooledR, dBf, dAc, dAf
         case tileExp, tileScoresC, tileScoresF, accC, accF
         case logAc, coarseProbabilities
     }
@@ -42,11 +49,11 @@ extension HMILModel {
         }
         reluForward(r)
 
-        // Y = R·Mᵀ + c = [h_f | a_c | b_c]: fine features and both coarse gate pre-activations, one GEMM.
-        let y = ws.matrix(Slot.y.rawValue, rows: n, cols: Self.composedRows)
-        y.fillRows(with: snapshot.block(blocks.composedBias))
-        gemm(r, w(blocks.composed, Self.composedRows, e), transposeB: true, into: y, beta: 1)
-        let hF = y.columns(0..<e)
+        // Y = R·Fᵀ + f = [P_f | a_c | b_c]: both gates' pre-activations, one GEMM.    N×640
+        let fineRows = 2 * hf
+        let y = ws.matrix(Slot.y.rawValue, rows: n, cols: Self.fusedRows)
+        y.fillRows(with: fusedSnapshot.block(1))
+        gemm(r, fusedSnapshot.matrix(0, rows: Self.fusedRows, cols: e), transposeB: true, into: y, beta: 1)
 
         let coarseMasks = options.dropout ? ws.matrix(Slot.coarseMasks.rawValue, rows: n, cols: 2 * hc) : nil
         let fineMasks = options.dropout ? ws.matrix(Slot.fineMasks.rawValue, rows: n, cols: 2 * hf) : nil
@@ -58,7 +65,8 @@ extension HMILModel {
 
         // Coarse attention: Gc = tanh(a_c) ⊙ sigmoid(b_c); Ac = softmax_N(Wc·Gcᵀ + bc)      Kc×N
         let gc = ws.matrix(Slot.gc.rawValue, rows: n, cols: hc)
-        gateForward(a: y.columns(e..<e + hc), b: y.columns(e + hc..<e + 2 * hc), into: gc, masks: coarseMasks)
+        gateForward(a: y.columns(fineRows..<fineRows + hc), b: y.columns(fineRows + hc..<Self.fusedRows), into: gc,
+                    masks: coarseMasks)
         let ac = ws.matrix(Slot.ac.rawValue, rows: kc, cols: n)
         scores(gate: gc, weight: w(blocks.coarseScore, kc, hc), bias: snapshot.block(blocks.coarseScoreBias), into: ac)
         // Coarse gate: L_c = log softmax_N(S_c), in the stable form (never the log of A_c).    Kc×N
@@ -66,23 +74,20 @@ extension HMILModel {
         if let logAc { logSoftmaxRowsForward(ac, into: logAc) }
         softmaxRowsForward(ac)
 
-        // Fine attention on h_f: Pf = h_f·[Wfa; Wfb]ᵀ + [bfa; bfb]; Af = softmax_N(Wfc·Gfᵀ + bfc [+ γ·L_c[π]])    Kf×N
-        let pf = ws.matrix(Slot.pf.rawValue, rows: n, cols: 2 * hf)
-        pf.fillRows(with: snapshot.block(blocks.fineGateBias))
-        gemm(hF, w(blocks.fineGate, 2 * hf, e), transposeB: true, into: pf, beta: 1)
+        // Fine attention: Gf = tanh(a_f) ⊙ sigmoid(b_f) from P_f; Af = softmax_N(Wfc·Gfᵀ + bfc [+ γ·L_c[π]])    Kf×N
         let gf = ws.matrix(Slot.gf.rawValue, rows: n, cols: hf)
-        gateForward(a: pf.columns(0..<hf), b: pf.columns(hf..<2 * hf), into: gf, masks: fineMasks)
+        gateForward(a: y.columns(0..<hf), b: y.columns(hf..<fineRows), into: gf, masks: fineMasks)
         let af = ws.matrix(Slot.af.rawValue, rows: kf, cols: n)
         scores(gate: gf, weight: w(blocks.fineScore, kf, hf), bias: snapshot.block(blocks.fineScoreBias), into: af)
         if let logAc { addCoarseGate(logAc, into: af) }
         softmaxRowsForward(af)
 
-        // Pooling: Ac·R (Kc×256) and B_f = Af·h_f (Kf×256).
+        // Pooling: Ac·R (Kc×256) and Af·R (Kf×256), then B_f = (Af·R)·M_fᵀ + c_f.
         let pooledR = ws.matrix(Slot.pooledR.rawValue, rows: kc, cols: e)
         gemm(ac, r, into: pooledR)
-        let bf = ws.matrix(Slot.bf.rawValue, rows: kf, cols: e)
-        gemm(af, hF, into: bf)
-        return finish(pooledR: pooledR, bf: bf, ac: ac, af: af, n: n, ws: ws)
+        let finePooledR = ws.matrix(Slot.finePooledR.rawValue, rows: kf, cols: e)
+        gemm(af, r, into: finePooledR)
+        return finish(pooledR: pooledR, finePooledR: finePooledR, ac: ac, af: af, n: n, ws: ws)
     }
 
     /// S = W·Gᵀ + b (K×N) from a gate G (N×H).
@@ -107,10 +112,14 @@ extension HMILModel {
         for j in 0..<kf { fine[j] += Float(weight * (Double(coarse[parents[j]]) - lse)) }
     }
 
-    /// From the pooled features to the outputs: B_c = (Ac·R)·W2ᵀ + b2, the logits, z.
-    private func finish(pooledR: MatrixView, bf: MatrixView, ac: MatrixView, af: MatrixView, n: Int,
+    /// From the pooled R to the outputs: B_c = (Ac·R)·W2ᵀ + b2, B_f = (Af·R)·M_fᵀ + c_f, the logits, z.
+    private func finish(pooledR: MatrixView, finePooledR: MatrixView, ac: MatrixView, af: MatrixView, n: Int,
                         ws: Workspace) -> BagOutput {
         let e = Self.e
+        // Each row of Af sums to 1, so Af·(R·M_fᵀ + 1·c_fᵀ) = (Af·R)·M_fᵀ + 1·c_fᵀ.          Kf×256
+        let bf = ws.matrix(Slot.bf.rawValue, rows: kf, cols: e)
+        bf.fillRows(with: snapshot.block(blocks.composedBias))
+        gemm(finePooledR, w(blocks.composed, e, e), transposeB: true, into: bf, beta: 1)
         let bcm = ws.matrix(Slot.bc.rawValue, rows: kc, cols: dc)
         if options.embedding == .released {
             // Each row of Ac sums to 1, so Ac·(R·W2ᵀ + 1·b2ᵀ) = (Ac·R)·W2ᵀ + 1·b2ᵀ.
@@ -151,16 +160,16 @@ extension HMILModel {
     public func infer(features: [Float], instanceCount n: Int, workspace ws: Workspace) -> BagOutput {
         precondition(n >= 1 && features.count == n * d, "bag must be N×D with N ≥ 1 (D = \(d))")
         let e = Self.e, hc = Self.hc, hf = Self.hf, tile = min(n, Self.inferenceTile)
-        let rows = Self.inferenceRows, fineRows = 2 * hf
+        let rows = Self.fusedRows, fineRows = 2 * hf
         ws.pendingBackward = nil
         let ac = ws.matrix(Slot.ac.rawValue, rows: kc, cols: n)
         let af = ws.matrix(Slot.af.rawValue, rows: kf, cols: n)
         // Both branches pool R: Σ_n exp(s − max)·R[n] per class row; h_f = R·M_fᵀ + c_f comes after.
         let pooledR = ws.matrix(Slot.pooledR.rawValue, rows: kc, cols: e)
-        let finePooledR = ws.matrix(Slot.dPooledR.rawValue, rows: kf, cols: e)
+        let finePooledR = ws.matrix(Slot.finePooledR.rawValue, rows: kf, cols: e)
         pooledR.fill(0); finePooledR.fill(0)
         let coarsePool = OnlineSoftmax(classes: kc), finePool = OnlineSoftmax(classes: kf)
-        let map = inferenceSnapshot.matrix(0, rows: rows, cols: e)
+        let map = fusedSnapshot.matrix(0, rows: rows, cols: e)
         features.withUnsafeBufferPointer { xAll in
             let x = MatrixView(UnsafeMutablePointer(mutating: xAll.baseAddress!), rows: n, cols: d)
             var start = 0
@@ -173,7 +182,7 @@ extension HMILModel {
                 gemm(x.rows(span), w(blocks.w1, e, d), transposeB: true, into: r, beta: 1)
                 reluForward(r)
                 let y = ws.matrix(Slot.y.rawValue, rows: t, cols: rows)
-                y.fillRows(with: inferenceSnapshot.block(1))
+                y.fillRows(with: fusedSnapshot.block(1))
                 gemm(r, map, transposeB: true, into: y, beta: 1)
                 let gc = ws.matrix(Slot.gc.rawValue, rows: t, cols: hc)
                 gateForward(a: y.columns(fineRows..<fineRows + hc), b: y.columns(fineRows + hc..<rows), into: gc)
@@ -195,11 +204,7 @@ extension HMILModel {
         }
         coarsePool.finish(scores: ac, pooled: pooledR)
         finePool.finish(scores: af, pooled: finePooledR)
-        // B_f = A_f·h_f = (A_f·R)·M_fᵀ + c_f (rows of A_f sum to 1).                           Kf×256
-        let bf = ws.matrix(Slot.bf.rawValue, rows: kf, cols: e)
-        bf.fillRows(with: snapshot.block(blocks.composedBias))
-        gemm(finePooledR, w(blocks.composed, Self.composedRows, e).rows(0..<e), transposeB: true, into: bf, beta: 1)
-        return finish(pooledR: pooledR, bf: bf, ac: ac, af: af, n: n, ws: ws)
+        return finish(pooledR: pooledR, finePooledR: finePooledR, ac: ac, af: af, n: n, ws: ws)
     }
 
     // MARK: Backward
@@ -211,14 +216,14 @@ extension HMILModel {
         precondition(g.coarseLogits.count == kc && g.fineLogits.count == kf && g.coarseAttention.count == kc * n
                      && g.fineAttention.count == kf * n && g.embedding.count == kf * e, "BagOutputGradient shapes")
         let r = ws.matrix(Slot.r.rawValue, rows: n, cols: e)
-        let y = ws.matrix(Slot.y.rawValue, rows: n, cols: Self.composedRows)
-        let hF = y.columns(0..<e)
+        let fineRows = 2 * hf
+        let y = ws.matrix(Slot.y.rawValue, rows: n, cols: Self.fusedRows)
         let gc = ws.matrix(Slot.gc.rawValue, rows: n, cols: hc)
-        let pf = ws.matrix(Slot.pf.rawValue, rows: n, cols: 2 * hf)
         let gf = ws.matrix(Slot.gf.rawValue, rows: n, cols: hf)
         let ac = ws.matrix(Slot.ac.rawValue, rows: kc, cols: n)
         let af = ws.matrix(Slot.af.rawValue, rows: kf, cols: n)
         let pooledR = ws.matrix(Slot.pooledR.rawValue, rows: kc, cols: e)
+        let finePooledR = ws.matrix(Slot.finePooledR.rawValue, rows: kf, cols: e)
         let bcm = ws.matrix(Slot.bc.rawValue, rows: kc, cols: dc)
         let bf = ws.matrix(Slot.bf.rawValue, rows: kf, cols: e)
         let z = ws.matrix(Slot.z.rawValue, rows: kf, cols: e)
@@ -260,13 +265,19 @@ extension HMILModel {
             for k in 0..<kc { dPooledR.row(k).update(from: dBc.row(k), count: e) }
         }
 
-        // Pooling → dAc = gAc + d(Ac·R)·Rᵀ, dAf = gAf + dB_f·h_fᵀ; then through the softmax to the scores.
+        // B_f = (Af·R)·M_fᵀ + c_f → dM_f, dc_f (rows 0..<256 of dM, dc) and d(Af·R) = dB_f·M_f    (Kf×256)
+        gemm(dBf, transposeA: true, finePooledR, into: grad(blocks.composed, e, e), beta: 1)
+        gemv(dBf, transposeA: true, ones, into: grads.block(blocks.composedBias), beta: 1)
+        let dFinePooledR = ws.matrix(Slot.dFinePooledR.rawValue, rows: kf, cols: e)
+        gemm(dBf, w(blocks.composed, e, e), into: dFinePooledR)
+
+        // Pooling → dAc = gAc + d(Ac·R)·Rᵀ, dAf = gAf + d(Af·R)·Rᵀ; then through the softmax to the scores.
         let dAc = ws.matrix(Slot.dAc.rawValue, rows: kc, cols: n)
         let dAf = ws.matrix(Slot.dAf.rawValue, rows: kf, cols: n)
         g.coarseAttention.withUnsafeBufferPointer { dAc.base.update(from: $0.baseAddress!, count: kc * n) }
         g.fineAttention.withUnsafeBufferPointer { dAf.base.update(from: $0.baseAddress!, count: kf * n) }
         gemm(dPooledR, r, transposeB: true, into: dAc, beta: 1)
-        gemm(dBf, hF, transposeB: true, into: dAf, beta: 1)
+        gemm(dFinePooledR, r, transposeB: true, into: dAf, beta: 1)
         softmaxRowsBackward(output: ac, gradient: dAc)
         softmaxRowsBackward(output: af, gradient: dAf)
         if options.coarseGate != .none {
@@ -277,26 +288,28 @@ extension HMILModel {
         gemm(dAc, gc, into: grad(blocks.coarseScore, kc, hc), beta: 1)
         gemv(dAc, ones, into: grads.block(blocks.coarseScoreBias), beta: 1)
         gemm(dAc, transposeA: true, w(blocks.coarseScore, kc, hc), into: gc)
-        gateBackward(a: y.columns(e..<e + hc), b: y.columns(e + hc..<e + 2 * hc), gradient: gc, masks: coarseMasks)
+        gateBackward(a: y.columns(fineRows..<fineRows + hc), b: y.columns(fineRows + hc..<Self.fusedRows), gradient: gc,
+                     masks: coarseMasks)
 
-        // Fine scores and gate → dPf (over Pf), then Pf = h_f·Wfᵀ + bf → dWf, dbf.
+        // Fine scores Wfc·Gfᵀ + bfc → dWfc, dbfc, dGf (over Gf), then the gate → dP_f over Y: now Y holds
+        // dY = [dP_f | da_c | db_c].
         gemm(dAf, gf, into: grad(blocks.fineScore, kf, hf), beta: 1)
         gemv(dAf, ones, into: grads.block(blocks.fineScoreBias), beta: 1)
         gemm(dAf, transposeA: true, w(blocks.fineScore, kf, hf), into: gf)
-        gateBackward(a: pf.columns(0..<hf), b: pf.columns(hf..<2 * hf), gradient: gf, masks: fineMasks)
-        gemm(pf, transposeA: true, hF, into: grad(blocks.fineGate, 2 * hf, e), beta: 1)
-        gemv(pf, transposeA: true, ones, into: grads.block(blocks.fineGateBias), beta: 1)
+        gateBackward(a: y.columns(0..<hf), b: y.columns(hf..<fineRows), gradient: gf, masks: fineMasks)
 
-        // dh_f = Afᵀ·dB_f + dPf·Wf, over h_f: now Y holds dY = [dh_f | da_c | db_c].
-        gemm(af, transposeA: true, dBf, into: hF)
-        gemm(pf, w(blocks.fineGate, 2 * hf, e), into: hF, beta: 1)
-
-        // Y = R·Mᵀ + c → dM, dc; dR = dY·M + Acᵀ·d(Ac·R).
-        gemm(y, transposeA: true, r, into: grad(blocks.composed, Self.composedRows, e), beta: 1)
-        gemv(y, transposeA: true, ones, into: grads.block(blocks.composedBias), beta: 1)
+        // Y = R·Fᵀ + f, F = [Wf·M_f; M_a; M_b] → dF, df: ∂L/∂(Wf·M_f) and ∂L/∂(Wf·c_f + bf) go to the
+        // fineGate blocks, ∂L/∂M_a, M_b to rows 256..<768 of dM (addGradients maps them onto Wf, M_f);
+        // dR = dY·F + Acᵀ·d(Ac·R) + Afᵀ·d(Af·R).
+        let dP = y.columns(0..<fineRows), dA = y.columns(fineRows..<Self.fusedRows)
+        gemm(dP, transposeA: true, r, into: grad(blocks.fineGate, fineRows, e), beta: 1)
+        gemv(dP, transposeA: true, ones, into: grads.block(blocks.fineGateBias), beta: 1)
+        gemm(dA, transposeA: true, r, into: grad(blocks.composed, Self.composedRows, e).rows(e..<Self.composedRows), beta: 1)
+        gemv(dA, transposeA: true, ones, into: grads.block(blocks.composedBias) + e, beta: 1)
         let dR = ws.matrix(Slot.dR.rawValue, rows: n, cols: e)
-        gemm(y, w(blocks.composed, Self.composedRows, e), into: dR)
+        gemm(y, fusedSnapshot.matrix(0, rows: Self.fusedRows, cols: e), into: dR)
         gemm(ac, transposeA: true, dPooledR, into: dR, beta: 1)
+        gemm(af, transposeA: true, dFinePooledR, into: dR, beta: 1)
 
         // R = ReLU(X·W1ᵀ + b1) → dW1, db1 (no gradient for the features).
         reluBackward(output: r, gradient: dR)
