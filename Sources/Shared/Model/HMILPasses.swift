@@ -11,7 +11,7 @@ import Foundation
 /// dh_f): ~16 % of a step's FLOPs. The arithmetic is that of the release up to float rounding
 /// (products taken in another order), which ModelParityTests hold to PyTorch within tolerance.
 ///
-/// Workspace after a training forward (floats per instance in brackets; 1 490 in all for Kc 3, Kf 7,
+/// Workspace after a training forward (floats per instance in brackets; 1 495 in all for Kc 3, Kf 7,
 /// with the attention gradients and the ones vector: 6 kB per instance):
 ///   R  N×256  ReLU(X·W1ᵀ + b1)                                                          [256]
 ///   Y  N×640  [P_f | a_c | b_c] = R·Fᵀ + f, then [tanh | sigmoid] of each gate in place  [640]

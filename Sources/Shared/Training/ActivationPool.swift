@@ -15,7 +15,7 @@ final class ActivationPool {
     private var spaces: [Workspace] = []
     /// The largest bag each workspace has held: its buffers are sized for it.
     private var heldInstances: [Int] = []
-    /// Bytes of activations per instance before any workspace has held a bag: above HMIL's 7 kB
+    /// Bytes of activations per instance before any workspace has held a bag: above HMIL's 6 kB
     /// (HMILPasses' workspace table) and ABMIL's, so a first batch keeps fewer bags rather than
     /// overrunning the budget.
     private static let firstGuess = 4 * 4 * 768
