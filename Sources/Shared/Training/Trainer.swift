@@ -403,9 +403,10 @@ public final class Trainer {
         guard total.isFinite else { throw nonFinite("loss is \(total)", epoch: epoch, batch: index) }
         model.parameters.zeroGradients()
         model.addGradients(gradients)
+        // Without clipping only finiteness matters: the norm is summed only to name a bad value.
         let norm = options.clipGradNorm > 0
             ? GradientClipping.clipGlobalNorm(model.parameters, maxNorm: options.clipGradNorm)
-            : GradientClipping.globalNorm(model.parameters)
+            : (GradientClipping.allFinite(model.parameters) ? 0 : GradientClipping.globalNorm(model.parameters))
         guard norm.isFinite else { throw nonFinite("gradient norm is \(norm)", epoch: epoch, batch: index) }
         optimizer.step()
         model.prepare()
