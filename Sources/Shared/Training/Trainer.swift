@@ -79,6 +79,8 @@ public final class Trainer {
         workers = workerCount
         BLAS.threadCount = max(1, threads / workerCount)
         workerSpaces = (0 ..< workerCount).map { _ in Workspace() }
+        // A fold small enough (bags.memoryLimit) is decoded once per run instead of once per epoch.
+        bags.keepInMemory(data.train.slideIDs + data.val.slideIDs)
         let built = model
         gradients = (0 ..< workerCount).map { _ in built.makeGradientBuffer() }
         bytesPerInstance = 4 * (bags.featureDim + 4 * 768)
@@ -103,10 +105,9 @@ public final class Trainer {
         return .hmil(model)
     }
 
-    /// The options as deterministic JSON (checkpoint metadata, resume check).
-    public var optionsJSON: String {
+    /// The options as deterministic JSON (checkpoint metadata, resume check); encoded once.
+    public private(set) lazy var optionsJSON: String =
         String(decoding: try! DocumentIO.encode(options), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
 
     // MARK: - The run
 
@@ -117,7 +118,10 @@ public final class Trainer {
         // One process per fold folder, also across the nodes of a cluster (FolderLock).
         let lock = try FolderLock(folder: folder, tool: tool, warn: { if !self.quiet { StandardError.write($0 + "\n") } })
         defer { lock.release() }
-        removeLeftovers(keepingEpoch: nil)
+        // Declared after the lock's defer, so it runs first: no commit is still writing once the lock is released.
+        let committer = EpochCommitter(folder: folder)
+        defer { try? committer.finish() }
+        EpochCommitter.removeLeftovers(in: folder, keepingEpoch: nil)
         var state = TrainingState(fold: data.fold, completedEpochs: 0, bestEpoch: nil, bestValue: nil, staleEpochs: 0,
                                   scheduler: scheduler.state, history: [], finished: false, options: optionsJSON)
         if resume, let saved = try TrainingState.load(from: folder) {
@@ -133,6 +137,9 @@ public final class Trainer {
                                       source: TrainingState.optimizerPath(in: folder, epoch: e))
                 try scheduler.restore(state.scheduler, source: TrainingState.path(in: folder))
                 model.prepare()
+                // The history files are not synced (EpochCommitter): rebuild them from the committed state.
+                try TrainingHistory.write(state.history, to: folder, durable: false)
+                EpochCommitter.removeLeftovers(in: folder, keepingEpoch: e)
             }
             if !quiet, !state.finished {
                 StandardError.write("\(tool): fold \(data.fold): resuming at epoch \(state.completedEpochs)\n")
@@ -174,18 +181,15 @@ public final class Trainer {
                                              tau: schedule.temperature, train: train, val: val,
                                              seconds: Date().timeIntervalSince(started)))
             // Ties of the selection metric go to the lower validation loss, then the earlier epoch.
+            var kept = false
             if let value = selection, CheckpointSelection.improves(value: value, loss: val["loss"], over: state.best) {
                 state.bestValue = value
                 state.bestEpoch = epoch
                 state.staleEpochs = 0
-                try Checkpoint.save(model, metadata: metadata(epoch: epoch), to: bestPath)
+                kept = true
             } else {
                 state.staleEpochs += 1
             }
-
-            // Commit the epoch: weights, optimizer, then the state that names them.
-            try Checkpoint.save(model, metadata: metadata(epoch: epoch), to: TrainingState.weightsPath(in: folder, epoch: epoch))
-            try OptimizerStateFile.save(optimizer.state(), to: TrainingState.optimizerPath(in: folder, epoch: epoch))
             state.completedEpochs = epoch + 1
             state.scheduler = scheduler.state
             if options.earlyStoppingPatience > 0 && state.staleEpochs >= options.earlyStoppingPatience {
@@ -198,10 +202,12 @@ public final class Trainer {
             let cpuNow = ProcessCPUTime.seconds()
             state.cpuSeconds = (state.cpuSeconds ?? 0) + (cpuNow - cpuMark)
             cpuMark = cpuNow
-            try state.save(in: folder)
-            try TrainingHistory.write(state.history, to: folder)
-            removeLeftovers(keepingEpoch: epoch)
+            // Commit the epoch (weights, best, optimizer, then the state that names them) while the next trains.
+            try committer.commit(EpochCommitter.Epoch(
+                epoch: epoch, weights: Checkpoint.encode(model, metadata: metadata(epoch: epoch)),
+                optimizer: OptimizerStateFile.encode(optimizer.state()), state: state, kept: kept))
         }
+        try committer.finish()
         progress.finish(note: state.bestEpoch.map { "best epoch \($0)" } ?? "")
         let bestRecord = state.history.first { $0.epoch == state.bestEpoch }
         return ModelRecord(fold: data.fold, checkpoint: bestPath, bestEpoch: state.bestEpoch ?? 0,
@@ -209,20 +215,6 @@ public final class Trainer {
     }
 
     public var bestPath: String { folder + "/best.safetensors" }
-
-    /// Removes what a killed run can leave behind: temporary files of interrupted atomic writes and
-    /// epoch files other than `keepingEpoch`'s (an earlier epoch's, if the run died between committing
-    /// state.json and deleting them; a later one's, if it died before committing it). With nil, only
-    /// the temporary files (the epoch state.json names must stay until the first epoch is committed).
-    private func removeLeftovers(keepingEpoch: Int?) {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        let kept = keepingEpoch.map { [TrainingState.weightsPath(in: "", epoch: $0), TrainingState.optimizerPath(in: "", epoch: $0)] }
-        for name in files {
-            let temporary = name.hasPrefix(".") && name.contains(".tmp-")
-            let staleEpoch = kept.map { name.hasPrefix("epoch-") && name.hasSuffix(".safetensors") && !$0.contains("/" + name) } ?? false
-            if temporary || staleEpoch { try? FileManager.default.removeItem(atPath: folder + "/" + name) }
-        }
-    }
 
     private func metadata(epoch: Int) -> CheckpointMetadata {
         CheckpointMetadata(hierarchy: hierarchy, trainingConfig: optionsJSON, epoch: epoch)
@@ -311,7 +303,10 @@ public final class Trainer {
     private func trainBatch(_ batch: [Int], index: Int, epoch: Int, firstPosition: Int) throws -> BatchResult {
         let count = batch.count
         let contrastive = objective.hasBatchTerm(epoch: epoch) || alwaysTwoPasses
-        for g in gradients { g.zero() }
+        // Only the workers parallelItems runs take part (a batch smaller than the worker count leaves
+        // some idle): their buffers are zeroed and summed, the others would add only zeros.
+        let active = Array(gradients.prefix(max(1, min(workers, count))))
+        for g in active { g.zero() }
         var losses = [BagLoss?](repeating: nil, count: count)
         var contrastiveValue = 0.0, contrastiveWeighted = 0.0
 
@@ -401,8 +396,7 @@ public final class Trainer {
             total += l.weighted
         }
         guard total.isFinite else { throw nonFinite("loss is \(total)", epoch: epoch, batch: index) }
-        model.parameters.zeroGradients()
-        model.addGradients(gradients)
+        model.setGradients(active)
         // Without clipping only finiteness matters: the norm is summed only to name a bad value.
         let norm = options.clipGradNorm > 0
             ? GradientClipping.clipGlobalNorm(model.parameters, maxNorm: options.clipGradNorm)
