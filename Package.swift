@@ -21,9 +21,12 @@ let package = Package(
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd"),
         .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5"),
 
+        // Vectorised kernels with a run-time AVX2+FMA choice (Swift code is built for baseline x86-64).
+        .target(name: "CKernels", path: "Sources/CKernels"),
+
         .target(
             name: "Shared",
-            dependencies: ["COpenBLAS", "CZstd", "CHDF5", "COpenSlide", "CPNG", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["CKernels", "COpenBLAS", "CZstd", "CHDF5", "COpenSlide", "CPNG", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
 
@@ -51,7 +54,7 @@ let package = Package(
 
         // What both test targets share: running a built tool (Tests/TestSupport).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "SharedTests", dependencies: ["Shared", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SharedTests", dependencies: ["Shared", "CKernels", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EndToEndTests", dependencies: ["Shared", "CHDF5", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -64,10 +64,13 @@ public final class AtomicFileWriter {
         try bytes.withUnsafeBytes { try write($0) }
     }
 
-    /// Syncs and renames the temporary file over `path`.
-    public func commit() throws {
+    /// Syncs and renames the temporary file over `path`. With `durable` false the sync is left out: the
+    /// rename is still atomic for every reader and against a killed process, but after a power loss or a
+    /// node crash the file may be empty or old; for files that can be rebuilt from a durable one (the
+    /// training history from state.json), where a sync costs more than a small model's epoch.
+    public func commit(durable: Bool = true) throws {
         precondition(!committed, "commit() called twice")
-        if fsync(fd) != 0 {
+        if durable, fsync(fd) != 0 {
             throw ToolError("cannot sync: \(String(cString: strerror(errno)))", at: path)
         }
         close(fd)
@@ -85,10 +88,11 @@ public final class AtomicFileWriter {
 }
 
 public enum AtomicFile {
-    /// Replaces the file at `path` with `data` atomically.
-    public static func write(_ data: Data, to path: String) throws {
+    /// Replaces the file at `path` with `data` atomically (and, unless `durable` is false, synced to disk
+    /// before it replaces the old one: see `AtomicFileWriter.commit(durable:)`).
+    public static func write(_ data: Data, to path: String, durable: Bool = true) throws {
         let writer = try AtomicFileWriter(path: path)
         try writer.write(data)
-        try writer.commit()
+        try writer.commit(durable: durable)
     }
 }

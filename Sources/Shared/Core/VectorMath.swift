@@ -65,6 +65,18 @@ func applyVectorised(_ p: UnsafeMutablePointer<Float>, count: Int, _ f: (SIMD8<F
     }
 }
 
+/// y[i] ← 0 + x[i] over `count` floats: a copy that turns −0 into +0, i.e. bit for bit what adding x to
+/// a zeroed y gives (how gradients reached Parameter.gradient before `MILModel.setGradients`).
+func copyAddingZero(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+    var i = 0
+    while i + 8 <= count {
+        let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(y + i).storeBytes(of: SIMD8<Float>() + v, as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < count { y[i] = 0 + x[i]; i += 1 }
+}
+
 /// Scalar entry points (tests, small vectors).
 public func fastExp(_ x: Float) -> Float { vexp(SIMD8<Float>(repeating: x))[0] }
 public func fastTanh(_ x: Float) -> Float { vtanh(SIMD8<Float>(repeating: x))[0] }

@@ -61,7 +61,22 @@ public final class ABMILModel: MILModel {
     }
 
     public func addGradients(_ buffers: [GradientBuffer]) {
-        guard let first = buffers.first else { return }
+        guard let g = sum(buffers) else { return }
+        for (p, block, offset) in placement {
+            withGradient(p) { axpy(1, g.block(block) + offset, into: $0, count: p.count) }
+        }
+    }
+
+    public func setGradients(_ buffers: [GradientBuffer]) {
+        guard let g = sum(buffers) else { parameters.zeroGradients(); return }
+        for (p, block, offset) in placement {
+            withGradient(p) { copyAddingZero(g.block(block) + offset, into: $0, count: p.count) }
+        }
+    }
+
+    /// The buffers' sum in array order (the one buffer itself when there is one).
+    private func sum(_ buffers: [GradientBuffer]) -> GradientBuffer? {
+        guard let first = buffers.first else { return nil }
         var g = first
         if buffers.count > 1 {
             let sum = reduction ?? FloatBlocks(layout: layout)
@@ -71,9 +86,7 @@ public final class ABMILModel: MILModel {
             g = sum
         }
         precondition(g.layout == layout, "gradient buffer of another model")
-        for (p, block, offset) in placement {
-            withGradient(p) { axpy(1, g.block(block) + offset, into: $0, count: p.count) }
-        }
+        return g
     }
 
     enum Slot: Int { case r, p, g, a, pooled, masks, dR, dPooled, tileExp }

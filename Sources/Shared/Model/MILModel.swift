@@ -8,7 +8,7 @@
 /// let dOut = objective(out, labels)                 // a BagOutputGradient
 /// model.backward(dOut, workspace: ws[w], into: g[w])
 /// // then, on one thread:
-/// model.parameters.zeroGradients(); model.addGradients(g); optimizer.step(model.parameters)
+/// model.setGradients(g); optimizer.step(model.parameters)   // or zeroGradients() then addGradients(g)
 /// ```
 /// forward/backward only read the snapshot made by `prepare()`, so workers may run concurrently;
 /// after changing parameter values (optimizer step, loading) call `prepare()` again before the
@@ -39,6 +39,18 @@ public protocol MILModel: AnyObject {
     /// Sums `buffers` in order, maps the sum onto the parameters (through the composition) and
     /// adds it to each Parameter.gradient. Uses the snapshot of the last `prepare()`.
     func addGradients(_ buffers: [GradientBuffer])
+
+    /// Parameter.gradient ← that sum: bit for bit `parameters.zeroGradients()` then `addGradients`, which
+    /// the default does; a model whose blocks are its parameters copies instead (one pass, not three:
+    /// for a small model the passes over the gradients cost as much as its forward, issue 12).
+    func setGradients(_ buffers: [GradientBuffer])
+}
+
+extension MILModel {
+    public func setGradients(_ buffers: [GradientBuffer]) {
+        parameters.zeroGradients()
+        addGradients(buffers)
+    }
 }
 
 /// Which model, with its options: what a checkpoint's metadata records so the model can be rebuilt.

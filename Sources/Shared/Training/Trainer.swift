@@ -89,6 +89,8 @@ public final class Trainer {
         workers = workerCount
         BLAS.threadCount = max(1, threads / workerCount)
         workerSpaces = (0 ..< workerCount).map { _ in Workspace() }
+        // A fold small enough (bags.memoryLimit) is decoded once per run instead of once per epoch.
+        bags.keepInMemory(data.train.slideIDs + data.val.slideIDs)
         let built = model
         gradients = (0 ..< workerCount).map { _ in built.makeGradientBuffer() }
         pool = ActivationPool(budget: memoryBudget, featureDim: bags.featureDim)
@@ -113,10 +115,9 @@ public final class Trainer {
         return .hmil(model)
     }
 
-    /// The options as deterministic JSON (checkpoint metadata, resume check).
-    public var optionsJSON: String {
+    /// The options as deterministic JSON (checkpoint metadata, resume check); encoded once.
+    public private(set) lazy var optionsJSON: String =
         String(decoding: try! DocumentIO.encode(options), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
 
     // MARK: - The run
 
@@ -127,7 +128,10 @@ public final class Trainer {
         // One process per fold folder, also across the nodes of a cluster (FolderLock).
         let lock = try FolderLock(folder: folder, tool: tool, warn: { if !self.quiet { StandardError.write($0 + "\n") } })
         defer { lock.release() }
-        removeLeftovers(keepingEpoch: nil)
+        // Declared after the lock's defer, so it runs first: no commit is still writing once the lock is released.
+        let committer = EpochCommitter(folder: folder)
+        defer { try? committer.finish() }
+        EpochCommitter.removeLeftovers(in: folder, keepingEpoch: nil)
         var state = try startingState(resume: resume)
 
         let progress = Progress(tool: tool, label: "fold \(data.fold) training", total: options.epochs * data.train.count,
@@ -146,12 +150,13 @@ public final class Trainer {
             state.history.append(EpochRecord(epoch: epoch, lr: optimizer.learningRate, alpha: schedule.alpha,
                                              tau: schedule.temperature, train: train, val: val,
                                              seconds: Date().timeIntervalSince(started)))
-            try keepIfBest(&state, selection: selection, val: val, epoch: epoch)
+            let kept = keepIfBest(&state, selection: selection, val: val, epoch: epoch)
             let cpuNow = ProcessCPUTime.seconds()
             state.cpuSeconds = (state.cpuSeconds ?? 0) + (cpuNow - cpuMark)
             cpuMark = cpuNow
-            try commitEpoch(&state, epoch: epoch)
+            try commitEpoch(&state, epoch: epoch, kept: kept, committer: committer)
         }
+        try committer.finish()
         progress.finish(note: state.bestEpoch.map { "best epoch \($0)" } ?? "")
         let bestRecord = state.history.first { $0.epoch == state.bestEpoch }
         return ModelRecord(fold: data.fold, checkpoint: bestPath, bestEpoch: state.bestEpoch ?? 0,
@@ -175,6 +180,9 @@ public final class Trainer {
                                   source: TrainingState.optimizerPath(in: folder, epoch: e))
             try scheduler.restore(state.scheduler, source: TrainingState.path(in: folder))
             model.prepare()
+            // The history files are not synced (EpochCommitter): rebuild them from the committed state.
+            try TrainingHistory.write(state.history, to: folder, durable: false)
+            EpochCommitter.removeLeftovers(in: folder, keepingEpoch: e)
         }
         if !quiet, !state.finished {
             StandardError.write("\(tool): fold \(data.fold): resuming at epoch \(state.completedEpochs)\n")
@@ -182,22 +190,22 @@ public final class Trainer {
         return state
     }
 
-    /// Ties of the selection metric go to the lower validation loss, then the earlier epoch.
-    private func keepIfBest(_ state: inout TrainingState, selection: Double?, val: [String: Double], epoch: Int) throws {
-        if let value = selection, CheckpointSelection.improves(value: value, loss: val["loss"], over: state.best) {
-            state.bestValue = value
-            state.bestEpoch = epoch
-            state.staleEpochs = 0
-            try Checkpoint.save(model, metadata: metadata(epoch: epoch), to: bestPath)
-        } else {
+    /// Ties of the selection metric go to the lower validation loss, then the earlier epoch. Returns
+    /// whether this epoch becomes the kept (best) checkpoint.
+    private func keepIfBest(_ state: inout TrainingState, selection: Double?, val: [String: Double], epoch: Int) -> Bool {
+        guard let value = selection, CheckpointSelection.improves(value: value, loss: val["loss"], over: state.best) else {
             state.staleEpochs += 1
+            return false
         }
+        state.bestValue = value
+        state.bestEpoch = epoch
+        state.staleEpochs = 0
+        return true
     }
 
-    /// Commits the epoch: weights, optimizer, then the state that names them (and the history).
-    private func commitEpoch(_ state: inout TrainingState, epoch: Int) throws {
-        try Checkpoint.save(model, metadata: metadata(epoch: epoch), to: TrainingState.weightsPath(in: folder, epoch: epoch))
-        try OptimizerStateFile.save(optimizer.state(), to: TrainingState.optimizerPath(in: folder, epoch: epoch))
+    /// Commits the epoch (weights, best when kept, optimizer, then the state that names them) on the
+    /// committer's thread while the next epoch trains.
+    private func commitEpoch(_ state: inout TrainingState, epoch: Int, kept: Bool, committer: EpochCommitter) throws {
         state.completedEpochs = epoch + 1
         state.scheduler = scheduler.state
         if options.earlyStoppingPatience > 0 && state.staleEpochs >= options.earlyStoppingPatience {
@@ -207,26 +215,12 @@ public final class Trainer {
             }
         }
         if state.completedEpochs == options.epochs { state.finished = true }
-        try state.save(in: folder)
-        try TrainingHistory.write(state.history, to: folder)
-        removeLeftovers(keepingEpoch: epoch)
+        try committer.commit(EpochCommitter.Epoch(
+            epoch: epoch, weights: Checkpoint.encode(model, metadata: metadata(epoch: epoch)),
+            optimizer: OptimizerStateFile.encode(optimizer.state()), state: state, kept: kept))
     }
 
     public var bestPath: String { folder + "/best.safetensors" }
-
-    /// Removes what a killed run can leave behind: temporary files of interrupted atomic writes and
-    /// epoch files other than `keepingEpoch`'s (an earlier epoch's, if the run died between committing
-    /// state.json and deleting them; a later one's, if it died before committing it). With nil, only
-    /// the temporary files (the epoch state.json names must stay until the first epoch is committed).
-    private func removeLeftovers(keepingEpoch: Int?) {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        let kept = keepingEpoch.map { [TrainingState.weightsPath(in: "", epoch: $0), TrainingState.optimizerPath(in: "", epoch: $0)] }
-        for name in files {
-            let temporary = name.hasPrefix(".") && name.contains(".tmp-")
-            let staleEpoch = kept.map { name.hasPrefix("epoch-") && name.hasSuffix(".safetensors") && !$0.contains("/" + name) } ?? false
-            if temporary || staleEpoch { try? FileManager.default.removeItem(atPath: folder + "/" + name) }
-        }
-    }
 
     private func metadata(epoch: Int) -> CheckpointMetadata {
         CheckpointMetadata(hierarchy: hierarchy, trainingConfig: optionsJSON, epoch: epoch)
@@ -347,12 +341,15 @@ public final class Trainer {
     }
 
     private func trainBatch(_ batch: [Int], index: Int, epoch: Int, firstPosition: Int) throws -> BatchResult {
-        for g in gradients { g.zero() }
+        // Only the workers parallelItems runs take part (a batch smaller than the worker count leaves
+        // some idle): their buffers are zeroed and summed, the others would add only zeros.
+        let active = Array(gradients.prefix(max(1, min(workers, batch.count))))
+        for g in active { g.zero() }
         let result = objective.hasBatchTerm(epoch: epoch) || alwaysTwoPasses
             ? try batchTermBatch(batch, epoch: epoch, firstPosition: firstPosition)
             : try bagByBagBatch(batch, epoch: epoch, firstPosition: firstPosition)
         guard result.total.isFinite else { throw nonFinite("loss is \(result.total)", epoch: epoch, batch: index) }
-        try applyStep(epoch: epoch, batch: index)
+        try applyStep(active, epoch: epoch, batch: index)
         return result
     }
 
@@ -426,14 +423,14 @@ public final class Trainer {
         return BatchResult(losses: losses.map { $0! }, contrastive: con)
     }
 
-    /// Sums the workers' gradients onto the parameters, clips, steps the optimizer and snapshots the
-    /// new weights; a non-finite gradient stops the run before the step.
-    private func applyStep(epoch: Int, batch: Int) throws {
-        model.parameters.zeroGradients()
-        model.addGradients(gradients)
+    /// Sums the active workers' gradients onto the parameters, clips, steps the optimizer and
+    /// snapshots the new weights; a non-finite gradient stops the run before the step.
+    private func applyStep(_ active: [GradientBuffer], epoch: Int, batch: Int) throws {
+        model.setGradients(active)
+        // Without clipping only finiteness matters: the norm is summed only to name a bad value.
         let norm = options.clipGradNorm > 0
             ? GradientClipping.clipGlobalNorm(model.parameters, maxNorm: options.clipGradNorm)
-            : GradientClipping.globalNorm(model.parameters)
+            : (GradientClipping.allFinite(model.parameters) ? 0 : GradientClipping.globalNorm(model.parameters))
         guard norm.isFinite else { throw nonFinite("gradient norm is \(norm)", epoch: epoch, batch: batch) }
         optimizer.step()
         model.prepare()

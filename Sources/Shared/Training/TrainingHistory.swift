@@ -27,8 +27,9 @@ public struct EpochRecord: Codable, Equatable, Sendable {
 
 public enum TrainingHistory {
     /// Rewrites `history.jsonl` and `history.csv` in `folder` from the records (atomically, so a
-    /// resumed run never sees a half-written or duplicated epoch).
-    public static func write(_ records: [EpochRecord], to folder: String) throws {
+    /// resumed run never sees a half-written or duplicated epoch). `durable` false leaves out the sync
+    /// (the trainer's choice: the records are also in state.json, from which a resumed run rewrites them).
+    public static func write(_ records: [EpochRecord], to folder: String, durable: Bool = true) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var lines = Data()
@@ -36,8 +37,8 @@ public enum TrainingHistory {
             lines.append(try encoder.encode(record))
             lines.append(0x0A)
         }
-        try AtomicFile.write(lines, to: folder + "/history.jsonl")
-        try AtomicFile.write(Data(csv(records).utf8), to: folder + "/history.csv")
+        try AtomicFile.write(lines, to: folder + "/history.jsonl", durable: durable)
+        try AtomicFile.write(Data(csv(records).utf8), to: folder + "/history.csv", durable: durable)
     }
 
     /// Columns: epoch, lr, alpha, tau, seconds, then train_* and val_* keys in sorted order.

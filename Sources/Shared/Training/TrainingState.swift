@@ -74,10 +74,15 @@ public struct TrainingState: Codable, Equatable, Sendable {
 /// Optimizer state as a safetensors file: the tensors by name, kind/step/lr in the metadata.
 public enum OptimizerStateFile {
     public static func save(_ state: OptimizerState, to path: String) throws {
+        try AtomicFile.write(encode(state), to: path)
+    }
+
+    /// The file's bytes.
+    public static func encode(_ state: OptimizerState) -> Data {
         let tensors = state.tensors.map { SafetensorsWriter.Tensor(name: $0.name, shape: $0.shape, values: $0.values) }
         let metadata = ["format": "hmil.optimizer/1", "kind": state.kind, "step_count": String(state.stepCount),
                         "learning_rate": "\(state.learningRate)"]
-        try AtomicFile.write(SafetensorsWriter.encode(tensors, metadata: metadata), to: path)
+        return SafetensorsWriter.encode(tensors, metadata: metadata)
     }
 
     public static func load(from path: String) throws -> OptimizerState {

@@ -79,6 +79,38 @@ final class ModelBehaviourTests: XCTestCase {
         }
     }
 
+    /// setGradients over the active workers' buffers (the trainer's step) gives bit for bit what zeroing and
+    /// then addGradients over every worker's buffer, idle ones included, gave: with one buffer and with
+    /// several, whatever the gradients held before, −0 in the buffers included.
+    func testSetGradientsIsZeroThenAddBitForBit() {
+        for configuration in configurations {
+            var g = SeededGenerator(seed: 4)
+            let model = configuration.makeModel(generator: &g)
+            let buffers = [model.makeGradientBuffer(), model.makeGradientBuffer(), model.makeGradientBuffer()]
+            let ws = Workspace()
+            for (i, n) in [5, 11, 3].enumerated() {
+                let x = randomFloats(n * 8, &g)
+                let out = model.forward(features: x, instanceCount: n, workspace: ws)
+                model.backward(randomUpstream(like: out, &g), workspace: ws, into: buffers[i])
+            }
+            for b in buffers { for i in stride(from: 0, to: b.layout.totalCount, by: 7) { b.storage[i] = -0.0 } }
+            for used in [1, 2, 3] {
+                let active = Array(buffers.prefix(used))
+                for p in model.parameters.parameters { for i in p.gradient.indices { p.gradient[i] = Float(i % 3) - 1 } }
+                // As the trainer summed before: every worker's buffer, the idle ones zero.
+                let idle = model.makeGradientBuffer()
+                model.parameters.zeroGradients()
+                model.addGradients(active + [idle])
+                let expected = model.parameters.parameters.map { $0.gradient.map(\.bitPattern) }
+                for p in model.parameters.parameters { for i in p.gradient.indices { p.gradient[i] = 7 } }
+                model.setGradients(active)
+                XCTAssertEqual(model.parameters.parameters.map { $0.gradient.map(\.bitPattern) }, expected,
+                               "\(configuration.kind), \(used) buffers")
+                XCTAssertFalse(model.parameters.parameters.contains { $0.gradient.contains { $0 == 0 && $0.sign == .minus } })
+            }
+        }
+    }
+
     /// The learned gate starts at γ = 0: with the same seed the model draws the same weights as the
     /// ungated one and gives the same outputs, so training starts from the ungated model.
     func testLearnedGateStartsAsTheUngatedModel() {

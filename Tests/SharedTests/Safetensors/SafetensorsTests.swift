@@ -122,6 +122,26 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertEqual(f.metadata, meta)
     }
 
+    /// The one-pass writer lays out exactly the bytes of appending the header length, the header and each
+    /// value little-endian in turn (the writer before issue 12), so checkpoints stay byte-identical.
+    func testWriterBytesAreLengthHeaderThenLittleEndianValues() throws {
+        var generator = SeededGenerator(seed: 5)
+        let tensors = [SafetensorsWriter.Tensor(name: "a", shape: [3, 7], values: (0 ..< 21).map { _ in Float(generator.nextNormal()) }),
+                       SafetensorsWriter.Tensor(name: "e", shape: [0], values: []),
+                       SafetensorsWriter.Tensor(name: "z", shape: [5], values: [0, -0, .infinity, -.greatestFiniteMagnitude, .leastNonzeroMagnitude])]
+        let bytes = SafetensorsWriter.encode(tensors, metadata: ["k": "v"])
+        let length = Int(bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
+        var expected = Data()
+        withUnsafeBytes(of: UInt64(length).littleEndian) { expected.append(contentsOf: $0) }
+        expected.append(bytes[8 ..< 8 + length])
+        for t in tensors {
+            for v in t.values { withUnsafeBytes(of: v.bitPattern.littleEndian) { expected.append(contentsOf: $0) } }
+        }
+        XCTAssertEqual(bytes, expected)
+        let header = String(decoding: bytes[8 ..< 8 + length], as: UTF8.self)
+        XCTAssertTrue(header.hasPrefix(#"{"__metadata__":{"k":"v"},"a":{"data_offsets":[0,84]"#), header)
+    }
+
     func testReadsFileWrittenByPythonSafetensors() throws {
         let f = try SafetensorsFile.read(path: fixtureURL("model", "hmil_released_shared.safetensors").path)
         XCTAssertEqual(f.metadata["model"], "hmil")

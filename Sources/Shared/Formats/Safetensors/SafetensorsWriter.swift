@@ -29,12 +29,25 @@ public enum SafetensorsWriter {
         if !metadata.isEmpty { header["__metadata__"] = metadata }
         var json = try! JSONSerialization.data(withJSONObject: header, options: [.sortedKeys, .withoutEscapingSlashes])
         while (8 + json.count) % 8 != 0 { json.append(0x20) }
-        var out = Data(capacity: 8 + json.count + offset)
-        withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
-        out.append(json)
-        for t in tensors {
-            t.values.withUnsafeBufferPointer { values in
-                for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+        // The bytes are laid out in one pass into a buffer of the final size: appending to Data value by
+        // value cost more than the training step of a small model (issue 12).
+        var out = Data(count: 8 + json.count + offset)
+        out.withUnsafeMutableBytes { (bytes: UnsafeMutableRawBufferPointer) in
+            bytes.storeBytes(of: UInt64(json.count).littleEndian, toByteOffset: 0, as: UInt64.self)
+            json.withUnsafeBytes { bytes.baseAddress!.advanced(by: 8).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            var position = 8 + json.count
+            for t in tensors {
+                t.values.withUnsafeBufferPointer { values in
+                    let destination = bytes.baseAddress!.advanced(by: position)
+                    #if _endian(little)
+                    destination.copyMemory(from: values.baseAddress!, byteCount: values.count * 4)
+                    #else
+                    for (i, v) in values.enumerated() {
+                        destination.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
+                    }
+                    #endif
+                }
+                position += t.values.count * 4
             }
         }
         return out

@@ -1,3 +1,4 @@
+import CKernels
 /// Adam exactly as `torch.optim.Adam` (single-tensor path, which torch uses on CPU), f32 state:
 ///
 ///     g ← grad + λ·p                        (L2 weight decay, λ = weightDecay; off when 0)
@@ -7,8 +8,10 @@
 ///
 /// With `decoupledWeightDecay` (AdamW, as `torch.optim.AdamW` / Adam(decoupled_weight_decay=True))
 /// the gradient is left alone and p ← p·(1 − lr·λ) comes first.
-/// The multiply-adds are fused (`addingProduct`) where torch's CPU kernels fuse them; SGD then
-/// matches torch bit for bit and Adam to within an ulp (tests: OptimizerParityTests).
+/// The multiply-adds are fused (`addingProduct`, fmaf) where torch's CPU kernels fuse them; SGD then
+/// matches torch bit for bit and Adam to within an ulp (tests: OptimizerParityTests). Adam's element
+/// loop is C (CKernels' hmil_adam_step): AVX2+FMA where the CPU has it, the same bits as the scalar
+/// loop everywhere (AdamKernelTests); a small model's step was mostly this loop (issue 12).
 /// Defaults are torch's and the release's: lr 1e-3 (release 1e-4), β (0.9, 0.999), ε 1e-8, λ 0.
 public final class Adam: Optimizer {
     public let parameters: ParameterSet
@@ -48,21 +51,16 @@ public final class Adam: Optimizer {
         let b2 = Float(beta2), oneMinusB2 = Float(1 - beta2)
         let decay = Float(weightDecay)
         let shrink = Float(1 - learningRate * weightDecay)
+        let mode: Int32 = weightDecay == 0 ? 0 : (decoupledWeightDecay ? 2 : 1)
         for (index, parameter) in parameters.parameters.enumerated() {
             firstMoments[index].withUnsafeMutableBufferPointer { m in
                 secondMoments[index].withUnsafeMutableBufferPointer { v in
                     parameter.value.withUnsafeMutableBufferPointer { p in
                         parameter.gradient.withUnsafeBufferPointer { grad in
-                            for i in 0..<p.count {
-                                var g = grad[i]
-                                if weightDecay != 0 {
-                                    if decoupledWeightDecay { p[i] *= shrink } else { g = g.addingProduct(decay, p[i]) }
-                                }
-                                m[i] = m[i].addingProduct(lerpWeight, g - m[i])
-                                v[i] = (v[i] * b2).addingProduct(oneMinusB2 * g, g)
-                                let denominator = v[i].squareRoot() / correction2 + eps
-                                p[i] += negStep * m[i] / denominator
-                            }
+                            // The element loop in C (CKernels), vectorised with fused multiply-adds where the CPU
+                            // has them and bit for bit the scalar loop everywhere (AdamKernelTests).
+                            hmil_adam_step(p.baseAddress, grad.baseAddress, m.baseAddress, v.baseAddress, p.count,
+                                           negStep, correction2, eps, lerpWeight, b2, oneMinusB2, mode, decay, shrink)
                         }
                     }
                 }

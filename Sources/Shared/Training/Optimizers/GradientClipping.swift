@@ -20,6 +20,29 @@ public enum GradientClipping {
         return total
     }
 
+    /// Whether every gradient is finite, i.e. whether `globalNorm` is (finite floats cannot overflow the
+    /// Double sum), at memory speed: the trainer's check when it does not clip, where the norm's value
+    /// itself is not needed and its sequential Double sum cost a tenth of a small model's step.
+    public static func allFinite(_ parameters: ParameterSet) -> Bool {
+        for parameter in parameters.parameters {
+            let finite = parameter.gradient.withUnsafeBufferPointer { g -> Bool in
+                // x·0 is 0 for finite x and NaN for ±inf and NaN; the sum stays 0 only if all are finite.
+                var lanes = SIMD8<Float>()
+                var i = 0
+                let raw = UnsafeRawPointer(g.baseAddress!)
+                while i + 8 <= g.count {
+                    lanes += raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self) * 0
+                    i += 8
+                }
+                var tail: Float = 0
+                while i < g.count { tail += g[i] * 0; i += 1 }
+                return lanes.sum() + tail == 0
+            }
+            if !finite { return false }
+        }
+        return true
+    }
+
     /// √(Σ over all parameters of Σ g²), accumulated in Double.
     public static func globalNorm(_ parameters: ParameterSet) -> Double {
         var sum = 0.0
