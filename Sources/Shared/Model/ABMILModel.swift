@@ -61,15 +61,7 @@ public final class ABMILModel: MILModel {
     }
 
     public func addGradients(_ buffers: [GradientBuffer]) {
-        guard let first = buffers.first else { return }
-        var g = first
-        if buffers.count > 1 {
-            let sum = reduction ?? FloatBlocks(layout: layout)
-            reduction = sum
-            sum.zero()
-            for buffer in buffers { sum.add(buffer) }
-            g = sum
-        }
+        guard let g = FloatBlocks.sum(buffers, layout: layout, reusing: &reduction) else { return }
         precondition(g.layout == layout, "gradient buffer of another model")
         for (p, block, offset) in placement {
             withGradient(p) { axpy(1, g.block(block) + offset, into: $0, count: p.count) }
