@@ -9,7 +9,7 @@ import XCTest
 final class UsageErrorTests: XCTestCase {
     func assertOneLineUsageError(_ tool: String, _ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws {
         let run = try BuiltTool.run(tool, arguments + ["--no-such-flag"])
-        XCTAssertEqual(run.status, ToolRunner.failureExitCode, run.stderr, file: file, line: line)
+        XCTAssertEqual(run.status, ToolError.failureExitCode, run.stderr, file: file, line: line)
         XCTAssertEqual(run.reason, .exit, file: file, line: line)
         XCTAssertEqual(run.stdout, Data(), file: file, line: line)
         XCTAssertEqual(run.stderr, "\(tool): error: Unknown option '--no-such-flag' — see \(tool) --help\n", file: file, line: line)

@@ -3,7 +3,7 @@ import ArgumentParser
 /// A tool's root command: adopt this instead of `ParsableCommand` and a usage error (unknown flag,
 /// missing or invalid value, failed `validate()`) follows `ToolRunner`'s contract like every other
 /// error: one line on stderr, `hmil-x: error: <ArgumentParser's message> — see hmil-x --help`, and
-/// exit status `ToolRunner.failureExitCode` (1), not ArgumentParser's usage block and status 64.
+/// exit status `ToolError.failureExitCode` (1), not ArgumentParser's usage block and status 64.
 /// `--help`, `--version` and `--generate-completion-script` behave as ArgumentParser's own.
 public protocol ToolCommand: ParsableCommand {}
 

@@ -283,20 +283,6 @@ public struct LevelSummary: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey { case metrics, perClass = "per_class" }
 }
 
-/// The scalar metrics reported for every level (DESIGN §5); the JSON keys are the raw values.
-public enum ScalarMetric: String, CaseIterable, Codable, CodingKeyRepresentable, Sendable {
-    case accuracy
-    case balancedAccuracy = "balanced_accuracy"
-    case precisionMacro = "precision_macro"
-    case recallMacro = "recall_macro"
-    case f1Macro = "f1_macro"
-    case precisionWeighted = "precision_weighted"
-    case recallWeighted = "recall_weighted"
-    case f1Weighted = "f1_weighted"
-    case aucMacro = "auc_macro"
-    case kappaQuadratic = "kappa_quadratic"
-}
-
 /// How the per-fold bootstrap intervals were drawn (see `Bootstrap`).
 public struct BootstrapSettings: Codable, Equatable, Sendable {
     /// Number of resamples; 0 turns the bootstrap off.
@@ -315,26 +301,22 @@ public struct BootstrapSettings: Codable, Equatable, Sendable {
     }
 }
 
-/// Mean, sample standard deviation (n − 1) and standard error of a metric across folds.
-public struct CrossFoldStatistic: Codable, Equatable, Sendable {
-    public var mean: Double?
-    /// nil with fewer than two defined folds.
-    public var std: Double?
-    public var sem: Double?
-    /// Number of folds where the metric is defined.
-    public var folds: Int
-    /// Folds where it is undefined (e.g. AUC on a fold with one class).
-    public var undefinedFolds: [Int]
+// MARK: - The metrics' own values, as the document writes them
 
-    public init(mean: Double?, std: Double?, sem: Double?, folds: Int, undefinedFolds: [Int]) {
-        self.mean = mean
-        self.std = std
-        self.sem = sem
-        self.folds = folds
-        self.undefinedFolds = undefinedFolds
-    }
+/// Keys of `metrics` objects: the metric's name (its raw value).
+extension ScalarMetric: Codable, CodingKeyRepresentable {}
 
+/// `{"mean": .., "std": .., "sem": .., "folds": n, "undefined_folds": [..]}`; the three statistics are
+/// null, not absent, when undefined.
+extension CrossFoldStatistic: Codable {
     enum CodingKeys: String, CodingKey { case mean, std, sem, folds, undefinedFolds = "undefined_folds" }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(mean: try c.decodeIfPresent(Double.self, forKey: .mean), std: try c.decodeIfPresent(Double.self, forKey: .std),
+                  sem: try c.decodeIfPresent(Double.self, forKey: .sem), folds: try c.decode(Int.self, forKey: .folds),
+                  undefinedFolds: try c.decode([Int].self, forKey: .undefinedFolds))
+    }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)

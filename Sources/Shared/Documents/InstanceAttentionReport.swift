@@ -6,55 +6,6 @@ public enum AttentionLevel: String, CaseIterable, Codable, CodingKeyRepresentabl
     case coarse
 }
 
-/// One attention row's instance-level AUC on one fold's part (or on all folds' bags pooled), see
-/// `InstanceAttentionScores`. The AUCs are null when no bag has both key and other instances.
-public struct InstanceAttentionReport: Codable, Equatable, Sendable {
-    /// AUC over the instances of every scored bag, each scored by attention × its bag's size.
-    public var pooledAUC: Double?
-    /// Mean of the scored bags' own AUCs.
-    public var bagMeanAUC: Double?
-    /// Bags scored: with at least one key and one other instance.
-    public var bags: Int
-    /// Bags left out because none of their instances is key.
-    public var bagsWithoutPositives: Int
-    /// Bags left out because all of their instances are key.
-    public var bagsWithoutNegatives: Int
-    /// Bags left out because the instance labels file has no rows for them.
-    public var bagsWithoutLabels: Int
-    /// Instances of the scored bags, and how many of them are key.
-    public var instances: Int
-    public var positives: Int
-
-    public init(pooledAUC: Double?, bagMeanAUC: Double?, bags: Int, bagsWithoutPositives: Int, bagsWithoutNegatives: Int,
-                bagsWithoutLabels: Int, instances: Int, positives: Int) {
-        self.pooledAUC = pooledAUC
-        self.bagMeanAUC = bagMeanAUC
-        self.bags = bags
-        self.bagsWithoutPositives = bagsWithoutPositives
-        self.bagsWithoutNegatives = bagsWithoutNegatives
-        self.bagsWithoutLabels = bagsWithoutLabels
-        self.instances = instances
-        self.positives = positives
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case pooledAUC = "pooled_auc", bagMeanAUC = "bag_mean_auc", bags, bagsWithoutPositives = "bags_without_positives"
-        case bagsWithoutNegatives = "bags_without_negatives", bagsWithoutLabels = "bags_without_labels", instances, positives
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(pooledAUC, forKey: .pooledAUC)   // null, not absent, when no bag was scored
-        try c.encode(bagMeanAUC, forKey: .bagMeanAUC)
-        try c.encode(bags, forKey: .bags)
-        try c.encode(bagsWithoutPositives, forKey: .bagsWithoutPositives)
-        try c.encode(bagsWithoutNegatives, forKey: .bagsWithoutNegatives)
-        try c.encode(bagsWithoutLabels, forKey: .bagsWithoutLabels)
-        try c.encode(instances, forKey: .instances)
-        try c.encode(positives, forKey: .positives)
-    }
-}
-
 /// One attention row across the folds of a part: mean, std and sem of each fold's AUCs, and the AUCs of
 /// all folds' bags pooled into one set (`all_folds`, each bag scored by its own fold's model).
 public struct InstanceAttentionSummary: Codable, Equatable, Sendable {
@@ -69,4 +20,36 @@ public struct InstanceAttentionSummary: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey { case pooledAUC = "pooled_auc", bagMeanAUC = "bag_mean_auc", allFolds = "all_folds" }
+}
+
+/// `{"pooled_auc": .., "bag_mean_auc": .., "bags": n, "bags_without_positives": n, "bags_without_negatives": n,
+/// "bags_without_labels": n, "instances": n, "positives": n}`; the AUCs are null, not absent, when no bag was scored.
+extension InstanceAttentionReport: Codable {
+    enum CodingKeys: String, CodingKey {
+        case pooledAUC = "pooled_auc", bagMeanAUC = "bag_mean_auc", bags, bagsWithoutPositives = "bags_without_positives"
+        case bagsWithoutNegatives = "bags_without_negatives", bagsWithoutLabels = "bags_without_labels", instances, positives
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(pooledAUC: try c.decodeIfPresent(Double.self, forKey: .pooledAUC),
+                  bagMeanAUC: try c.decodeIfPresent(Double.self, forKey: .bagMeanAUC),
+                  bags: try c.decode(Int.self, forKey: .bags),
+                  bagsWithoutPositives: try c.decode(Int.self, forKey: .bagsWithoutPositives),
+                  bagsWithoutNegatives: try c.decode(Int.self, forKey: .bagsWithoutNegatives),
+                  bagsWithoutLabels: try c.decode(Int.self, forKey: .bagsWithoutLabels),
+                  instances: try c.decode(Int.self, forKey: .instances), positives: try c.decode(Int.self, forKey: .positives))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(pooledAUC, forKey: .pooledAUC)
+        try c.encode(bagMeanAUC, forKey: .bagMeanAUC)
+        try c.encode(bags, forKey: .bags)
+        try c.encode(bagsWithoutPositives, forKey: .bagsWithoutPositives)
+        try c.encode(bagsWithoutNegatives, forKey: .bagsWithoutNegatives)
+        try c.encode(bagsWithoutLabels, forKey: .bagsWithoutLabels)
+        try c.encode(instances, forKey: .instances)
+        try c.encode(positives, forKey: .positives)
+    }
 }

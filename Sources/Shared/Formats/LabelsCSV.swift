@@ -84,7 +84,7 @@ public enum LabelsCSV {
         while true {
             let chunk: Data?
             do { chunk = try handle.read(upToCount: 1 << 20) } catch {
-                throw ToolError("cannot read \(what): \(ToolRunner.describe(error))", at: path)
+                throw ToolError("cannot read \(what): \(ToolError.describe(error))", at: path)
             }
             guard let chunk, !chunk.isEmpty else { break }
             bytes.append(contentsOf: chunk)

@@ -35,23 +35,3 @@ public enum Bootstrap {
         return [percentile(sorted: sorted, tail), percentile(sorted: sorted, 100 - tail)]
     }
 }
-
-extension CrossFoldStatistic {
-    /// Statistics over the folds where the metric is defined; the others are listed.
-    public init(values: [(fold: Int, value: Double?)]) {
-        let defined = values.compactMap(\.value)
-        undefinedFolds = values.filter { $0.value == nil }.map(\.fold)
-        folds = defined.count
-        guard !defined.isEmpty else { mean = nil; std = nil; sem = nil; return }
-        let mean = defined.reduce(0, +) / Double(defined.count)
-        self.mean = mean
-        if defined.count > 1 {
-            let variance = defined.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(defined.count - 1)
-            std = variance.squareRoot()
-            sem = variance.squareRoot() / Double(defined.count).squareRoot()
-        } else {
-            std = nil
-            sem = nil
-        }
-    }
-}

@@ -80,3 +80,35 @@ public struct InstanceAttentionScores: Sendable {
         return attention.map { Double($0) * n }
     }
 }
+
+/// What `InstanceAttentionScores` found for one attention row on one fold's part (or on all folds' bags
+/// pooled). The AUCs are nil when no bag has both key and other instances.
+public struct InstanceAttentionReport: Equatable, Sendable {
+    /// AUC over the instances of every scored bag, each scored by attention × its bag's size.
+    public var pooledAUC: Double?
+    /// Mean of the scored bags' own AUCs.
+    public var bagMeanAUC: Double?
+    /// Bags scored: with at least one key and one other instance.
+    public var bags: Int
+    /// Bags left out because none of their instances is key.
+    public var bagsWithoutPositives: Int
+    /// Bags left out because all of their instances are key.
+    public var bagsWithoutNegatives: Int
+    /// Bags left out because the instance labels file has no rows for them.
+    public var bagsWithoutLabels: Int
+    /// Instances of the scored bags, and how many of them are key.
+    public var instances: Int
+    public var positives: Int
+
+    public init(pooledAUC: Double?, bagMeanAUC: Double?, bags: Int, bagsWithoutPositives: Int, bagsWithoutNegatives: Int,
+                bagsWithoutLabels: Int, instances: Int, positives: Int) {
+        self.pooledAUC = pooledAUC
+        self.bagMeanAUC = bagMeanAUC
+        self.bags = bags
+        self.bagsWithoutPositives = bagsWithoutPositives
+        self.bagsWithoutNegatives = bagsWithoutNegatives
+        self.bagsWithoutLabels = bagsWithoutLabels
+        self.instances = instances
+        self.positives = positives
+    }
+}

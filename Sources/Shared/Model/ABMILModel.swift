@@ -76,15 +76,7 @@ public final class ABMILModel: MILModel {
 
     /// The buffers' sum in array order (the one buffer itself when there is one).
     private func sum(_ buffers: [GradientBuffer]) -> GradientBuffer? {
-        guard let first = buffers.first else { return nil }
-        var g = first
-        if buffers.count > 1 {
-            let sum = reduction ?? FloatBlocks(layout: layout)
-            reduction = sum
-            sum.zero()
-            for buffer in buffers { sum.add(buffer) }
-            g = sum
-        }
+        guard let g = FloatBlocks.sum(buffers, layout: layout, reusing: &reduction) else { return nil }
         precondition(g.layout == layout, "gradient buffer of another model")
         return g
     }

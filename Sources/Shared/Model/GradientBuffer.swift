@@ -54,6 +54,19 @@ public final class FloatBlocks {
     public func values(_ index: Int) -> [Float] {
         Array(UnsafeBufferPointer(start: block(index), count: layout.counts[index]))
     }
+
+    /// The workers' buffers summed in array order (deterministic for a fixed assignment of bags to
+    /// buffers): the one buffer itself when alone, else `reduction`, made on first use and reused so a
+    /// step allocates nothing; nil without buffers.
+    static func sum(_ buffers: [FloatBlocks], layout: BlockLayout, reusing reduction: inout FloatBlocks?) -> FloatBlocks? {
+        guard let first = buffers.first else { return nil }
+        guard buffers.count > 1 else { return first }
+        let sum = reduction ?? FloatBlocks(layout: layout)
+        reduction = sum
+        sum.zero()
+        for buffer in buffers { sum.add(buffer) }
+        return sum
+    }
 }
 
 /// One worker's gradient accumulator: gradients with respect to the blocks of the model's weight

@@ -210,17 +210,7 @@ public final class HMILModel: MILModel {
     }
 
     public func addGradients(_ buffers: [GradientBuffer]) {
-        guard let first = buffers.first else { return }
-        let g: FloatBlocks
-        if buffers.count == 1 {
-            g = first
-        } else {
-            let sum = reduction ?? FloatBlocks(layout: layout)
-            reduction = sum
-            sum.zero()
-            for buffer in buffers { sum.add(buffer) }
-            g = sum
-        }
+        guard let g = FloatBlocks.sum(buffers, layout: layout, reusing: &reduction) else { return }
         precondition(g.layout == layout, "gradient buffer of another model")
         let e = Self.e
         func add(_ block: Int, at offset: Int = 0, to p: Parameter) {

@@ -29,7 +29,7 @@ final class InstanceAttentionTests: XCTestCase {
     }
 
     static let golden: Golden = {
-        let url = Bundle.module.url(forResource: "Fixtures/metrics/instance_attention_cases", withExtension: "json")!
+        let url = FixturePaths.url("metrics/instance_attention_cases.json")
         return try! JSONDecoder().decode(Golden.self, from: Data(contentsOf: url))
     }()
 

@@ -38,7 +38,7 @@ final class MetricsParityTests: XCTestCase {
     struct PythonRepr: Decodable { var hex: String; var repr: String }
 
     static let golden: Golden = {
-        let url = Bundle.module.url(forResource: "Fixtures/metrics/sklearn_cases", withExtension: "json")!
+        let url = FixturePaths.url("metrics/sklearn_cases.json")
         return try! JSONDecoder().decode(Golden.self, from: Data(contentsOf: url))
     }()
 

@@ -26,7 +26,7 @@ final class PairedStatisticsTests: XCTestCase {
     struct Quantile: Decodable { var p: Double; var df: Double; var t: Double }
 
     static let golden: Golden = {
-        let url = Bundle.module.url(forResource: "Fixtures/metrics/paired_statistics", withExtension: "json")!
+        let url = FixturePaths.url("metrics/paired_statistics.json")
         return try! JSONDecoder().decode(Golden.self, from: Data(contentsOf: url))
     }()
 

@@ -16,7 +16,7 @@ final class ModelParityTests: XCTestCase {
     func testHMILCoarseGateDetachedSharedEmbedding() throws { try check("hmil_gate_detached_shared") }
 
     private func check(_ name: String) throws {
-        let path = fixtureURL("model", "\(name).safetensors").path
+        let path = FixturePaths.path("model/\(name).safetensors")
         let file = try SafetensorsFile.read(path: path)
         let configuration = try Checkpoint.configuration(of: file, path: path)
         let model: MILModel

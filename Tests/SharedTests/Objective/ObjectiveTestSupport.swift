@@ -5,7 +5,7 @@ import XCTest
 /// Loads the objective fixtures written by Tests/Parity/*.py.
 enum ObjectiveFixtures {
     static func load<T: Decodable>(_ name: String, as type: T.Type) throws -> T {
-        let url = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/objective/\(name).json")
+        let url = FixturePaths.url("objective/\(name).json")
         return try JSONDecoder().decode(T.self, from: Data(contentsOf: url))
     }
 }

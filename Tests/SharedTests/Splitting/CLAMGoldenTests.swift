@@ -32,7 +32,7 @@ final class CLAMGoldenTests: XCTestCase {
         for task in tasks {
             let document = try plan(task)
             XCTAssertEqual(document.folds.count, 10)
-            let out = try SplitFixtures.temporaryFolder()
+            let out = try FixturePaths.temporaryFolder()
             try CLAMSplitFiles.write(document, to: out)
             for k in 0 ..< 10 {
                 for suffix in ["", "_bool", "_descriptor"] {

@@ -52,7 +52,7 @@ final class HMILImportTests: XCTestCase {
     }
 
     func testUnreadablePickleIsNamed() throws {
-        let folder = try SplitFixtures.temporaryFolder()
+        let folder = try FixturePaths.temporaryFolder()
         for part in ["train", "val", "test"] {
             try FileManager.default.copyItem(atPath: SplitFixtures.path("hmil-official-splits/BRACS/\(part)_splits_0.pkl"),
                                              toPath: "\(folder)/\(part)_splits_0.pkl")

@@ -4,7 +4,7 @@ import Shared
 /// Paths of the splitting fixtures (committed under `Fixtures/Splitting/`), and small helpers.
 enum SplitFixtures {
     static func path(_ relative: String) -> String {
-        Bundle.module.resourceURL!.appendingPathComponent("Fixtures/Splitting/" + relative).path
+        FixturePaths.path("Splitting/" + relative)
     }
 
     static func text(_ relative: String) throws -> String {
@@ -24,15 +24,9 @@ enum SplitFixtures {
 
     /// Writes `contents` to a new temporary file and returns its path.
     static func temporaryFile(_ contents: String, name: String = "file.csv") throws -> String {
-        let folder = try temporaryFolder()
+        let folder = try FixturePaths.temporaryFolder()
         let path = folder + "/" + name
         try contents.write(toFile: path, atomically: true, encoding: .utf8)
         return path
-    }
-
-    static func temporaryFolder() throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("hmil-split-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url.path
     }
 }

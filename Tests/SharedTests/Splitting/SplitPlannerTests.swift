@@ -103,7 +103,7 @@ final class SplitPlannerTests: XCTestCase {
 
     func testCLAMImportErrors() throws {
         let labels = labelsCSV()
-        let folder = try SplitFixtures.temporaryFolder()
+        let folder = try FixturePaths.temporaryFolder()
         try assertError(labels, { _ in "no CLAM split files (\(folder)/splits_0.csv) — point --from-clam at a folder written by create_splits_seq.py" }) {
             $0.fromCLAM = folder
         }

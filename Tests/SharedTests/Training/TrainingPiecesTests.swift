@@ -2,7 +2,7 @@ import Foundation
 import Shared
 import XCTest
 
-/// The trainer's small parts: config files, the epoch plan, history, state and the worker loop.
+/// The trainer's small parts: config files, the epoch plan, history and state.
 final class TrainingOptionsTests: XCTestCase {
     var folder: URL!
 
@@ -262,26 +262,5 @@ final class TrainingRecordsTests: XCTestCase {
         other.format = "hmil.train-state/9"
         try other.save(in: folder)
         XCTAssertThrowsError(try TrainingState.load(from: folder))
-    }
-}
-
-final class ParallelItemsTests: XCTestCase {
-    func testFixedAssignmentOfItemsToWorkers() throws {
-        for workers in 1 ... 4 {
-            var seen = [Int](repeating: -1, count: 11)
-            try seen.withUnsafeMutableBufferPointer { slots in
-                try parallelItems(workers: workers, count: 11) { w, i in slots[i] = w }
-            }
-            XCTAssertEqual(seen, (0 ..< 11).map { $0 % min(workers, 11) }, "workers \(workers)")
-        }
-    }
-
-    func testTheFirstErrorByItemIsRethrown() {
-        struct Failure: Error, Equatable { var item: Int }
-        XCTAssertThrowsError(try parallelItems(workers: 3, count: 20) { _, i in
-            if i == 7 || i == 5 || i == 16 { throw Failure(item: i) }
-        }) { error in
-            XCTAssertEqual(error as? Failure, Failure(item: 5))
-        }
     }
 }

@@ -123,7 +123,7 @@ public final class PackReader: @unchecked Sendable {
         do {
             header = try JSONDecoder().decode(PackHeader.self, from: Data(json))
         } catch {
-            throw PackError.corruptHeader(file: path, detail: "JSON: \(ToolRunner.describe(error))")
+            throw PackError.corruptHeader(file: path, detail: "JSON: \(ToolError.describe(error))")
         }
         guard (1 ... PackFormat.maxFeatureDim).contains(header.featureDim) else {
             throw PackError.absurdSize(file: path, slideID: nil, detail: "feature dim \(header.featureDim)")

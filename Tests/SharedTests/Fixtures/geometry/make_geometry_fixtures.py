@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the small HDF5 files that hold patch geometry the way each feature extractor writes it, with
 h5py (3.16, libver 'earliest' so Debian's libhdf5 1.10 reads them). The Swift tests
-(Tests/SharedTests/Packing/PatchGeometryTests.swift) expect exactly the attributes written here.
+(Tests/SharedTests/Formats/FeatureFiles/PatchGeometryTests.swift, Tests/SharedTests/Packing/PackGeometryTests.swift)
+expect exactly the attributes written here.
 
 Run from this folder: `python3 make_geometry_fixtures.py`. Outputs are small and committed.
 """

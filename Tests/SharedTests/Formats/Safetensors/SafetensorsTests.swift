@@ -143,7 +143,7 @@ final class SafetensorsTests: XCTestCase {
     }
 
     func testReadsFileWrittenByPythonSafetensors() throws {
-        let f = try SafetensorsFile.read(path: fixtureURL("model", "hmil_released_shared.safetensors").path)
+        let f = try SafetensorsFile.read(path: FixturePaths.path("model/hmil_released_shared.safetensors"))
         XCTAssertEqual(f.metadata["model"], "hmil")
         XCTAssertEqual(f.info("feature_extractor.0.weight")?.shape, [256, 32])
         XCTAssertEqual(f.info("feature_extractor.0.weight")?.dtype, .f32)

@@ -32,3 +32,9 @@ private final class ErrorSlots: @unchecked Sendable {
     func set(_ worker: Int, item: Int, _ error: Error) { slots[worker] = (item, error) }
     var first: Error? { slots.compactMap { $0 }.min { $0.item < $1.item }?.error }
 }
+
+/// Wraps a value for use across the worker threads of `parallelItems`, which write disjoint slots.
+struct UnsafeSendable<T>: @unchecked Sendable {
+    var value: T
+    init(_ value: T) { self.value = value }
+}

@@ -83,18 +83,6 @@ final class EvaluatorTests: XCTestCase {
         XCTAssertNil(fine.metrics[.aucMacro]?.ci95, "bootstrap off")
     }
 
-    func testCrossFoldStatisticsAreMeanSampleStdAndStandardError() {
-        let stat = CrossFoldStatistic(values: [(0, 0.5), (1, 0.7), (2, nil), (3, 0.9)])
-        XCTAssertEqual(stat.mean!, 0.7, accuracy: 1e-15)
-        XCTAssertEqual(stat.std!, 0.2, accuracy: 1e-15)              // sqrt((0.04 + 0 + 0.04) / 2)
-        XCTAssertEqual(stat.sem!, 0.2 / 3.0.squareRoot(), accuracy: 1e-15)
-        XCTAssertEqual(stat.folds, 3)
-        XCTAssertEqual(stat.undefinedFolds, [2])
-        let one = CrossFoldStatistic(values: [(0, 0.5)])
-        XCTAssertNil(one.std)
-        XCTAssertNil(one.sem)
-    }
-
     func testHierarchyConsistencyCountsFinePredictionsWhoseParentIsTheCoarsePrediction() throws {
         // Fine predictions N, DCIS, UDH, DCIS; coarse head predicts benign, benign, benign, malignant.
         let fine: [Double] = [0.8, 0.1, 0.1,  0.1, 0.2, 0.7,  0.2, 0.6, 0.2,  0.0, 0.1, 0.9]

@@ -103,7 +103,7 @@ public final class FolderLock {
         let path = self.path, token = holder.token, folder = self.folder
         let onLost = lost ?? { found in
             StandardError.write("\(tool): error: lost the lock of \(folder) to \(found.map { "\($0)" } ?? "another process") (\(path)) — this process stood still longer than \(Int(staleAfter)) s and was taken for dead; stopping\n")
-            exit(ToolRunner.failureExitCode)
+            exit(ToolError.failureExitCode)
         }
         heartbeat = Heartbeat(interval: interval) {
             guard let (content, _) = Self.read(path), let found = LockHolder.parse(content), found.token == token else {

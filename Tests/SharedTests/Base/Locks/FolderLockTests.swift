@@ -49,7 +49,7 @@ final class FolderLockTests: XCTestCase {
             XCTFail("the lock was taken")
             return ""
         } catch {
-            return ToolRunner.describe(error)
+            return ToolError.describe(error)
         }
     }
 
@@ -187,7 +187,7 @@ final class FolderLockTests: XCTestCase {
                     let lock = try FolderLock(folder: folder, tool: "hmil-train")
                     winners.update { $0.append(lock) }
                 } catch {
-                    if ToolRunner.describe(error).contains("is in use by hmil-train on host") { refusals.update { $0 += 1 } }
+                    if ToolError.describe(error).contains("is in use by hmil-train on host") { refusals.update { $0 += 1 } }
                 }
             }
             XCTAssertEqual(winners.value.count, 1, "round \(round)")

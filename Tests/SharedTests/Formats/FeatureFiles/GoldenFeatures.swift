@@ -31,14 +31,3 @@ struct GoldenFeatures: Decodable {
         }
     }
 }
-
-/// Asserts that `body` throws a one-line error whose text contains every fragment.
-func XCTAssertThrowsMessage<T>(_ body: @autoclosure () throws -> T, _ fragments: String..., file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertThrowsError(try body(), file: file, line: line) { error in
-        let text = "\(error)"
-        XCTAssertFalse(text.contains("\n"), "multi-line error: \(text)", file: file, line: line)
-        for fragment in fragments {
-            XCTAssertTrue(text.contains(fragment), "'\(text)' lacks '\(fragment)'", file: file, line: line)
-        }
-    }
-}

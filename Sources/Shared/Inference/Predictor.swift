@@ -52,9 +52,3 @@ public final class Predictor {
         return results.map { $0! }
     }
 }
-
-/// Wraps a value for use across the worker threads of `parallelItems`, which write disjoint slots.
-struct UnsafeSendable<T>: @unchecked Sendable {
-    var value: T
-    init(_ value: T) { self.value = value }
-}

@@ -3,11 +3,7 @@ import Shared
 
 /// Bags, temporary packs and an independent CRC for the pack tests.
 enum PackTestSupport {
-    static func temporaryFolder() -> String {
-        let folder = NSTemporaryDirectory() + "hbag-tests-\(UUID().uuidString)"
-        try! FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        return folder
-    }
+    static func temporaryFolder() -> String { try! FixturePaths.temporaryFolder() }
 
     /// A bag of ReLU'd Gaussian features with some exact zeros, plus coordinates of the asked kind.
     static func bag(_ slideID: String, instances: Int, dim: Int, coordinates: CoordinatesKind = .none,
