@@ -62,10 +62,10 @@ struct HmilEval: ToolCommand {
     var format: EvaluationOutput.Format = .json
 
     @Option(help: "Bootstrap resamples per fold for the 95% intervals; 0 turns the bootstrap off.")
-    var bootstrap: Int = 1000
+    var bootstrap: Int = BootstrapSettings().resamples
 
     @Option(help: "Seed of the bootstrap resamples.")
-    var seed: UInt64 = 1
+    var seed: UInt64 = BootstrapSettings().seed
 
     @Option(help: ArgumentHelp("Parts of each fold to predict with its model: test, val, both (test,val) or none.", valueName: "test,val"))
     var parts: PartList = PartList(parts: EvaluationPart.allCases)

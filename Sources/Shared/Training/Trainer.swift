@@ -60,10 +60,10 @@ public final class Trainer {
         }
         objective = Objective(config: options.objectiveConfig, hierarchy: hierarchy, epochCount: options.epochs)
         switch options.optimizer {
-        case "sgd":
+        case .sgd:
             optimizer = SGD(parameters: model.parameters, learningRate: options.lr, momentum: options.momentum,
                             weightDecay: options.weightDecay)
-        default:
+        case .adam:
             optimizer = Adam(parameters: model.parameters, learningRate: options.lr, weightDecay: options.weightDecay)
         }
         scheduler = ReduceLROnPlateau(mode: .min, factor: options.lrFactor, patience: options.lrPatience)
@@ -90,7 +90,7 @@ public final class Trainer {
     public static let largeBagInstances = 4096
 
     static func modelConfiguration(_ options: TrainingOptions, hierarchy: Hierarchy, featureDim: Int) throws -> ModelConfiguration {
-        if options.model == "abmil" {
+        if options.model == .abmil {
             return .abmil(ABMILOptions(featureDim: featureDim, classes: hierarchy.fineCount, dropout: options.dropout))
         }
         var model = HMILOptions(featureDim: featureDim, coarseClasses: hierarchy.coarseCount, fineClasses: hierarchy.fineCount,
@@ -152,7 +152,7 @@ public final class Trainer {
             scheduler.step(metric: train["total"]!, optimizer: optimizer)
 
             var selection = selectionValue(val)
-            if options.selectionMetric == "last" {
+            if options.selectionMetric == .last {
                 // The last epoch is kept; validation is still computed for the history.
                 selection = Double(epoch)
             } else if data.val.count == 0 {
@@ -164,7 +164,7 @@ public final class Trainer {
                 selection = Double(epoch)
             } else if selection == nil {
                 if !warnedSelection && !quiet {
-                    StandardError.write("\(tool): warning: \(options.selectionMetric) is undefined on fold \(data.fold)'s validation part; selecting by validation loss\n")
+                    StandardError.write("\(tool): warning: \(options.selectionMetric.rawValue) is undefined on fold \(data.fold)'s validation part; selecting by validation loss\n")
                 }
                 warnedSelection = true
                 selection = val["loss"].flatMap { $0.isFinite ? -$0 : nil }
@@ -191,7 +191,7 @@ public final class Trainer {
             if options.earlyStoppingPatience > 0 && state.staleEpochs >= options.earlyStoppingPatience {
                 state.finished = true
                 if !quiet {
-                    StandardError.write("\(tool): fold \(data.fold): early stop after epoch \(epoch): \(options.selectionMetric) did not improve for \(state.staleEpochs) epochs\n")
+                    StandardError.write("\(tool): fold \(data.fold): early stop after epoch \(epoch): \(options.selectionMetric.rawValue) did not improve for \(state.staleEpochs) epochs\n")
                 }
             }
             if state.completedEpochs == options.epochs { state.finished = true }
@@ -233,10 +233,10 @@ public final class Trainer {
     private func selectionValue(_ val: [String: Double]) -> Double? {
         let value: Double?
         switch options.selectionMetric {
-        case "val_loss": value = val["loss"].map { -$0 }
-        case "val_fine_accuracy": value = val["fine_accuracy"]
-        case "val_coarse_auc": value = val["coarse_auc"]
-        default: value = val["fine_auc"]
+        case .valLoss: value = val["loss"].map { -$0 }
+        case .valFineAccuracy: value = val["fine_accuracy"]
+        case .valCoarseAUC: value = val["coarse_auc"]
+        case .valFineAUC, .last: value = val["fine_auc"]
         }
         return value.flatMap { $0.isFinite ? $0 : nil }
     }
