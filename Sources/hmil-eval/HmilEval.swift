@@ -133,9 +133,7 @@ struct HmilEval: ToolCommand {
                 doc.evaluation = Evaluator.evaluate(parts, bootstrap: settings, source: "predictions", inputs: predictionFiles)
             } else {
                 let inputs = try (documents.isEmpty ? [nil] : documents.map { Optional($0) }).map { path in
-                    let source = path.flatMap { $0 == "-" ? nil : $0 } ?? "stdin"
-                    return (document: try DocumentIO.decode(PipelineDocument.self, from: DocumentIO.readInput(path), source: source),
-                            source: source)
+                    try DocumentIO.read(PipelineDocument.self, from: path)
                 }
                 let source = inputs.map(\.source).joined(separator: " + ")
                 doc = try ModelsDocuments.merge(inputs)
@@ -145,8 +143,7 @@ struct HmilEval: ToolCommand {
                 options.hierarchyBeta = hierarchyBeta
                 parts = try CheckpointPredictions.predict(document: doc, source: source, options: options)
                 if let dataset {
-                    let data = try DocumentIO.decode(PipelineDocument.self, from: DocumentIO.readInput(dataset, what: "dataset document"),
-                                                     source: dataset)
+                    let data = try DocumentIO.read(PipelineDocument.self, from: dataset, what: "dataset document").document
                     options.attentionFolder = attention
                         ? out.map { "\($0)/\(EvaluationOutput.externalFolder)/\(EvaluationOutput.attentionFolder)" } : nil
                     external = try ExternalPredictions.predict(dataset: data, source: dataset, models: doc, modelsSource: source,

@@ -76,9 +76,7 @@ struct Pack: ParsableCommand {
 
     func run() throws {
         ToolRunner.run("hmil-pack") {
-            let source = plan ?? "stdin"
-            let data = try DocumentIO.readInput(plan, what: "split plan")
-            let document = try DocumentIO.decode(PipelineDocument.self, from: data, source: source)
+            let (document, source) = try DocumentIO.read(PipelineDocument.self, from: plan, what: "split plan")
             try document.require(PipelineDocument.splitFormat, source: source, producer: "hmil-split")
             var options = PackJob.Options(featureFolders: features, outFolder: out, dtype: dtype, skipMissing: skipMissing,
                                           keys: FeatureKeys(features: featuresKey, coordinates: coordsKey),

@@ -45,9 +45,7 @@ struct HmilTrain: ToolCommand {
 
     func run() throws {
         ToolRunner.run("hmil-train") {
-            let source = document ?? "stdin"
-            let data = try DocumentIO.readInput(document)
-            var doc = try DocumentIO.decode(PipelineDocument.self, from: data, source: source)
+            var (doc, source) = try DocumentIO.read(PipelineDocument.self, from: document)
             try doc.require(PipelineDocument.datasetFormat, source: source, producer: "hmil-pack")
             let options = try TrainingOptions.resolve(configFile: config, overrides: training.given())
             try options.validate()
