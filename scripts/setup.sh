@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Heatmaps: libopenslide-dev and libpng-dev to build and run hmil-heatmap; libvips-tools (the vips command) to
-# make the demo's and the tests' slides and for hmil-bench heatmap.
-packages=(libopenblas-dev libzstd-dev libhdf5-dev zstd pkg-config jq libopenslide-dev libpng-dev libvips-tools)
+# make the demo's and the tests' slides and for hmil-bench heatmap. man-db and groff-base: `make test` reads the
+# man pages `make install` writes with `man -l`.
+packages=(libopenblas-dev libzstd-dev libhdf5-dev zstd pkg-config jq libopenslide-dev libpng-dev libvips-tools man-db groff-base)
 [ "${HMIL_DEMO_DATA:-0}" = 1 ] && packages+=(dataset-fashion-mnist)
 # The Slurm end-to-end test (`make test`): a one-node cluster (scripts/local-slurm.sh) from the daemons and
 # commands of Debian's slurm-wlm and munge, with accounting (slurmdbd on a private MariaDB) for sacct.

@@ -62,10 +62,10 @@ struct HmilEval: ToolCommand {
     var format: EvaluationOutput.Format = .json
 
     @Option(help: "Bootstrap resamples per fold for the 95% intervals; 0 turns the bootstrap off.")
-    var bootstrap: Int = 1000
+    var bootstrap: Int = BootstrapSettings().resamples
 
     @Option(help: "Seed of the bootstrap resamples.")
-    var seed: UInt64 = 1
+    var seed: UInt64 = BootstrapSettings().seed
 
     @Option(help: ArgumentHelp("Parts of each fold to predict with its model: test, val, both (test,val) or none.", valueName: "test,val"))
     var parts: PartList = PartList(parts: EvaluationPart.allCases)
@@ -133,9 +133,7 @@ struct HmilEval: ToolCommand {
                 doc.evaluation = Evaluator.evaluate(parts, bootstrap: settings, source: "predictions", inputs: predictionFiles)
             } else {
                 let inputs = try (documents.isEmpty ? [nil] : documents.map { Optional($0) }).map { path in
-                    let source = path.flatMap { $0 == "-" ? nil : $0 } ?? "stdin"
-                    return (document: try DocumentIO.decode(PipelineDocument.self, from: DocumentIO.readInput(path), source: source),
-                            source: source)
+                    try DocumentIO.read(PipelineDocument.self, from: path)
                 }
                 let source = inputs.map(\.source).joined(separator: " + ")
                 doc = try ModelsDocuments.merge(inputs)
@@ -145,8 +143,7 @@ struct HmilEval: ToolCommand {
                 options.hierarchyBeta = hierarchyBeta
                 parts = try CheckpointPredictions.predict(document: doc, source: source, options: options)
                 if let dataset {
-                    let data = try DocumentIO.decode(PipelineDocument.self, from: DocumentIO.readInput(dataset, what: "dataset document"),
-                                                     source: dataset)
+                    let data = try DocumentIO.read(PipelineDocument.self, from: dataset, what: "dataset document").document
                     options.attentionFolder = attention
                         ? out.map { "\($0)/\(EvaluationOutput.externalFolder)/\(EvaluationOutput.attentionFolder)" } : nil
                     external = try ExternalPredictions.predict(dataset: data, source: dataset, models: doc, modelsSource: source,

@@ -124,8 +124,7 @@ struct HmilHeatmap: ParsableCommand {
                 throw ToolError("no dataset document", at: inputs.joined(separator: ", "),
                                 hint: "give --dataset, or a results folder with its eval.json")
             }
-            let document = try DocumentIO.decode(PipelineDocument.self, from: DocumentIO.readInput(documentPath, what: "dataset document"),
-                                                 source: documentPath)
+            let document = try DocumentIO.read(PipelineDocument.self, from: documentPath, what: "dataset document").document
             try document.require(PipelineDocument.datasetFormat, source: documentPath, producer: "hmil-pack")
             let chosen = try HeatmapInputs.choose(found, fold: fold, document: document)
             guard !chosen.isEmpty else {

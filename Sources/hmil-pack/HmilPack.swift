@@ -34,12 +34,12 @@ struct Pack: ParsableCommand {
     @Option(help: "Output folder for bags.hbag, bags.manifest.json and dataset.json.")
     var out: String
 
-    @Option(help: ArgumentHelp("Storage dtype of features in the pack: f32, f16 or bf16 (compute is always f32).",
-                               discussion: "f32 (the default) stores the features exactly; f16 stores half the bytes at f16 precision (11 significant bits); bf16 likewise with 8 bits and f32's range."))
-    var dtype: String = "f32"
+    @Option(help: ArgumentHelp("Storage dtype of features in the pack (compute is always f32).",
+                               discussion: "f32 stores the features exactly; f16 stores half the bytes at f16 precision (11 significant bits); bf16 likewise with 8 bits and f32's range."))
+    var dtype: StorageDType = PackWriter.defaultDType
 
-    @Option(help: "Threads that read and compress (default: all cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads that read and compress. (default: every core)")
+    var jobs: Int?
 
     @Flag(help: "Drop slides without a feature file (listed under 'dropped') instead of failing.")
     var skipMissing = false
@@ -60,7 +60,7 @@ struct Pack: ParsableCommand {
     var patches: String?
 
     @Option(help: ArgumentHelp("zstd compression level.",
-                               discussion: "1 (the default): feature mantissas are close to random, so higher levels barely shrink the pack and take several times as long; negative (fast) levels lose ratio (Benchmarks/RESULTS.md)."))
+                               discussion: "The default is zstd's fastest level: feature mantissas are close to random, so higher levels barely shrink the pack and take several times as long; negative (fast) levels lose ratio (Benchmarks/RESULTS.md)."))
     var level: Int = PackWriter.defaultCompressionLevel
 
     @Flag(help: "No progress on stderr.")
@@ -68,8 +68,7 @@ struct Pack: ParsableCommand {
 
     func validate() throws {
         guard !features.isEmpty else { throw ValidationError("give at least one --features folder") }
-        guard StorageDType(rawValue: dtype) != nil else { throw ValidationError("--dtype must be f32, f16 or bf16") }
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard jobs.map({ $0 >= 1 }) ?? true else { throw ValidationError("--jobs must be at least 1") }
         if let patchSize, !(1 ... Int(PatchGeometry.maximumPatchSize)).contains(patchSize) {
             throw ValidationError("--patch-size must be between 1 and \(Int(PatchGeometry.maximumPatchSize)) level-0 pixels")
         }
@@ -77,14 +76,12 @@ struct Pack: ParsableCommand {
 
     func run() throws {
         ToolRunner.run("hmil-pack") {
-            let source = plan ?? "stdin"
-            let data = try DocumentIO.readInput(plan, what: "split plan")
-            let document = try DocumentIO.decode(PipelineDocument.self, from: data, source: source)
+            let (document, source) = try DocumentIO.read(PipelineDocument.self, from: plan, what: "split plan")
             try document.require(PipelineDocument.splitFormat, source: source, producer: "hmil-split")
-            let options = PackJob.Options(featureFolders: features, outFolder: out, dtype: StorageDType(rawValue: dtype)!,
-                                          jobs: jobs, skipMissing: skipMissing,
+            var options = PackJob.Options(featureFolders: features, outFolder: out, dtype: dtype, skipMissing: skipMissing,
                                           keys: FeatureKeys(features: featuresKey, coordinates: coordsKey),
                                           level: level, quiet: quiet, patchSize: patchSize.map(Double.init), patchFolder: patches)
+            if let jobs { options.jobs = jobs }
             // One hmil-pack per --out folder, also across the nodes of a cluster.
             let lock = try FolderLock(folder: out, tool: "hmil-pack", warn: { if !quiet { StandardError.write($0 + "\n") } })
             defer { lock.release() }
@@ -96,6 +93,8 @@ struct Pack: ParsableCommand {
         }
     }
 }
+
+extension StorageDType: ExpressibleByArgument {}
 
 struct Extract: ParsableCommand {
     static let configuration = CommandConfiguration(

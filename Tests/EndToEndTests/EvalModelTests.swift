@@ -109,7 +109,10 @@ final class EvalModelTests: XCTestCase {
         let doc = try DocumentIO.decode(PipelineDocument.self, from: run.stdout, source: "stdout")
         XCTAssertEqual(doc.format, "hmil.eval/1")
         XCTAssertEqual(doc.models?.map(\.fold), [0, 1])
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: try path("results/eval.json"))), run.stdout)
+        // The saved copy is the same document with its paths from results/ (DocumentPathsToolTests).
+        let saved = try DocumentIO.decode(PipelineDocument.self, from: Data(contentsOf: URL(fileURLWithPath: try path("results/eval.json"))),
+                                          source: "eval.json")
+        XCTAssertEqual(saved.resolvingPaths(readFrom: "results/eval.json"), doc)
         let evaluation = try XCTUnwrap(doc.evaluation)
         XCTAssertEqual(evaluation.source, "checkpoints")
         XCTAssertEqual(evaluation.folds.map(\.fold), [0, 1])

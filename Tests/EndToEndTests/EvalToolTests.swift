@@ -60,7 +60,12 @@ final class EvalToolTests: XCTestCase {
                      "test/fine/confusion.svg", "test/coarse_from_fine/fold_1.csv", "test/coarse_from_fine/summary.csv"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: results.appendingPathComponent(file).path), file)
         }
-        XCTAssertEqual(try Data(contentsOf: results.appendingPathComponent("eval.json")), run.stdout)
+        // The saved copy names the prediction files from results/, stdout from the working directory.
+        let saved = try DocumentIO.decode(PipelineDocument.self, from: Data(contentsOf: results.appendingPathComponent("eval.json")),
+                                          source: "eval.json")
+        XCTAssertEqual(saved.evaluation?.inputs, ["../fold_0.csv", "../fold_1.csv"])
+        XCTAssertEqual(doc.evaluation?.inputs, ["fold_0.csv", "fold_1.csv"])
+        XCTAssertEqual(saved.resolvingPaths(readFrom: "results/eval.json"), doc)
         XCTAssertEqual(try Data(contentsOf: results.appendingPathComponent("test/fine/fold_0.csv")),
                        try Data(contentsOf: work.appendingPathComponent("fold_0.csv")), "CLAM's bytes for CLAM's values")
         let summary = try String(contentsOf: results.appendingPathComponent("test/fine/summary.csv"), encoding: .utf8)

@@ -60,7 +60,11 @@ final class HeatmapToolTests: XCTestCase {
         XCTAssertEqual(summary.slides.map(\.fold), [0, 0], "s2 from fold 0, which tested it, not fold 1")
         XCTAssertEqual(summary.slides.map(\.row), ["fine:DCIS", "fine:UDH"], "the predicted class's row")
         XCTAssertEqual(summary.slides.map(\.predicted), ["DCIS", "UDH"])
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/maps/heatmaps.json")), run.stdout)
+        // The saved copy names the pictures from maps/, stdout from the working directory.
+        let saved = try JSONDecoder().decode(HeatmapsDocument.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/maps/heatmaps.json")))
+        XCTAssertEqual(saved.slides.map(\.png), ["s1.png", "s2.png"])
+        XCTAssertEqual(summary.slides.map(\.png), ["maps/s1.png", "maps/s2.png"])
+        XCTAssertEqual(saved.resolvingPaths(readFrom: "maps/heatmaps.json"), summary)
         let picture = try PNGFile.read(folder + "/maps/s1.png", channels: .rgb)
         XCTAssertEqual(summary.slides[0].mapWidth, 600, "small slides are enlarged to --size")
         XCTAssertEqual(summary.slides[0].mapHeight, 400)

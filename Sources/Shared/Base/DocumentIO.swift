@@ -37,9 +37,10 @@ public enum DocumentIO {
     }
 
     /// Decodes a pipeline document, naming the source and the offending key on failure.
-    public static func decode<T: Decodable>(_ type: T.Type, from data: Data, source: String) throws -> T {
+    public static func decode<T: Decodable>(_ type: T.Type, from data: Data, source: String,
+                                            decoder: JSONDecoder = JSONDecoder()) throws -> T {
         do {
-            return try JSONDecoder().decode(type, from: data)
+            return try decoder.decode(type, from: data)
         } catch let DecodingError.keyNotFound(key, context) {
             throw ToolError("missing key '\(path(context.codingPath + [key]))' in document", at: source,
                             hint: "pass the output of the previous hmil step")
@@ -48,8 +49,11 @@ public enum DocumentIO {
         } catch let DecodingError.valueNotFound(_, context) {
             throw ToolError("null value at '\(path(context.codingPath))'", at: source)
         } catch let DecodingError.dataCorrupted(context) {
-            let where_ = context.codingPath.isEmpty ? "" : " at '\(path(context.codingPath))'"
-            throw ToolError("not valid JSON\(where_): \(context.debugDescription)", at: source)
+            // Without a key path the text is not JSON at all; with one, a value is not allowed there.
+            if context.codingPath.isEmpty {
+                throw ToolError("not valid JSON: \(context.debugDescription)", at: source)
+            }
+            throw ToolError("bad value at '\(path(context.codingPath))': \(context.debugDescription)", at: source)
         }
     }
 
@@ -73,5 +77,28 @@ public enum DocumentIO {
             try AtomicFile.write(data, to: folder + "/" + name)
         }
         try StandardOutput.write(data)
+    }
+}
+
+/// A value spelled as one of a fixed set of names in a document or a config file: an enum whose raw
+/// values are the JSON spelling (and, in the tools, the flag's values). A name outside the set fails to
+/// decode with a message that lists the set, which `DocumentIO.decode` reports with the key and file:
+/// `bad value at 'optimizer': unknown value 'lbfgs'; use adam or sgd (c.json)`.
+public protocol NamedChoice: RawRepresentable, CaseIterable, Codable, Sendable where RawValue == String {}
+
+extension NamedChoice {
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let name = try container.decode(String.self)
+        guard let value = Self(rawValue: name) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "unknown value '\(name)'; use \(Self.names)")
+        }
+        self = value
+    }
+
+    /// Every name, "a, b or c".
+    public static var names: String {
+        let all = allCases.map(\.rawValue)
+        return all.count < 2 ? all.joined() : all.dropLast().joined(separator: ", ") + " or " + all.last!
     }
 }

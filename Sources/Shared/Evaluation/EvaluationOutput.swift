@@ -31,7 +31,7 @@ public enum EvaluationOutput {
             try DocumentIO.emit(document, saveIn: out, as: documentName)
             if !quiet { StandardError.write(table) }
         case .table:
-            if let out { try AtomicFile.write(DocumentIO.encode(document), to: out + "/" + documentName) }
+            if let out { try AtomicFile.write(DocumentIO.encode(document.savedIn(out)), to: out + "/" + documentName) }
             try StandardOutput.write(Data(table.utf8))
         }
     }

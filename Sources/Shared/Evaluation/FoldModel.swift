@@ -16,7 +16,7 @@ public struct FoldModel {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else {
             throw ToolError("checkpoint file not found", at: place,
-                            hint: "train the fold again (hmil-train --fold \(record.fold)) or run hmil-eval where hmil-train ran")
+                            hint: "train the fold again (hmil-train --fold \(record.fold)), or give the models document where hmil-train saved it")
         }
         // Loading composes weight products with BLAS (`prepare()`); on one thread they come out the same
         // whatever ran before, so a fold's predictions do not depend on which folds were evaluated with it.

@@ -56,6 +56,21 @@ public struct HeatmapsDocument: Codable, Equatable, Sendable {
     public var skipped: [DroppedSlide]?
 }
 
+extension HeatmapsDocument: PathCarrying {
+    /// The pictures, GeoJSON files and crops drawn.
+    public func mappingPaths(_ change: (String) -> String) -> HeatmapsDocument {
+        var document = self
+        document.slides = slides.map {
+            var record = $0
+            record.png = change(record.png)
+            record.geojson = record.geojson.map(change)
+            record.topPatches = record.topPatches?.map(change)
+            return record
+        }
+        return document
+    }
+}
+
 /// One drawn slide.
 public struct HeatmapRecord: Codable, Equatable, Sendable {
     public var slideID: String

@@ -30,7 +30,7 @@ public enum Checkpoint {
         let tensors = model.parameters.parameters.map {
             SafetensorsWriter.Tensor(name: $0.name, shape: $0.shape, values: $0.value)
         }
-        var meta = ["format": format, "model": model.configuration.kind, "options": optionsJSON(model.configuration)]
+        var meta = ["format": format, "model": model.configuration.kind.rawValue, "options": optionsJSON(model.configuration)]
         if let h = metadata.hierarchy { meta["hierarchy"] = jsonText(h) }
         if let c = metadata.trainingConfig { meta["config"] = c }
         if let e = metadata.epoch { meta["epoch"] = String(e) }
@@ -64,15 +64,18 @@ public enum Checkpoint {
 
     /// The model kind and options a checkpoint's metadata records.
     public static func configuration(of file: SafetensorsFile, path: String) throws -> ModelConfiguration {
-        guard let kind = file.metadata["model"], let optionsText = file.metadata["options"] else {
+        guard let name = file.metadata["model"], let optionsText = file.metadata["options"] else {
             throw ToolError("checkpoint has no model description in its metadata", at: path,
                             hint: "hmil checkpoints record \"model\" and \"options\"; for a foreign file build the model and load into it")
+        }
+        guard let kind = ModelKind(rawValue: name) else {
+            throw ToolError("checkpoint names an unknown model kind '\(name)'", at: path, hint: "expected \(ModelKind.names)")
         }
         let decoder = JSONDecoder()
         // An option this hmil does not know changes the model in a way it cannot rebuild (e.g. a coarse gate
         // read by an hmil-eval from before gates): refuse rather than predict with another model.
         if let object = try? JSONSerialization.jsonObject(with: Data(optionsText.utf8)) as? [String: Any] {
-            let known = kind == "abmil" ? ABMILOptions.knownKeys : HMILOptions.knownKeys
+            let known = kind == .abmil ? ABMILOptions.knownKeys : HMILOptions.knownKeys
             if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
                 throw ToolError("checkpoint's model has an option this hmil does not know: '\(unknown)'", at: path,
                                 hint: "it was written by a newer hmil; use that version")
@@ -80,15 +83,13 @@ public enum Checkpoint {
         }
         do {
             switch kind {
-            case "hmil":
+            case .hmil:
                 let options = try decoder.decode(HMILOptions.self, from: Data(optionsText.utf8))
                 if let problem = options.problem {
                     throw ToolError("checkpoint's model options are inconsistent: \(problem)", at: path)
                 }
                 return .hmil(options)
-            case "abmil": return .abmil(try decoder.decode(ABMILOptions.self, from: Data(optionsText.utf8)))
-            default:
-                throw ToolError("checkpoint names an unknown model kind '\(kind)'", at: path, hint: "expected hmil or abmil")
+            case .abmil: return .abmil(try decoder.decode(ABMILOptions.self, from: Data(optionsText.utf8)))
             }
         } catch let error as ToolError {
             throw error

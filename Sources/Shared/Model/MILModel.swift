@@ -53,6 +53,11 @@ extension MILModel {
     }
 }
 
+/// The two models: HMIL, or the flat gated-attention ABMIL baseline on fine labels.
+public enum ModelKind: String, NamedChoice {
+    case hmil, abmil
+}
+
 /// Which model, with its options: what a checkpoint's metadata records so the model can be rebuilt.
 public enum ModelConfiguration: Equatable, Sendable {
     case hmil(HMILOptions)
@@ -66,11 +71,11 @@ public enum ModelConfiguration: Equatable, Sendable {
         }
     }
 
-    /// "hmil" or "abmil", as in checkpoint metadata.
-    public var kind: String {
+    /// As in checkpoint metadata (`model`) and `hmil-train --model`.
+    public var kind: ModelKind {
         switch self {
-        case .hmil: return "hmil"
-        case .abmil: return "abmil"
+        case .hmil: return .hmil
+        case .abmil: return .abmil
         }
     }
 

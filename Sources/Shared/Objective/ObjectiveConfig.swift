@@ -21,7 +21,7 @@ public struct ObjectiveConfig: Codable, Equatable, Sendable {
     }
 
     /// The two forms of the bag-level alignment term (see `BagAlignmentLoss`).
-    public enum BagAlignmentForm: String, Codable, Equatable, Sendable {
+    public enum BagAlignmentForm: String, Codable, Equatable, Sendable, CaseIterable {
         /// −log q[y_c]: the negative log-likelihood of the true coarse class under the summed fine
         /// probabilities (the paper's method).
         case nll

@@ -28,7 +28,7 @@ public enum PackJob {
         /// `--patches`: a folder of CLAM or TRIDENT patch files giving each slide's patch size.
         public var patchFolder: String?
 
-        public init(featureFolders: [String], outFolder: String, dtype: StorageDType = .f32,
+        public init(featureFolders: [String], outFolder: String, dtype: StorageDType = PackWriter.defaultDType,
                     jobs: Int = ProcessInfo.processInfo.activeProcessorCount, skipMissing: Bool = false,
                     keys: FeatureKeys = FeatureKeys(), level: Int = PackWriter.defaultCompressionLevel,
                     quiet: Bool = false, tool: String = "hmil-pack", patchSize: Double? = nil, patchFolder: String? = nil) {

@@ -70,10 +70,10 @@ public final class Trainer {
         }
         objective = Objective(config: options.objectiveConfig, hierarchy: hierarchy, epochCount: options.epochs)
         switch options.optimizer {
-        case "sgd":
+        case .sgd:
             optimizer = SGD(parameters: model.parameters, learningRate: options.lr, momentum: options.momentum,
                             weightDecay: options.weightDecay)
-        default:
+        case .adam:
             optimizer = Adam(parameters: model.parameters, learningRate: options.lr, weightDecay: options.weightDecay)
         }
         scheduler = ReduceLROnPlateau(mode: .min, factor: options.lrFactor, patience: options.lrPatience)
@@ -102,7 +102,7 @@ public final class Trainer {
     public static let largeBagInstances = 4096
 
     static func modelConfiguration(_ options: TrainingOptions, hierarchy: Hierarchy, featureDim: Int) throws -> ModelConfiguration {
-        if options.model == "abmil" {
+        if options.model == .abmil {
             return .abmil(ABMILOptions(featureDim: featureDim, classes: hierarchy.fineCount, dropout: options.dropout))
         }
         var model = HMILOptions(featureDim: featureDim, coarseClasses: hierarchy.coarseCount, fineClasses: hierarchy.fineCount,
@@ -211,7 +211,7 @@ public final class Trainer {
         if options.earlyStoppingPatience > 0 && state.staleEpochs >= options.earlyStoppingPatience {
             state.finished = true
             if !quiet {
-                StandardError.write("\(tool): fold \(data.fold): early stop after epoch \(epoch): \(options.selectionMetric) did not improve for \(state.staleEpochs) epochs\n")
+                StandardError.write("\(tool): fold \(data.fold): early stop after epoch \(epoch): \(options.selectionMetric.rawValue) did not improve for \(state.staleEpochs) epochs\n")
             }
         }
         if state.completedEpochs == options.epochs { state.finished = true }
@@ -230,7 +230,7 @@ public final class Trainer {
     /// validation part, the epoch itself (the latest is kept; validation is still recorded); where the
     /// metric is undefined, minus the validation loss (warning once per run).
     private func selectionValue(_ val: [String: Double], epoch: Int, warned: inout Bool) -> Double? {
-        if options.selectionMetric == "last" { return Double(epoch) }
+        if options.selectionMetric == .last { return Double(epoch) }
         if data.val.count == 0 {
             if !warned && !quiet {
                 StandardError.write("\(tool): warning: fold \(data.fold) has no validation part; keeping the last epoch\n")
@@ -240,7 +240,7 @@ public final class Trainer {
         }
         if let value = metricValue(val) { return value }
         if !warned && !quiet {
-            StandardError.write("\(tool): warning: \(options.selectionMetric) is undefined on fold \(data.fold)'s validation part; selecting by validation loss\n")
+            StandardError.write("\(tool): warning: \(options.selectionMetric.rawValue) is undefined on fold \(data.fold)'s validation part; selecting by validation loss\n")
         }
         warned = true
         return val["loss"].flatMap { $0.isFinite ? -$0 : nil }
@@ -251,10 +251,10 @@ public final class Trainer {
     private func metricValue(_ val: [String: Double]) -> Double? {
         let value: Double?
         switch options.selectionMetric {
-        case "val_loss": value = val["loss"].map { -$0 }
-        case "val_fine_accuracy": value = val["fine_accuracy"]
-        case "val_coarse_auc": value = val["coarse_auc"]
-        default: value = val["fine_auc"]
+        case .valLoss: value = val["loss"].map { -$0 }
+        case .valFineAccuracy: value = val["fine_accuracy"]
+        case .valCoarseAUC: value = val["coarse_auc"]
+        case .valFineAUC, .last: value = val["fine_auc"]
         }
         return value.flatMap { $0.isFinite ? $0 : nil }
     }

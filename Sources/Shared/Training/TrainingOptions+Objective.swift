@@ -3,32 +3,29 @@ extension TrainingOptions {
     /// Overrides of weights the chosen objective does not use (e.g. `weight_coarse` with ABMIL) are
     /// recorded but change nothing; sibling smoothing applies to both models.
     public var objectiveConfig: ObjectiveConfig {
-        var config = model == "abmil" ? ObjectiveConfig.flat : (ObjectiveConfig.preset(named: preset) ?? .hmil)
+        var config = model == .abmil ? ObjectiveConfig.flat : preset.objective
         if let w = weightAttention { config.attentionWeight = w }
-        if let form = bagAlignment { config.bagAlignment = ObjectiveConfig.BagAlignmentForm(rawValue: form) ?? config.bagAlignment }
-        if let c = curriculum { config.curriculum = CurriculumSchedule(rawValue: c) ?? config.curriculum }
+        if let form = bagAlignment { config.bagAlignment = form }
+        if let c = curriculum { config.curriculum = c }
         if let w = weightContrastive { config.contrastiveWeight = w }
         if let w = weightCoarse { config.coarseWeight = w }
         if let w = weightBag { config.bagAlignmentWeight = w }
-        config.siblingSmoothing = siblingSmoothing ?? (model == "abmil" ? 0 : trainingPreset.siblingSmoothing)
+        config.siblingSmoothing = siblingSmoothing ?? (model == .abmil ? 0 : preset.choices.siblingSmoothing)
         return config
     }
 
-    /// The preset's choices beyond the objective (nil for an unknown name, which `validate` rejects).
-    var trainingPreset: TrainingPreset { TrainingPreset.named(preset) ?? .hmil }
-
     /// The scorer the model is built with: the option, else the preset's.
     public var effectiveScorer: HMILOptions.Scorer {
-        scorer.map { $0 == "per-class" ? .perClass : .shared } ?? trainingPreset.scorer
+        scorer?.model ?? preset.choices.scorer
     }
 
     /// The embedding the model is built with: the option, else the preset's.
     public var effectiveEmbedding: HMILOptions.Embedding {
-        embedding.map { $0 == "shared" ? .shared : .released } ?? trainingPreset.embedding
+        embedding ?? preset.choices.embedding
     }
 }
 
-/// What `--preset` chooses besides the objective's weights and forms (`ObjectiveConfig.preset(named:)`).
+/// What `--preset` chooses besides the objective's weights and forms (`TrainingOptions.Preset.objective`).
 ///
 /// `reference` is the released code exactly: one scorer shared by the class rows, the D→256→D coarse
 /// features, no smoothing. `hmil` is the study's choice (README, "Studies"; pipelines/study.mk): with
@@ -45,8 +42,4 @@ public struct TrainingPreset: Equatable, Sendable {
 
     public static let reference = TrainingPreset(scorer: .shared, embedding: .released, siblingSmoothing: 0)
     public static let hmil = TrainingPreset(scorer: .perClass, embedding: .shared, siblingSmoothing: 0.2)
-
-    public static func named(_ name: String) -> TrainingPreset? {
-        ["reference": reference, "hmil": hmil][name]
-    }
 }

@@ -8,16 +8,16 @@ import Foundation
 /// (`"batch_size"`); flags given on the command line win over the file. The effective options are
 /// written into every checkpoint's metadata and into the models document.
 public struct TrainingOptions: Codable, Equatable, Sendable {
-    /// `hmil` (the default, chosen by the study in the README) or `reference` (the released code
-    /// exactly); sets the objective and the architecture defaults below (`TrainingPreset`).
-    public var preset = "hmil"
+    /// `hmil` (chosen by the study in the README) or `reference` (the released code exactly); sets the
+    /// objective and the architecture defaults below (`TrainingPreset`).
+    public var preset = Preset.hmil
     /// `hmil` or `abmil` (the flat gated-attention baseline on fine labels).
-    public var model = "hmil"
+    public var model = ModelKind.hmil
     /// `shared` (one scorer across class rows, as released) or `per-class`; nil = the preset's.
-    public var scorer: String?
+    public var scorer: Scorer?
     /// `released` (D→256→D coarse features) or `shared` (one 256-d embedding for both branches);
     /// nil = the preset's.
-    public var embedding: String?
+    public var embedding: HMILOptions.Embedding?
     public var dropout = false
     /// Model variants where the coarse level shapes the fine level (HMILOptions; nil = off, the
     /// model's defaults): coarse-gated fine attention, the coarse prior on the fine logits and its λ.
@@ -27,7 +27,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     public var epochs = 200
     public var batchSize = 64
-    public var optimizer = "adam"
+    public var optimizer = OptimizerKind.adam
     public var lr = 1e-4
     public var weightDecay = 0.0
     public var momentum = 0.9
@@ -44,14 +44,14 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var maxInstances = 0
     /// Stop when the selection metric has not improved for this many epochs (0 = never).
     public var earlyStoppingPatience = 0
-    /// `val_fine_auc` (default), `val_fine_accuracy`, `val_coarse_auc`, `val_loss`, or `last` (the final
-    /// epoch, whatever validation says: on small validation parts every metric is noisy, README "Studies").
-    public var selectionMetric = "val_fine_auc"
+    /// The validation metric whose best epoch is kept, or `last` (the final epoch, whatever validation
+    /// says: on small validation parts every metric is noisy, README "Studies").
+    public var selectionMetric = SelectionMetric.valFineAUC
 
     /// Objective overrides on top of the preset (nil = the preset's value).
     public var weightAttention: Double?
-    public var bagAlignment: String?
-    public var curriculum: String?
+    public var bagAlignment: ObjectiveConfig.BagAlignmentForm?
+    public var curriculum: CurriculumSchedule?
     /// w_con, w_c, w_bag of DESIGN §4 (HMIL only). w_con = 0 turns SupCon off, and every epoch is one pass.
     public var weightContrastive: Double?
     public var weightCoarse: Double?
@@ -84,34 +84,54 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     /// Options from a config file over the defaults; an unknown key is an error that lists the known ones.
     public static func load(configFile path: String) throws -> TrainingOptions {
-        let data = try DocumentIO.readInput(path, what: "config file")
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw ToolError("config is not a JSON object", at: path)
-        }
-        for key in object.keys.sorted() where !configKeys.contains(key) {
-            throw ToolError("unknown config key '\(key)'", at: path, hint: "known keys: \(configKeys.joined(separator: ", "))")
-        }
-        // Decode over the defaults: missing keys keep their default values.
+        try resolve(configFile: path, overrides: [:])
+    }
+
+    /// The defaults, then the config file (if any), then `overrides` (the flags given, as a JSON object
+    /// of config keys): each layer replaces the keys it has, so a flag wins over the file and the file
+    /// over the default, which is written once, on the property above. A bad value in the file is an
+    /// error naming the file even when a flag replaces it. Non-finite numbers travel as the strings of
+    /// `nonFinite` (JSON has none), so `validate` can name the flag that gave one.
+    public static func resolve(configFile path: String?, overrides: [String: Any]) throws -> TrainingOptions {
         var merged = try JSONSerialization.jsonObject(with: JSONEncoder().encode(TrainingOptions())) as! [String: Any]
-        for (key, value) in object { merged[key] = value }
-        let mergedData = try JSONSerialization.data(withJSONObject: merged)
-        return try DocumentIO.decode(TrainingOptions.self, from: mergedData, source: path)
+        if let path {
+            let data = try DocumentIO.readInput(path, what: "config file")
+            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw ToolError("config is not a JSON object", at: path)
+            }
+            for key in object.keys.sorted() where !configKeys.contains(key) {
+                throw ToolError("unknown config key '\(key)'", at: path, hint: "known keys: \(configKeys.joined(separator: ", "))")
+            }
+            merged.merge(object) { $1 }
+            _ = try decode(merged, source: path)
+        }
+        for key in overrides.keys.sorted() where !configKeys.contains(key) {
+            preconditionFailure("option '\(key)' is not a TrainingOptions key")
+        }
+        merged.merge(overrides) { $1 }
+        return try decode(merged, source: "the command line")
+    }
+
+    /// The strings that stand for the non-finite numbers a flag may give (`--weight-bag nan`).
+    public static let nonFinite = (positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+
+    private static func decode(_ object: [String: Any], source: String) throws -> TrainingOptions {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: nonFinite.positiveInfinity, negativeInfinity: nonFinite.negativeInfinity, nan: nonFinite.nan)
+        return try DocumentIO.decode(TrainingOptions.self, from: JSONSerialization.data(withJSONObject: object), source: source,
+                                     decoder: decoder)
     }
 
     /// Checks values that do not depend on the data.
     public func validate() throws {
         func bad(_ what: String, _ hint: String) -> ToolError { ToolError(what, hint: hint) }
-        guard ["hmil", "reference"].contains(preset) else { throw bad("unknown preset '\(preset)'", "use hmil or reference") }
-        guard ["hmil", "abmil"].contains(model) else { throw bad("unknown model '\(model)'", "use hmil or abmil") }
-        if let scorer, !["shared", "per-class"].contains(scorer) { throw bad("unknown scorer '\(scorer)'", "use shared or per-class") }
-        if let embedding, !["released", "shared"].contains(embedding) { throw bad("unknown embedding '\(embedding)'", "use released or shared") }
-        if model == "abmil", coarseGate != nil || finePrior != nil {
+        if model == .abmil, coarseGate != nil || finePrior != nil {
             throw bad("--coarse-gate and --fine-prior need the hmil model", "drop them with --model abmil")
         }
         if let w = finePriorWeight, !(w.isFinite && w >= 0) {
             throw bad("--fine-prior-weight must be a number ≥ 0", "e.g. --fine-prior-weight 1")
         }
-        guard ["adam", "sgd"].contains(optimizer) else { throw bad("unknown optimizer '\(optimizer)'", "use adam or sgd") }
         guard epochs > 0 else { throw bad("--epochs must be positive", "e.g. --epochs 200") }
         guard batchSize > 0 else { throw bad("--batch-size must be positive", "e.g. --batch-size 64") }
         guard lr > 0, lr.isFinite else { throw bad("--lr must be a positive number", "e.g. --lr 1e-4") }
@@ -124,15 +144,6 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         guard earlyStoppingPatience >= 0 else { throw bad("--early-stopping-patience must be ≥ 0", "0 never stops early") }
         guard maxInstances >= 0 else { throw bad("--max-instances must be ≥ 0", "0 keeps every instance") }
         guard threads >= 0 else { throw bad("--threads must be ≥ 0", "0 uses every core") }
-        guard ["val_fine_auc", "val_fine_accuracy", "val_coarse_auc", "val_loss", "last"].contains(selectionMetric) else {
-            throw bad("unknown selection metric '\(selectionMetric)'", "use val_fine_auc, val_fine_accuracy, val_coarse_auc, val_loss or last")
-        }
-        if let form = bagAlignment, !["nll", "reference"].contains(form) {
-            throw bad("unknown bag alignment '\(form)'", "use nll or reference")
-        }
-        if let c = curriculum, !["quadratic", "linear"].contains(c) {
-            throw bad("unknown curriculum '\(c)'", "use quadratic or linear")
-        }
         let weights = [("--weight-attention", weightAttention), ("--weight-contrastive", weightContrastive),
                        ("--weight-coarse", weightCoarse), ("--weight-bag", weightBag)]
         for case let (flag, w?) in weights where !(w.isFinite && w >= 0) {

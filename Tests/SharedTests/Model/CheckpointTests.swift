@@ -16,7 +16,7 @@ final class CheckpointTests: XCTestCase {
                               .abmil(ABMILOptions(featureDim: 12, classes: 3, dropout: true))] {
             var g = SeededGenerator(seed: 5)
             let model = configuration.makeModel(generator: &g)
-            let path = temporaryPath(configuration.kind)
+            let path = temporaryPath(configuration.kind.rawValue)
             defer { try? FileManager.default.removeItem(atPath: path) }
             let metadata = CheckpointMetadata(hierarchy: hierarchy, trainingConfig: #"{"lr":0.0001,"preset":"hmil"}"#, epoch: 37)
             try Checkpoint.save(model, metadata: metadata, to: path)

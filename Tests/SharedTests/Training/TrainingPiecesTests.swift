@@ -29,7 +29,7 @@ final class TrainingOptionsTests: XCTestCase {
         expected.dropout = true
         expected.seed = 9
         expected.weightAttention = 0.5
-        expected.curriculum = "linear"
+        expected.curriculum = .linear
         XCTAssertEqual(options, expected)
     }
 
@@ -42,8 +42,8 @@ final class TrainingOptionsTests: XCTestCase {
         // could not be set from a file.
         var options = TrainingOptions()
         options.weightAttention = 1
-        options.bagAlignment = "nll"
-        options.curriculum = "quadratic"
+        options.bagAlignment = .nll
+        options.curriculum = .quadratic
         options.weightContrastive = 0
         options.weightCoarse = 0.5
         options.weightBag = 2
@@ -51,8 +51,8 @@ final class TrainingOptionsTests: XCTestCase {
         options.coarseGate = .learned
         options.finePrior = .coarseDetached
         options.finePriorWeight = 0.5
-        options.scorer = "per-class"
-        options.embedding = "shared"
+        options.scorer = .perClass
+        options.embedding = .shared
         let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(options)) as! [String: Any]
         XCTAssertEqual(Set(object.keys), Set(TrainingOptions.configKeys))
         XCTAssertEqual(try TrainingOptions.load(configFile: try write(String(decoding: JSONEncoder().encode(options), as: UTF8.self))),
@@ -71,6 +71,36 @@ final class TrainingOptionsTests: XCTestCase {
         XCTAssertThrowsError(try TrainingOptions.load(configFile: try write(#"{"coarse_gate": "soft"}"#))) { error in
             XCTAssertTrue("\(error)".contains("coarse_gate"), "\(error)")
         }
+    }
+
+    /// A value outside a named option's set is an error naming the key, the file and the values allowed.
+    func testUnknownNamedValueNamesTheKeyTheFileAndTheValues() throws {
+        let cases = [("preset", "paper", "use hmil or reference"), ("model", "clam", "use hmil or abmil"),
+                     ("scorer", "per_class", "use shared or per-class"), ("embedding", "own", "use released or shared"),
+                     ("optimizer", "rmsprop", "use adam or sgd"),
+                     ("selection_metric", "auc", "use val_fine_auc, val_fine_accuracy, val_coarse_auc, val_loss or last"),
+                     ("bag_alignment", "kl", "use nll or reference"), ("curriculum", "cubic", "use quadratic or linear")]
+        for (key, value, hint) in cases {
+            let path = try write("{\"\(key)\": \"\(value)\"}")
+            XCTAssertThrowsError(try TrainingOptions.load(configFile: path)) { error in
+                XCTAssertEqual("\(error)", "bad value at '\(key)': unknown value '\(value)'; \(hint) (\(path))")
+            }
+        }
+    }
+
+    /// Flags over the file over the defaults, key by key.
+    func testOverridesWinOverTheFileAndTheFileOverTheDefaults() throws {
+        let path = try write(#"{"epochs": 3, "optimizer": "sgd", "lr": 0.5}"#)
+        let options = try TrainingOptions.resolve(configFile: path, overrides: ["lr": 0.25, "selection_metric": "last", "shuffle": false])
+        var expected = TrainingOptions()
+        expected.epochs = 3
+        expected.optimizer = .sgd
+        expected.lr = 0.25
+        expected.selectionMetric = .last
+        expected.shuffle = false
+        XCTAssertEqual(options, expected)
+        XCTAssertEqual(try TrainingOptions.resolve(configFile: nil, overrides: ["model": "abmil"]).model, .abmil)
+        XCTAssertEqual(try TrainingOptions.resolve(configFile: nil, overrides: [:]), TrainingOptions())
     }
 
     func testUnknownKeyNamesTheKeyAndTheKnownOnes() throws {
@@ -107,12 +137,6 @@ final class TrainingOptionsTests: XCTestCase {
         rejects { $0.momentum = -0.5 }
         rejects { $0.clipGradNorm = -1 }
         rejects { $0.earlyStoppingPatience = -1 }
-        rejects { $0.preset = "paper" }
-        rejects { $0.model = "clam" }
-        rejects { $0.optimizer = "rmsprop" }
-        rejects { $0.selectionMetric = "auc" }
-        rejects { $0.bagAlignment = "kl" }
-        rejects { $0.curriculum = "cubic" }
         for bad in [-1, Double.nan, .infinity] {
             rejects { $0.weightAttention = bad }
             rejects { $0.weightContrastive = bad }
@@ -121,8 +145,8 @@ final class TrainingOptionsTests: XCTestCase {
             rejects { $0.siblingSmoothing = bad }
         }
         rejects { $0.siblingSmoothing = 1 }
-        rejects { $0.model = "abmil"; $0.coarseGate = .fixed }
-        rejects { $0.model = "abmil"; $0.finePrior = .coarse }
+        rejects { $0.model = .abmil; $0.coarseGate = .fixed }
+        rejects { $0.model = .abmil; $0.finePrior = .coarse }
         rejects { $0.finePriorWeight = -1 }
         rejects { $0.finePriorWeight = .infinity }
         var zero = TrainingOptions()
@@ -150,15 +174,15 @@ final class TrainingOptionsTests: XCTestCase {
         XCTAssertEqual(TrainingOptions().effectiveScorer, .perClass)
         XCTAssertEqual(TrainingOptions().effectiveEmbedding, .shared)
         var reference = TrainingOptions()
-        reference.preset = "reference"
+        reference.preset = .reference
         XCTAssertEqual(reference.objectiveConfig, .reference)
         XCTAssertEqual(reference.effectiveScorer, .shared)
         XCTAssertEqual(reference.effectiveEmbedding, .released)
-        reference.scorer = "per-class"
+        reference.scorer = .perClass
         XCTAssertEqual(reference.effectiveScorer, .perClass, "the option wins over the preset")
         // ABMIL: the flat objective, smoothed too.
         var abmil = TrainingOptions()
-        abmil.model = "abmil"
+        abmil.model = .abmil
         abmil.siblingSmoothing = 0.3
         XCTAssertEqual(abmil.objectiveConfig.kind, .flat)
         XCTAssertEqual(abmil.objectiveConfig.siblingSmoothing, 0.3)

@@ -22,7 +22,7 @@ struct RunResults {
         self.folder = folder
         name = (folder as NSString).lastPathComponent
         let path = folder + "/eval.json"
-        document = try DocumentIO.decode(PipelineDocument.self, from: DocumentIO.readInput(path, what: "metrics document"), source: path)
+        document = try DocumentIO.read(PipelineDocument.self, from: path, what: "metrics document").document
         guard let evaluation = document.evaluation else {
             throw ToolError("no evaluation in the document", at: path, hint: "give the folder of a run hmil-eval finished")
         }

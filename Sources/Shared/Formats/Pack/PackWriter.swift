@@ -34,7 +34,7 @@ public final class PackWriter: @unchecked Sendable {
         /// Recorded in the header: where the patches lie.
         public var geometry: PackGeometry?
 
-        public init(dtype: StorageDType = .f32, coordinates: CoordinatesKind = .none,
+        public init(dtype: StorageDType = PackWriter.defaultDType, coordinates: CoordinatesKind = .none,
                     compressionLevel: Int = PackWriter.defaultCompressionLevel,
                     byteShuffle: Bool = PackWriter.defaultByteShuffle, tool: String = "hmil", geometry: PackGeometry? = nil) {
             self.dtype = dtype
@@ -49,6 +49,8 @@ public final class PackWriter: @unchecked Sendable {
     /// Defaults chosen from `hmil-bench pack --table` (see `PackDefaults.swift` and Benchmarks/RESULTS.md).
     public static let defaultCompressionLevel = PackDefaults.compressionLevel
     public static let defaultByteShuffle = PackDefaults.byteShuffle
+    /// f32 stores the features exactly.
+    public static let defaultDType = StorageDType.f32
 
     public let path: String
     public let header: PackHeader
