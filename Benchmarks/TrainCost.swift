@@ -24,7 +24,7 @@ struct TrainCost {
             bag = { model.bagProducts(instanceCount: $0, training: $1) }
             step = model.stepProducts
         } else {
-            let preset = TrainingPreset.named(w.preset) ?? .hmil
+            let preset = (TrainingOptions.Preset(rawValue: w.preset) ?? .hmil).choices
             let model = HMILModel(options: HMILOptions(featureDim: w.dim, coarseClasses: kc, fineClasses: kf,
                                                        scorer: preset.scorer, embedding: preset.embedding))
             bag = { model.bagProducts(instanceCount: $0, training: $1) }
