@@ -19,25 +19,25 @@ struct HmilSplit: ToolCommand {
     @Option(help: ArgumentHelp("Hierarchy JSON, or the official HMIL config (label_list + mapping). Required.", valueName: "H.json"))
     var hierarchy: String
 
-    @Option(help: "Split scheme: kfold or clam. (default: kfold)")
+    @Option(help: "Split scheme: kfold or clam. (default: \(SplitRequest.defaultScheme.rawValue))")
     var scheme: SplitScheme?
 
-    @Option(help: "Number of folds (K). (default: 10)")
+    @Option(help: "Number of folds (K). (default: \(SplitRequest.defaultFolds))")
     var folds: Int?
 
-    @Option(help: "Random seed; with clam, numpy's seed (0 to 4294967295). (default: 1)")
+    @Option(help: "Random seed; with clam, numpy's seed (0 to 4294967295). (default: \(SplitRequest.defaultSeed))")
     var seed: UInt64?
 
-    @Option(name: .customLong("val-frac"), help: "Share of each class's (training) patients for validation. (default: 0.1)")
+    @Option(name: .customLong("val-frac"), help: "Share of each class's (training) patients for validation. (default: \(SplitRequest.defaultValFrac))")
     var valFrac: Double?
 
-    @Option(name: .customLong("test-frac"), help: "clam only: share of each class's patients for test. (default: 0.1)")
+    @Option(name: .customLong("test-frac"), help: "clam only: share of each class's patients for test. (default: \(SplitRequest.defaultTestFrac))")
     var testFrac: Double?
 
-    @Option(name: .customLong("label-frac"), help: "clam only: share of the remaining training patients kept, as CLAM's --label_frac. (default: 1.0)")
+    @Option(name: .customLong("label-frac"), help: "clam only: share of the remaining training patients kept, as CLAM's --label_frac. (default: \(SplitRequest.defaultLabelFrac))")
     var labelFrac: Double?
 
-    @Option(name: .customLong("label-col"), help: ArgumentHelp("Column of the labels CSV holding the fine label. (default: label)", valueName: "NAME"))
+    @Option(name: .customLong("label-col"), help: ArgumentHelp("Column of the labels CSV holding the fine label. (default: \(SplitRequest.defaultLabelColumn))", valueName: "NAME"))
     var labelCol: String?
 
     @Option(name: .customLong("patient-voting"),

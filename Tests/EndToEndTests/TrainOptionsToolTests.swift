@@ -36,7 +36,7 @@ final class TrainOptionsToolTests: XCTestCase {
                                        ("--selection-metric", "auc", "val_fine_auc"), ("--model", "clam", "'hmil' and 'abmil'"),
                                        ("--fold", "x", "'--fold <fold>'")] {
             let run = try BuiltTool.run("hmil-train", ["--out", h.path("work"), flag, value])
-            XCTAssertEqual(run.status, ToolRunner.failureExitCode, run.stderr)
+            XCTAssertEqual(run.status, ToolError.failureExitCode, run.stderr)
             XCTAssertEqual(run.errorLines.count, 1, run.stderr)
             XCTAssertTrue(run.stderr.hasPrefix("hmil-train: error: The value '\(value)' is invalid for '\(flag) <"), run.stderr)
             XCTAssertTrue(run.stderr.contains(message), run.stderr)
@@ -48,7 +48,7 @@ final class TrainOptionsToolTests: XCTestCase {
         _ = try h.plantedDataset(perClass: 2, valPerClass: 1)
         try Data(#"{"epochs": 2, "optimizer": "lbfgs"}"#.utf8).write(to: h.folder.appendingPathComponent("c.json"))
         let run = try h.train(h.path("dataset.json"), out: "work", ["--config", h.path("c.json")])
-        XCTAssertEqual(run.status, ToolRunner.failureExitCode, run.stderr)
+        XCTAssertEqual(run.status, ToolError.failureExitCode, run.stderr)
         XCTAssertEqual(run.stderr, "hmil-train: error: bad value at 'optimizer': unknown value 'lbfgs'; use adam or sgd (\(h.path("c.json")))\n")
     }
 

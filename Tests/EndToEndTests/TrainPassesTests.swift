@@ -109,7 +109,7 @@ final class TrainPassesTests: XCTestCase {
         _ = try h.plantedDataset(perClass: 4, valPerClass: 1)
         let bags = 16, epochs = 3
         var options = TrainingOptions()
-        options.model = "abmil"
+        options.model = .abmil
         options.epochs = epochs
         options.batchSize = 8
         options.lr = 1e-3

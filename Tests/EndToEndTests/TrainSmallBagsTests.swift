@@ -18,12 +18,12 @@ final class TrainSmallBagsTests: XCTestCase {
         let bags = try BagSource(document: document, source: "dataset.json")
         bags.memoryLimit = memoryLimit
         var options = TrainingOptions()
-        options.model = "abmil"
+        options.model = .abmil
         options.epochs = 3
         options.batchSize = 1
         options.lr = 1e-3
         options.threads = threads
-        options.selectionMetric = "val_loss"
+        options.selectionMetric = .valLoss
         let trainer = try Trainer(document: document, source: "dataset.json", options: options, fold: 0,
                                   folder: h.path("\(out)/fold_0"), bags: bags, quiet: true)
         _ = try trainer.run(resume: false)

@@ -21,11 +21,13 @@ public struct SplitRequest: Sendable {
     public var fromCLAM: String?
     public var fromHMIL: String?
 
+    public static let defaultScheme = SplitScheme.kfold
     public static let defaultFolds = 10
     public static let defaultSeed: UInt64 = 1
     public static let defaultValFrac = 0.1
     public static let defaultTestFrac = 0.1
     public static let defaultLabelFrac = 1.0
+    public static let defaultLabelColumn = "label"
     /// Bounds the work and memory a mistyped `--folds` can ask for.
     public static let maximumFolds = 1000
 
@@ -45,7 +47,7 @@ public enum SplitPlanner {
     public static func plan(_ request: SplitRequest) throws -> SplitOutcome {
         try checkOptions(request)
         let hierarchy = try Hierarchy.load(path: request.hierarchyPath)
-        let labelColumn = request.labelColumn ?? "label"
+        let labelColumn = request.labelColumn ?? SplitRequest.defaultLabelColumn
         if let folder = request.fromHMIL {
             let labelled = try request.labelsPath.map { try LabelsCSV.read(path: $0, labelColumn: labelColumn) }
             return try HMILSplitImport.plan(folder: folder, labelled: labelled, labelsSource: request.labelsPath,
@@ -60,7 +62,7 @@ public enum SplitPlanner {
         }
 
         let table = try PatientTable(slides: slides, hierarchy: hierarchy, voting: request.patientVoting, source: labelsPath)
-        let scheme = request.scheme ?? .kfold
+        let scheme = request.scheme ?? SplitRequest.defaultScheme
         let seed = request.seed ?? SplitRequest.defaultSeed
         let folds = request.folds ?? SplitRequest.defaultFolds
         let valFrac = request.valFrac ?? SplitRequest.defaultValFrac
@@ -106,7 +108,7 @@ public enum SplitPlanner {
                        "without a labels CSV")
             return
         }
-        let scheme = request.scheme ?? .kfold
+        let scheme = request.scheme ?? SplitRequest.defaultScheme
         let folds = request.folds ?? SplitRequest.defaultFolds
         let minimumFolds = scheme == .kfold ? 2 : 1
         guard folds >= minimumFolds, folds <= SplitRequest.maximumFolds else {
