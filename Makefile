@@ -5,7 +5,7 @@ SWIFT_TEST_FLAGS ?= -c release
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: setup build test demo bench clean install uninstall
+.PHONY: setup build test lint format demo bench clean install uninstall
 
 setup:
 	@scripts/setup.sh
@@ -16,8 +16,17 @@ build: setup
 # and the same demo submitted to a one-node Slurm cluster on this machine, so they want Slurm.
 test:
 	@HMIL_DEMO_DATA=1 HMIL_SLURM=1 scripts/setup.sh
+	$(MAKE) lint
 	swift test $(SWIFT_TEST_FLAGS)
 	scripts/test-install.sh
+
+# The Swift sources in the toolchain's formatter's style (.swift-format): `make lint` checks, `make format` rewrites.
+SWIFT_FILES = Package.swift Sources Tests Benchmarks pipelines
+lint:
+	swift format lint --strict --recursive --parallel $(SWIFT_FILES)
+
+format:
+	swift format format --in-place --recursive --parallel $(SWIFT_FILES)
 
 demo:
 	@HMIL_DEMO_DATA=1 scripts/setup.sh

@@ -48,8 +48,9 @@ enum ChildProcess {
             Thread.detachNewThread { [self] in
                 while isRunning {
                     if let text = try? String(contentsOfFile: path, encoding: .utf8),
-                       let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-                       let kib = Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") {
+                        let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+                        let kib = Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "")
+                    {
                         record(kib * 1024)
                     }
                     usleep(20_000)
@@ -57,12 +58,21 @@ enum ChildProcess {
             }
         }
 
-        private var isRunning: Bool { lock.lock(); defer { lock.unlock() }; return running }
-        private func record(_ bytes: Int) { lock.lock(); peak = max(peak, bytes); lock.unlock() }
+        private var isRunning: Bool {
+            lock.lock()
+            defer { lock.unlock() }
+            return running
+        }
+        private func record(_ bytes: Int) {
+            lock.lock()
+            peak = max(peak, bytes)
+            lock.unlock()
+        }
 
         /// Stops watching; the peak seen (0 if never read).
         func stop() -> Int {
-            lock.lock(); defer { lock.unlock() }
+            lock.lock()
+            defer { lock.unlock() }
             running = false
             return peak
         }
@@ -73,7 +83,8 @@ enum ChildProcess {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("hmil-bench-\(getpid())-\(command).out").path
         defer { try? FileManager.default.removeItem(atPath: file) }
         guard let result = try? run("/usr/bin/env", [command] + arguments, stdout: file, stderr: "/dev/null"), result.status == 0,
-              let text = try? String(contentsOfFile: file, encoding: .utf8) else { return "?" }
+            let text = try? String(contentsOfFile: file, encoding: .utf8)
+        else { return "?" }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

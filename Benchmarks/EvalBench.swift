@@ -28,22 +28,28 @@ struct EvalBench: ParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: folder) }
 
         // The bags: ReLU'd Gaussian features with int32 coordinates, packed as f16 (hmil-pack's common choice).
-        let hierarchy = Hierarchy(coarse: ["benign", "atypical", "malignant"], fine: ["N", "PB", "UDH", "FEA", "ADH", "DCIS", "IC"],
-                                  parent: ["N": "benign", "PB": "benign", "UDH": "benign", "FEA": "atypical", "ADH": "atypical",
-                                           "DCIS": "malignant", "IC": "malignant"])
+        let hierarchy = Hierarchy(
+            coarse: ["benign", "atypical", "malignant"], fine: ["N", "PB", "UDH", "FEA", "ADH", "DCIS", "IC"],
+            parent: [
+                "N": "benign", "PB": "benign", "UDH": "benign", "FEA": "atypical", "ADH": "atypical",
+                "DCIS": "malignant", "IC": "malignant"
+            ])
         let pack = folder + "/bags.hbag"
         let writer = try PackWriter(path: pack, featureDim: dim, options: .init(dtype: .f16, coordinates: .int32, compressionLevel: 1))
         var slides: [SlideRecord] = []
-        for b in 0 ..< bags {
+        for b in 0..<bags {
             var rng = SeededGenerator(seed: 1, stream: UInt64(b))
-            let features = (0 ..< instances * dim).map { _ in Float(max(0, rng.nextNormal())) }
-            let coordinates = Coordinates.int32((0 ..< 2 * instances).map { Int32($0 * 256) })
-            try writer.append(Bag(slideID: "slide_\(b)", instanceCount: instances, featureDim: dim, features: features, coordinates: coordinates))
-            slides.append(SlideRecord(slideID: "slide_\(b)", caseID: "case_\(b)", label: hierarchy.fine[b % 7], instances: instances, pack: 0))
+            let features = (0..<instances * dim).map { _ in Float(max(0, rng.nextNormal())) }
+            let coordinates = Coordinates.int32((0..<2 * instances).map { Int32($0 * 256) })
+            try writer.append(
+                Bag(slideID: "slide_\(b)", instanceCount: instances, featureDim: dim, features: features, coordinates: coordinates))
+            slides.append(
+                SlideRecord(slideID: "slide_\(b)", caseID: "case_\(b)", label: hierarchy.fine[b % 7], instances: instances, pack: 0))
         }
         try writer.finish()
-        var document = PipelineDocument(format: PipelineDocument.datasetFormat, hierarchy: hierarchy, scheme: "kfold", seed: 1,
-                                        slides: slides, folds: [])
+        var document = PipelineDocument(
+            format: PipelineDocument.datasetFormat, hierarchy: hierarchy, scheme: "kfold", seed: 1,
+            slides: slides, folds: [])
         document.packs = [PackReference(path: pack, bags: bags, featureDim: dim, dtype: "f16")]
         let source = try BagSource(document: document, source: "bench")
         let ids = slides.map(\.slideID)
@@ -54,8 +60,8 @@ struct EvalBench: ParsableCommand {
 
         // Training as hmil-train plans its threads: forward + backward of every bag.
         let trainWorkers = instances >= Trainer.largeBagInstances ? 1 : min(threads, bags)
-        let workspaces = (0 ..< trainWorkers).map { _ in Workspace() }
-        let gradients = (0 ..< trainWorkers).map { _ in model.makeGradientBuffer() }
+        let workspaces = (0..<trainWorkers).map { _ in Workspace() }
+        let gradients = (0..<trainWorkers).map { _ in model.makeGradientBuffer() }
         let train = try best {
             BLAS.threadCount = trainWorkers == 1 ? threads : 1
             try parallelItems(workers: trainWorkers, count: bags) { w, i in
@@ -84,13 +90,20 @@ struct EvalBench: ParsableCommand {
         }
 
         print("HMIL D \(dim), Kc 3, Kf 7: \(bags) bags × \(instances) instances from an f16 pack, \(threads) thread(s), best of \(repeats)")
-        print(String(format: "training (forward + backward, %d worker(s)):  %9.0f instances/s  (%.2f s per pass)",
-                     trainWorkers, total / train, train))
-        print(String(format: "hmil-eval inference (%d worker(s)):          %9.0f instances/s  (%.2f s per pass)  → %.2f× training (target ≥ 2.5×)",
-                     min(threads, bags), total / infer, infer, train / infer))
+        print(
+            String(
+                format: "training (forward + backward, %d worker(s)):  %9.0f instances/s  (%.2f s per pass)",
+                trainWorkers, total / train, train))
+        print(
+            String(
+                format:
+                    "hmil-eval inference (%d worker(s)):          %9.0f instances/s  (%.2f s per pass)  → %.2f× training (target ≥ 2.5×)",
+                min(threads, bags), total / infer, infer, train / infer))
         if let withAttention {
-            print(String(format: "  with --attention files written:           %9.0f instances/s  (%.2f s per pass)",
-                         total / withAttention, withAttention))
+            print(
+                String(
+                    format: "  with --attention files written:           %9.0f instances/s  (%.2f s per pass)",
+                    total / withAttention, withAttention))
         }
     }
 
@@ -98,7 +111,7 @@ struct EvalBench: ParsableCommand {
     private func best(_ body: () throws -> Void) throws -> Double {
         try body()
         var times: [Double] = []
-        for _ in 0 ..< max(1, repeats) {
+        for _ in 0..<max(1, repeats) {
             let start = DispatchTime.now().uptimeNanoseconds
             try body()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)

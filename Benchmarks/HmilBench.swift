@@ -8,5 +8,8 @@ struct HmilBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hmil-bench",
         abstract: "hmil's benchmarks; `make bench` runs them all.",
-        subcommands: [EvalBench.self, HeatmapBench.self, MetricsBench.self, ModelBench.self, ObjectiveBench.self, PackBench.self, PackToolBench.self, SplitBench.self, TrainBench.self])
+        subcommands: [
+            EvalBench.self, HeatmapBench.self, MetricsBench.self, ModelBench.self, ObjectiveBench.self, PackBench.self, PackToolBench.self,
+            SplitBench.self, TrainBench.self
+        ])
 }

@@ -32,9 +32,10 @@ struct ModelBench: ParsableCommand {
         let probe = model.forward(features: x, instanceCount: n, workspace: workspace)
         var upstreamGenerator = SeededGenerator(seed: 2)
         func noise(_ count: Int) -> [Float] { (0..<count).map { _ in Float(upstreamGenerator.nextNormal()) } }
-        let upstream = BagOutputGradient(coarseLogits: noise(probe.coarseLogits.count), fineLogits: noise(probe.fineLogits.count),
-                                         coarseAttention: noise(probe.coarseAttention.count),
-                                         fineAttention: noise(probe.fineAttention.count), embedding: noise(probe.embedding.count))
+        let upstream = BagOutputGradient(
+            coarseLogits: noise(probe.coarseLogits.count), fineLogits: noise(probe.fineLogits.count),
+            coarseAttention: noise(probe.coarseAttention.count),
+            fineAttention: noise(probe.fineAttention.count), embedding: noise(probe.embedding.count))
         model.backward(upstream, workspace: workspace, into: gradients)
         let trainBytes = workspace.bytesAllocated
 
@@ -61,20 +62,34 @@ struct ModelBench: ParsableCommand {
         let amortised = train + perStep / Double(bagsPerStep)
 
         print("HMIL D \(dim), Kc \(coarse), Kf \(fine), bag of \(n) instances, \(threads) thread(s), best of \(repeats)")
-        print(String(format: "sgemm (OpenBLAS) on the step's shapes: training %.1f GFLOP/s, inference %.1f GFLOP/s; N×D·Dᵀ×256 alone %.1f GFLOP/s",
-                     trainFlops / sgemmTrain / 1e9, inferFlops / sgemmInfer / 1e9,
-                     ProductShape(n, 256, dim).flops / sgemmLargest / 1e9))
-        print(String(format: "FLOPs per instance: training %.2f M (+ %.0f MFLOP per optimizer step), inference %.2f M",
-                     trainFlops / Double(n) / 1e6, stepFlops / 1e6, inferFlops / Double(n) / 1e6))
-        print(String(format: "training step:  %8.0f instances/s  (%.1f ms/bag, %.1f GFLOP/s = %.0f%% of sgemm on the same shapes)",
-                     Double(n) / train, train * 1e3, trainFlops / train / 1e9, 100 * sgemmTrain / train))
-        print(String(format: "  with per-step composition amortised over %d bags: %8.0f instances/s (composition %.1f ms/step)",
-                     bagsPerStep, Double(n) / amortised, perStep * 1e3))
-        print(String(format: "inference:      %8.0f instances/s  (%.1f ms/bag, %.1f GFLOP/s = %.0f%% of sgemm on the same shapes)",
-                     Double(n) / infer, infer * 1e3, inferFlops / infer / 1e9, 100 * sgemmInfer / infer))
-        print(String(format: "activation memory: training %.0f bytes/instance (workspace %.1f MB), inference %.0f bytes/instance (workspace %.1f MB, tile %d)",
-                     Double(trainBytes) / Double(n), Double(trainBytes) / 1e6, Double(inferBytes) / Double(n),
-                     Double(inferBytes) / 1e6, HMILModel.inferenceTile))
+        print(
+            String(
+                format:
+                    "sgemm (OpenBLAS) on the step's shapes: training %.1f GFLOP/s, inference %.1f GFLOP/s; N×D·Dᵀ×256 alone %.1f GFLOP/s",
+                trainFlops / sgemmTrain / 1e9, inferFlops / sgemmInfer / 1e9,
+                ProductShape(n, 256, dim).flops / sgemmLargest / 1e9))
+        print(
+            String(
+                format: "FLOPs per instance: training %.2f M (+ %.0f MFLOP per optimizer step), inference %.2f M",
+                trainFlops / Double(n) / 1e6, stepFlops / 1e6, inferFlops / Double(n) / 1e6))
+        print(
+            String(
+                format: "training step:  %8.0f instances/s  (%.1f ms/bag, %.1f GFLOP/s = %.0f%% of sgemm on the same shapes)",
+                Double(n) / train, train * 1e3, trainFlops / train / 1e9, 100 * sgemmTrain / train))
+        print(
+            String(
+                format: "  with per-step composition amortised over %d bags: %8.0f instances/s (composition %.1f ms/step)",
+                bagsPerStep, Double(n) / amortised, perStep * 1e3))
+        print(
+            String(
+                format: "inference:      %8.0f instances/s  (%.1f ms/bag, %.1f GFLOP/s = %.0f%% of sgemm on the same shapes)",
+                Double(n) / infer, infer * 1e3, inferFlops / infer / 1e9, 100 * sgemmInfer / infer))
+        print(
+            String(
+                format:
+                    "activation memory: training %.0f bytes/instance (workspace %.1f MB), inference %.0f bytes/instance (workspace %.1f MB, tile %d)",
+                Double(trainBytes) / Double(n), Double(trainBytes) / 1e6, Double(inferBytes) / Double(n),
+                Double(inferBytes) / 1e6, HMILModel.inferenceTile))
 
         guard !noTorch else { return }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -82,10 +97,14 @@ struct ModelBench: ParsableCommand {
         guard let torch = runTorch(script: script) else { return }
         let torchTrain = torch["train_instances_per_second"] as? Double ?? .nan
         let torchInfer = torch["infer_instances_per_second"] as? Double ?? .nan
-        print(String(format: "PyTorch %@ CPU, %d thread(s), reference module: training %8.0f instances/s, inference %8.0f instances/s",
-                     torch["torch"] as? String ?? "?", torch["threads"] as? Int ?? 0, torchTrain, torchInfer))
-        print(String(format: "hmil / PyTorch: training %.2f× (%.2f× amortised; target ≥ 2.5×), inference %.2f× (target ≥ 3×)",
-                     Double(n) / train / torchTrain, Double(n) / amortised / torchTrain, Double(n) / infer / torchInfer))
+        print(
+            String(
+                format: "PyTorch %@ CPU, %d thread(s), reference module: training %8.0f instances/s, inference %8.0f instances/s",
+                torch["torch"] as? String ?? "?", torch["threads"] as? Int ?? 0, torchTrain, torchInfer))
+        print(
+            String(
+                format: "hmil / PyTorch: training %.2f× (%.2f× amortised; target ≥ 2.5×), inference %.2f× (target ≥ 3×)",
+                Double(n) / train / torchTrain, Double(n) / amortised / torchTrain, Double(n) / infer / torchInfer))
     }
 
     /// Best wall time of `repeats` runs of `body`, after one warm-up run: on a shared machine the
@@ -104,11 +123,20 @@ struct ModelBench: ParsableCommand {
     /// Seconds OpenBLAS sgemm alone needs for `products` (each shape timed on its own buffers).
     private func sgemmSeconds(_ products: [ProductShape]) -> Double {
         products.reduce(0) { total, p in
-            let aCount = p.m * p.k, bCount = p.k * p.n, cCount = p.m * p.n
-            let a = UnsafeMutablePointer<Float>.allocate(capacity: aCount), b = UnsafeMutablePointer<Float>.allocate(capacity: bCount)
+            let aCount = p.m * p.k
+            let bCount = p.k * p.n
+            let cCount = p.m * p.n
+            let a = UnsafeMutablePointer<Float>.allocate(capacity: aCount)
+            let b = UnsafeMutablePointer<Float>.allocate(capacity: bCount)
             let c = UnsafeMutablePointer<Float>.allocate(capacity: cCount)
-            defer { a.deallocate(); b.deallocate(); c.deallocate() }
-            a.initialize(repeating: 0.5, count: aCount); b.initialize(repeating: 0.25, count: bCount); c.initialize(repeating: 0, count: cCount)
+            defer {
+                a.deallocate()
+                b.deallocate()
+                c.deallocate()
+            }
+            a.initialize(repeating: 0.5, count: aCount)
+            b.initialize(repeating: 0.25, count: bCount)
+            c.initialize(repeating: 0, count: cCount)
             let av = p.transposeA ? MatrixView(a, rows: p.k, cols: p.m) : MatrixView(a, rows: p.m, cols: p.k)
             let bv = p.transposeB ? MatrixView(b, rows: p.n, cols: p.k) : MatrixView(b, rows: p.k, cols: p.n)
             let cv = MatrixView(c, rows: p.m, cols: p.n)
@@ -120,8 +148,10 @@ struct ModelBench: ParsableCommand {
     private func runTorch(script: String) -> [String: Any]? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, script, "--instances", "\(instances)", "--dim", "\(dim)", "--coarse", "\(coarse)",
-                             "--fine", "\(fine)", "--threads", "\(threads)", "--repeats", "\(repeats)"]
+        process.arguments = [
+            python, script, "--instances", "\(instances)", "--dim", "\(dim)", "--coarse", "\(coarse)",
+            "--fine", "\(fine)", "--threads", "\(threads)", "--repeats", "\(repeats)"
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         do {
@@ -133,8 +163,9 @@ struct ModelBench: ParsableCommand {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0,
-              let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
-              let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+            let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
+            let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        else {
             print("PyTorch reference failed (exit \(process.terminationStatus)); is torch installed for \(python)?")
             return nil
         }

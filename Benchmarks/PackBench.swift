@@ -2,8 +2,9 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Shared
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `hmil-bench pack`: pack write and read throughput (MB/s of f32 features) next to the zstd command line
@@ -29,9 +30,12 @@ struct PackBench: ParsableCommand {
             return
         }
         let data = SyntheticFeatures.resnetLike(bags: bags, instances: instances, seed: 1)
-        print("pack: \(bags) bags × \(instances) instances × \(data[0].featureDim) (ResNet50-like, \(mb(featureBytes(data))) MB f32), zstd level \(level), shuffle \(shuffle == 1 ? "on" : "off")")
+        print(
+            "pack: \(bags) bags × \(instances) instances × \(data[0].featureDim) (ResNet50-like, \(mb(featureBytes(data))) MB f32), zstd level \(level), shuffle \(shuffle == 1 ? "on" : "off")"
+        )
         print("  MB/s of f32 features by CPU time (by wall time); zstd CLI -T1 on the same record bytes, file to file")
-        print("       | write         write 2 thr.  zstd -\(level)      time/cli ratio | read          stream        zstd -d       time/cli")
+        print(
+            "       | write         write 2 thr.  zstd -\(level)      time/cli ratio | read          stream        zstd -d       time/cli")
         for dtype in [StorageDType.f16, .f32, .bf16] {
             try compare(data, dtype: dtype, in: folder)
         }
@@ -63,17 +67,19 @@ struct PackBench: ParsableCommand {
         }
 
         // The zstd command line on exactly the bytes the pack compresses (its records, via `zstd -dc`).
-        let raw = folder + "/records.raw", compressed = folder + "/records.zst"
+        let raw = folder + "/records.raw"
+        let compressed = folder + "/records.zst"
         try zstd(["-dc", path], stdout: raw)
         let rawSize = try FileManager.default.attributesOfItem(atPath: raw)[.size] as! Int
         let cliCompress = try time { try zstd(["-\(level)", "-T1", "-q", "-f", raw, "-o", compressed]) }
         let cliDecompress = try time { try zstd(["-d", "-T1", "-q", "-f", compressed, "-o", raw]) }
         let ratio = Double(rawSize) / Double(reader.fileSize)
-        print("  \(dtype.rawValue.padding(toLength: 4, withPad: " ", startingAt: 0)) | "
-              + "\(writeTime.rate(f32Bytes))  \(parallelTime.rate(f32Bytes))  \(cliCompress.rate(f32Bytes))  "
-              + String(format: "%4.2f× %4.2f", writeTime.cpu / cliCompress.cpu, ratio) + " | "
-              + "\(readTime.rate(f32Bytes))  \(streamTime.rate(f32Bytes))  \(cliDecompress.rate(f32Bytes))  "
-              + String(format: "%4.2f×", readTime.cpu / cliDecompress.cpu))
+        print(
+            "  \(dtype.rawValue.padding(toLength: 4, withPad: " ", startingAt: 0)) | "
+                + "\(writeTime.rate(f32Bytes))  \(parallelTime.rate(f32Bytes))  \(cliCompress.rate(f32Bytes))  "
+                + String(format: "%4.2f× %4.2f", writeTime.cpu / cliCompress.cpu, ratio) + " | "
+                + "\(readTime.rate(f32Bytes))  \(streamTime.rate(f32Bytes))  \(cliDecompress.rate(f32Bytes))  "
+                + String(format: "%4.2f×", readTime.cpu / cliDecompress.cpu))
         if checksum.isNaN { print("  (checksum NaN)") }
     }
 
@@ -81,8 +87,10 @@ struct PackBench: ParsableCommand {
         print("pack compression table: ratio = record bytes (storage dtype) / frame bytes; MB/s of f32 features,")
         print("one thread, by CPU time (by wall time); bytes stored per feature value")
         print("  features               dtype level shuffle | ratio  write          read         | bytes/value")
-        for (name, data) in [("ResNet50-like 1024-d", SyntheticFeatures.resnetLike(bags: bags / 2, instances: instances, seed: 2)),
-                             ("foundation-like 1536-d", SyntheticFeatures.foundationLike(bags: bags / 2, instances: instances, seed: 3))] {
+        for (name, data) in [
+            ("ResNet50-like 1024-d", SyntheticFeatures.resnetLike(bags: bags / 2, instances: instances, seed: 2)),
+            ("foundation-like 1536-d", SyntheticFeatures.foundationLike(bags: bags / 2, instances: instances, seed: 3))
+        ] {
             let f32Bytes = featureBytes(data)
             for dtype in [StorageDType.f32, .f16] {
                 for level in [1, 3, 9] {
@@ -95,15 +103,17 @@ struct PackBench: ParsableCommand {
                             try writer.finish()
                         }
                         let reader = try PackReader(path: path)
-                        let readTime = try time { for i in 0 ..< reader.count { _ = try reader.readBag(at: i) } }
+                        let readTime = try time { for i in 0..<reader.count { _ = try reader.readBag(at: i) } }
                         let records = reader.entries.reduce(0) { $0 + Double($1.recordSize) }
                         let frames = reader.entries.reduce(0) { $0 + Double($1.compressedSize) }
                         let featureCount = f32Bytes / 4
-                        print("  " + name.padding(toLength: 23, withPad: " ", startingAt: 0)
-                              + dtype.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0)
-                              + String(format: "%5d ", level) + (shuffle ? "on " : "off") + String(format: "     | %5.2f ", records / frames)
-                              + " \(writeTime.rate(f32Bytes))  \(readTime.rate(f32Bytes)) | "
-                              + String(format: "%5.2f", frames / featureCount))
+                        print(
+                            "  " + name.padding(toLength: 23, withPad: " ", startingAt: 0)
+                                + dtype.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0)
+                                + String(format: "%5d ", level) + (shuffle ? "on " : "off")
+                                + String(format: "     | %5.2f ", records / frames)
+                                + " \(writeTime.rate(f32Bytes))  \(readTime.rate(f32Bytes)) | "
+                                + String(format: "%5.2f", frames / featureCount))
                     }
                 }
             }
@@ -115,12 +125,14 @@ struct PackBench: ParsableCommand {
 func appendInParallel(_ bags: [Bag], to writer: PackWriter, threads: Int) throws {
     var start = 0
     while start < bags.count {
-        let chunk = Array(bags[start ..< min(bags.count, start + threads)])
+        let chunk = Array(bags[start..<min(bags.count, start + threads)])
         var encoded = [Result<EncodedBag, Error>?](repeating: nil, count: chunk.count)
         let lock = NSLock()
         DispatchQueue.concurrentPerform(iterations: chunk.count) { i in
             let result = Result { try writer.encode(chunk[i]) }
-            lock.lock(); encoded[i] = result; lock.unlock()
+            lock.lock()
+            encoded[i] = result
+            lock.unlock()
         }
         for result in encoded { try writer.append(result!.get()) }
         start += threads
@@ -148,7 +160,8 @@ private func cpuSeconds() -> Double {
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
     var children = rusage()
     getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &children)
-    let child = Double(children.ru_utime.tv_sec + children.ru_stime.tv_sec)
+    let child =
+        Double(children.ru_utime.tv_sec + children.ru_stime.tv_sec)
         + Double(children.ru_utime.tv_usec + children.ru_stime.tv_usec) / 1e6
     return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 + child
 }
@@ -156,8 +169,9 @@ private func cpuSeconds() -> Double {
 /// Best of three runs by CPU time.
 private func time(_ body: () throws -> Void) throws -> Timing {
     var best = Timing(wall: .infinity, cpu: .infinity)
-    for _ in 0 ..< 3 {
-        let wall = DispatchTime.now().uptimeNanoseconds, cpu = cpuSeconds()
+    for _ in 0..<3 {
+        let wall = DispatchTime.now().uptimeNanoseconds
+        let cpu = cpuSeconds()
         try body()
         let run = Timing(wall: Double(DispatchTime.now().uptimeNanoseconds - wall) / 1e9, cpu: cpuSeconds() - cpu)
         if run.cpu < best.cpu { best = run }

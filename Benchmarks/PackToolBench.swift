@@ -34,7 +34,7 @@ struct PackToolBench: ParsableCommand {
         var rng = SeededGenerator(seed: 42)
         var values = [Float](repeating: 0, count: instances * dim)
         var paths: [String] = []
-        for i in 0 ..< slides {
+        for i in 0..<slides {
             for k in values.indices { values[k] = Float(max(0, rng.nextNormal())) }
             let path = features + "/slide_\(i).pt"
             try Data(TorchZipFixture.tensorFile(values, rows: instances, cols: dim, archive: "slide_\(i)"))
@@ -50,14 +50,18 @@ struct PackToolBench: ParsableCommand {
         let zstdRaw = try Self.command("/usr/bin/zstd", ["-\(level)", "-T\(jobs)", "-q", "-c"] + paths)
 
         let hierarchy = Hierarchy(coarse: ["a"], fine: ["x"], parent: ["x": "a"])
-        let ids = (0 ..< slides).map { "slide_\($0)" }
-        let plan = PipelineDocument(format: PipelineDocument.splitFormat, hierarchy: hierarchy, scheme: "kfold", seed: 1,
-                                    slides: ids.map { SlideRecord(slideID: $0, caseID: $0, label: "x") },
-                                    folds: [FoldRecord(fold: 0, train: ids, val: [], test: [])])
+        let ids = (0..<slides).map { "slide_\($0)" }
+        let plan = PipelineDocument(
+            format: PipelineDocument.splitFormat, hierarchy: hierarchy, scheme: "kfold", seed: 1,
+            slides: ids.map { SlideRecord(slideID: $0, caseID: $0, label: "x") },
+            folds: [FoldRecord(fold: 0, train: ids, val: [], test: [])])
         let cpuBefore = Self.processCPUSeconds()
         let packStart = Date()
-        let (_, report) = try PackJob.run(plan, options: .init(featureFolders: [root + "/feats"], outFolder: root + "/work",
-                                                               dtype: .f16, jobs: jobs, level: level, quiet: true))
+        let (_, report) = try PackJob.run(
+            plan,
+            options: .init(
+                featureFolders: [root + "/feats"], outFolder: root + "/work",
+                dtype: .f16, jobs: jobs, level: level, quiet: true))
         let packSeconds = Date().timeIntervalSince(packStart)
         let packCPU = Self.processCPUSeconds() - cpuBefore
 
@@ -71,24 +75,34 @@ struct PackToolBench: ParsableCommand {
 
         func line(_ name: String, _ seconds: Double, _ cpu: Double, _ note: String = "") -> String {
             "  " + name.padding(toLength: 32, withPad: " ", startingAt: 0)
-                + String(format: "%7.0f MB/s wall (%6.2f s) %7.0f MB/CPU-s (%5.2f CPU-s, %4.2f cores)", megabytes / seconds, seconds,
-                         megabytes / cpu, cpu, cpu / seconds) + note
+                + String(
+                    format: "%7.0f MB/s wall (%6.2f s) %7.0f MB/CPU-s (%5.2f CPU-s, %4.2f cores)", megabytes / seconds, seconds,
+                    megabytes / cpu, cpu, cpu / seconds) + note
         }
-        print(String(format: "packtool: %d slides × %d × %d f32 = %.0f MB of .pt; rates in MB of .pt input", slides, instances, dim, megabytes))
+        print(
+            String(
+                format: "packtool: %d slides × %d × %d f32 = %.0f MB of .pt; rates in MB of .pt input", slides, instances, dim, megabytes))
         print(line("cat", cat.wall, cat.cpu))
         print(line("zstd -\(level) -T\(jobs) of the .pt files", zstdRaw.wall, zstdRaw.cpu))
-        print(line("zstd -\(level) -T\(jobs) of the f16 records", zstdRecords.wall, zstdRecords.cpu,
-                   String(format: "  (%.0f MB of records)", Double(recordBytes) / 1e6)))
+        print(
+            line(
+                "zstd -\(level) -T\(jobs) of the f16 records", zstdRecords.wall, zstdRecords.cpu,
+                String(format: "  (%.0f MB of records)", Double(recordBytes) / 1e6)))
         print(line("hmil-pack f16, \(jobs) jobs", packSeconds, packCPU, String(format: "  = %.2f × cat wall", cat.wall / packSeconds)))
         try stageBreakdown(paths: Array(paths.prefix(3)), bytesEach: Double(rawBytes) / Double(slides) / 1e6)
         print(String(format: "  pack/raw size  %.3f  (%d bytes pack)", Double(report.packBytes) / Double(rawBytes), report.packBytes))
 
         // Re-run with nothing changed: the pack is left as it is.
         let again = Date()
-        let (_, second) = try PackJob.run(plan, options: .init(featureFolders: [root + "/feats"], outFolder: root + "/work",
-                                                               dtype: .f16, jobs: jobs, level: level, quiet: true))
-        print(String(format: "  re-run, unchanged inputs: %.3f s (pack untouched: %@)", Date().timeIntervalSince(again),
-                     second.unchanged ? "yes" : "no"))
+        let (_, second) = try PackJob.run(
+            plan,
+            options: .init(
+                featureFolders: [root + "/feats"], outFolder: root + "/work",
+                dtype: .f16, jobs: jobs, level: level, quiet: true))
+        print(
+            String(
+                format: "  re-run, unchanged inputs: %.3f s (pack untouched: %@)", Date().timeIntervalSince(again),
+                second.unchanged ? "yes" : "no"))
     }
 }
 
@@ -97,9 +111,11 @@ extension PackToolBench {
     /// bounds the rate per core. "read" is mapping, zip CRC-32, pickle and the finiteness check (the
     /// features stay in the mapped file); "encode" is f16 conversion with byte shuffle plus zstd.
     func stageBreakdown(paths: [String], bytesEach: Double) throws {
-        let writer = try PackWriter(path: NSTemporaryDirectory() + "/hmil-bench-stage-\(getpid()).hbag", featureDim: dim,
-                                    options: .init(dtype: .f16, compressionLevel: level))
-        var read = 0.0, encode = 0.0
+        let writer = try PackWriter(
+            path: NSTemporaryDirectory() + "/hmil-bench-stage-\(getpid()).hbag", featureDim: dim,
+            options: .init(dtype: .f16, compressionLevel: level))
+        var read = 0.0
+        var encode = 0.0
         for (i, path) in paths.enumerated() {
             let t0 = Self.threadCPUSeconds()
             var t1 = t0
@@ -112,8 +128,10 @@ extension PackToolBench {
             encode += t2 - t1
         }
         let n = Double(paths.count)
-        print(String(format: "  per core: read .pt %.0f MB/s (%.0f ms/slide), f16+zstd %.0f MB/s of input (%.0f ms/slide)",
-                     bytesEach * n / read, read / n * 1000, bytesEach * n / encode, encode / n * 1000))
+        print(
+            String(
+                format: "  per core: read .pt %.0f MB/s (%.0f ms/slide), f16+zstd %.0f MB/s of input (%.0f ms/slide)",
+                bytesEach * n / read, read / n * 1000, bytesEach * n / encode, encode / n * 1000))
     }
 
     /// Runs a command with stdout to /dev/null (or a file); wall time and the child's CPU time.
@@ -161,22 +179,34 @@ enum TorchZipFixture {
         func int(_ v: Int) { pickle += [0x4A] + le32(UInt32(truncatingIfNeeded: v)) }
         global("torch._utils", "_rebuild_tensor_v2")
         pickle += [0x28, 0x28]
-        text("storage"); global("torch", "FloatStorage"); text("0"); text("cpu"); int(rows * cols)
+        text("storage")
+        global("torch", "FloatStorage")
+        text("0")
+        text("cpu")
+        int(rows * cols)
         pickle += [0x74, 0x51]
-        int(0); int(rows); int(cols); pickle += [0x86]; int(cols); int(1); pickle += [0x86, 0x89]
+        int(0)
+        int(rows)
+        int(cols)
+        pickle += [0x86]
+        int(cols)
+        int(1)
+        pickle += [0x86, 0x89]
         global("collections", "OrderedDict")
         pickle += [0x29, 0x52, 0x74, 0x52, 0x2E]
         let data = values.withUnsafeBytes { Array($0) }
-        return zip([("\(archive)/data.pkl", pickle), ("\(archive)/byteorder", Array("little".utf8)),
-                    ("\(archive)/data/0", data), ("\(archive)/version", Array("3\n".utf8))])
+        return zip([
+            ("\(archive)/data.pkl", pickle), ("\(archive)/byteorder", Array("little".utf8)),
+            ("\(archive)/data/0", data), ("\(archive)/version", Array("3\n".utf8))
+        ])
     }
 
     private static func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF)] }
-    private static func le32(_ v: UInt32) -> [UInt8] { (0 ..< 4).map { UInt8((v >> (8 * $0)) & 0xFF) } }
+    private static func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * $0)) & 0xFF) } }
 
-    private static let table: [UInt32] = (0 ..< 256).map { n -> UInt32 in
+    private static let table: [UInt32] = (0..<256).map { n -> UInt32 in
         var c = UInt32(n)
-        for _ in 0 ..< 8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
         return c
     }
 

@@ -20,8 +20,10 @@ struct SplitBench: ParsableCommand {
     func run() throws {
         let hierarchy = Hierarchy(
             coarse: ["benign", "atypical", "malignant"], fine: ["N", "PB", "UDH", "FEA", "ADH", "DCIS", "IC"],
-            parent: ["N": "benign", "PB": "benign", "UDH": "benign", "FEA": "atypical", "ADH": "atypical",
-                     "DCIS": "malignant", "IC": "malignant"])
+            parent: [
+                "N": "benign", "PB": "benign", "UDH": "benign", "FEA": "atypical", "ADH": "atypical",
+                "DCIS": "malignant", "IC": "malignant"
+            ])
         let csv = syntheticLabels(count: slides, classes: hierarchy.fine)
         print("split: \(slides) slides (\(csv.count >> 10) KiB of CSV), \(folds) folds")
 
@@ -32,16 +34,25 @@ struct SplitBench: ParsableCommand {
         var labelled: [LabeledSlide] = []
         print(row("read labels CSV", time { labelled = try! LabelsCSV.parse(csv, source: "bench") }, reference))
         var table: PatientTable!
-        print(row("group \(Set(labelled.map(\.caseID)).count) patients", time {
-            table = try! PatientTable(slides: labelled, hierarchy: hierarchy, voting: .max, source: "bench")
-        }, reference))
+        print(
+            row(
+                "group \(Set(labelled.map(\.caseID)).count) patients",
+                time {
+                    table = try! PatientTable(slides: labelled, hierarchy: hierarchy, voting: .max, source: "bench")
+                }, reference))
         var kfold: [[[Int]]] = []
-        print(row("kfold split", time {
-            kfold = try! KFoldSplitter.split(table, classes: hierarchy.fine, options: .init(folds: folds), source: "bench").folds
-        }, reference))
-        print(row("clam split (numpy MT19937)", time {
-            _ = try! CLAMSplitter.split(table, classes: hierarchy.fine, options: .init(folds: folds), source: "bench")
-        }, reference))
+        print(
+            row(
+                "kfold split",
+                time {
+                    kfold = try! KFoldSplitter.split(table, classes: hierarchy.fine, options: .init(folds: folds), source: "bench").folds
+                }, reference))
+        print(
+            row(
+                "clam split (numpy MT19937)",
+                time {
+                    _ = try! CLAMSplitter.split(table, classes: hierarchy.fine, options: .init(folds: folds), source: "bench")
+                }, reference))
         let document = PipelineDocument(
             format: PipelineDocument.splitFormat, hierarchy: hierarchy, scheme: "kfold", seed: 1,
             slides: labelled.map { SlideRecord(slideID: $0.slideID, caseID: $0.caseID, label: $0.label) },
@@ -90,7 +101,7 @@ struct SplitBench: ParsableCommand {
         var patient = 0
         while rows.count < count {
             let label = classes[Int(generator.nextUniform() * generator.nextUniform() * Double(classes.count))]
-            for _ in 0 ..< min(1 + Int(generator.next() % 4), count - rows.count) {
+            for _ in 0..<min(1 + Int(generator.next() % 4), count - rows.count) {
                 rows.append("patient_\(patient),slide_\(rows.count),\(label)")
             }
             patient += 1
@@ -106,14 +117,16 @@ struct SplitBench: ParsableCommand {
             clock_gettime(clock, &t)
             return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
         }
-        let cpu = now(CLOCK_THREAD_CPUTIME_ID), wall = now(CLOCK_MONOTONIC)
+        let cpu = now(CLOCK_THREAD_CPUTIME_ID)
+        let wall = now(CLOCK_MONOTONIC)
         body()
         return (now(CLOCK_THREAD_CPUTIME_ID) - cpu, now(CLOCK_MONOTONIC) - wall)
     }
 
     func row(_ what: String, _ seconds: (cpu: Double, wall: Double), _ reference: (cpu: Double, wall: Double)) -> String {
         what.padding(toLength: 40, withPad: " ", startingAt: 0)
-            + String(format: "%8.1f ms cpu %8.1f ms wall  %6.1f× reference", seconds.cpu * 1e3, seconds.wall * 1e3,
-                     seconds.cpu / reference.cpu)
+            + String(
+                format: "%8.1f ms cpu %8.1f ms wall  %6.1f× reference", seconds.cpu * 1e3, seconds.wall * 1e3,
+                seconds.cpu / reference.cpu)
     }
 }

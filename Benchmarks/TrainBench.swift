@@ -43,11 +43,13 @@ struct TrainBench: ParsableCommand {
             try measureThreadChoice(folder: folder)
             return
         }
-        setvbuf(stdout, nil, _IOLBF, 0)   // progress shows as each shape ends, also through a pipe (bench.sh's tee)
+        setvbuf(stdout, nil, _IOLBF, 0)  // progress shows as each shape ends, also through a pipe (bench.sh's tee)
         print("uptime before: \(ChildProcess.output("uptime"))")
         let sgemm = TrainCost.sgemmRate(threads: threads)
-        print(String(format: "sgemm 2048³ (OpenBLAS through Shared's gemm), %d thread(s): %.1f GFLOP/s best of 5 (mean %.1f)",
-                     threads, sgemm.best / 1e9, sgemm.mean / 1e9))
+        print(
+            String(
+                format: "sgemm 2048³ (OpenBLAS through Shared's gemm), %d thread(s): %.1f GFLOP/s best of 5 (mean %.1f)",
+                threads, sgemm.best / 1e9, sgemm.mean / 1e9))
         var runner = TrainRunner(folder: folder, threads: threads, repeats: repeats, python: noTorch ? nil : python)
         var rows: [TrainRunner.Row] = []
         for shape in shapes.shapes {
@@ -57,16 +59,21 @@ struct TrainBench: ParsableCommand {
         }
         print("")
         print("end to end, best of \(repeats) (mean); FLOPs = the restructured training steps + validation (TrainCost),")
-        print(String(format: "as a share of sgemm's %.1f GFLOP/s over hmil-train's epochs (history.jsonl) and over its whole run", sgemm.best / 1e9))
+        print(
+            String(
+                format: "as a share of sgemm's %.1f GFLOP/s over hmil-train's epochs (history.jsonl) and over its whole run",
+                sgemm.best / 1e9))
         print("shape  | hmil-train s      | PyTorch s         | PyTorch/hmil (target) | GFLOP  | % sgemm: epochs  e2e (target ≥ 75%)")
         for row in rows {
             let target = row.shape == .tiny ? 5 : 3
             let ratio = row.torch.map { String(format: "%6.2f× (≥ %d×)", $0.best / row.hmil.best, target) } ?? "     –         "
             let epochShare = row.hmilEpochSeconds.map { String(format: "%5.0f%%", 100 * row.cost.total / ($0 * sgemm.best)) } ?? "    –"
             let name = row.shape.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
-            print(String(format: "%@ | %@ | %@ | %@       | %6.1f | %@           %5.0f%%",
-                         name, row.hmil.formatted, row.torch?.formatted ?? "        –        ", ratio,
-                         row.cost.total / 1e9, epochShare, 100 * row.cost.total / (row.hmil.best * sgemm.best)))
+            print(
+                String(
+                    format: "%@ | %@ | %@ | %@       | %6.1f | %@           %5.0f%%",
+                    name, row.hmil.formatted, row.torch?.formatted ?? "        –        ", ratio,
+                    row.cost.total / 1e9, epochShare, 100 * row.cost.total / (row.hmil.best * sgemm.best)))
         }
         print("uptime after: \(ChildProcess.output("uptime"))")
     }
@@ -75,7 +82,9 @@ struct TrainBench: ParsableCommand {
 
     /// Epoch seconds for workers × BLAS threads = 2 × 1 and 1 × 2 on small and large bags.
     private func measureThreadChoice(folder: String) throws {
-        print("thread choice: \(choiceBags) bags per epoch, D \(dim), \(threads) threads; one epoch (one pass, as hmil-train's history times it), best of 2")
+        print(
+            "thread choice: \(choiceBags) bags per epoch, D \(dim), \(threads) threads; one epoch (one pass, as hmil-train's history times it), best of 2"
+        )
         for n in choiceSizes.split(separator: ",").compactMap({ Int($0) }) {
             let sizes = [Int](repeating: n, count: choiceBags)
             let dataset = try TrainData.write(train: sizes, val: [], dim: dim, dtype: .f16, folder: folder, numpy: false)
@@ -87,16 +96,19 @@ struct TrainBench: ParsableCommand {
                 options.batchSize = choiceBags
                 options.threads = threads
                 var best = Double.infinity
-                for attempt in 0 ..< 2 {
-                    let trainer = try Trainer(document: dataset.document, source: "bench", options: options, fold: 0,
-                                              folder: folder + "/choice-\(n)-\(workers)-\(attempt)", bags: source, quiet: true,
-                                              workers: workers)
+                for attempt in 0..<2 {
+                    let trainer = try Trainer(
+                        document: dataset.document, source: "bench", options: options, fold: 0,
+                        folder: folder + "/choice-\(n)-\(workers)-\(attempt)", bags: source, quiet: true,
+                        workers: workers)
                     _ = try trainer.run(resume: false)
                     // The epoch's own seconds from the history (no checkpoint writes, no set-up).
                     best = min(best, try TrainRunner.historySeconds(folder: trainer.folder).first ?? .infinity)
                 }
-                row.append(String(format: "%d worker(s) × %d BLAS: %.2f s (%.0f instances/s)", workers, max(1, threads / workers),
-                                  best, Double(n * choiceBags) / best))
+                row.append(
+                    String(
+                        format: "%d worker(s) × %d BLAS: %.2f s (%.0f instances/s)", workers, max(1, threads / workers),
+                        best, Double(n * choiceBags) / best))
             }
             print("  \(n) instances/bag: " + row.joined(separator: "   "))
         }

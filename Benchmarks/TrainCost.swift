@@ -16,7 +16,8 @@ struct TrainCost {
     var total: Double { training + validation }
 
     init(_ w: TrainWorkload) {
-        let kc = TrainData.hierarchy.coarseCount, kf = TrainData.hierarchy.fineCount
+        let kc = TrainData.hierarchy.coarseCount
+        let kf = TrainData.hierarchy.fineCount
         let bag: (Int, Bool) -> [ProductShape]
         let step: [ProductShape]
         if w.model == "abmil" {
@@ -25,8 +26,10 @@ struct TrainCost {
             step = model.stepProducts
         } else {
             let preset = (TrainingOptions.Preset(rawValue: w.preset) ?? .hmil).choices
-            let model = HMILModel(options: HMILOptions(featureDim: w.dim, coarseClasses: kc, fineClasses: kf,
-                                                       scorer: preset.scorer, embedding: preset.embedding))
+            let model = HMILModel(
+                options: HMILOptions(
+                    featureDim: w.dim, coarseClasses: kc, fineClasses: kf,
+                    scorer: preset.scorer, embedding: preset.embedding))
             bag = { model.bagProducts(instanceCount: $0, training: $1) }
             step = model.stepProducts
         }
@@ -45,14 +48,23 @@ struct TrainCost {
         BLAS.threadCount = threads
         defer { BLAS.threadCount = previous }
         let count = size * size
-        let a = UnsafeMutablePointer<Float>.allocate(capacity: count), b = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        let a = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        let b = UnsafeMutablePointer<Float>.allocate(capacity: count)
         let c = UnsafeMutablePointer<Float>.allocate(capacity: count)
-        defer { a.deallocate(); b.deallocate(); c.deallocate() }
-        a.initialize(repeating: 0.5, count: count); b.initialize(repeating: 0.25, count: count); c.initialize(repeating: 0, count: count)
-        let (av, bv, cv) = (MatrixView(a, rows: size, cols: size), MatrixView(b, rows: size, cols: size), MatrixView(c, rows: size, cols: size))
+        defer {
+            a.deallocate()
+            b.deallocate()
+            c.deallocate()
+        }
+        a.initialize(repeating: 0.5, count: count)
+        b.initialize(repeating: 0.25, count: count)
+        c.initialize(repeating: 0, count: count)
+        let (av, bv, cv) = (
+            MatrixView(a, rows: size, cols: size), MatrixView(b, rows: size, cols: size), MatrixView(c, rows: size, cols: size)
+        )
         let flops = 2 * pow(Double(size), 3)
         var rates: [Double] = []
-        for attempt in 0 ... repeats {
+        for attempt in 0...repeats {
             let start = DispatchTime.now().uptimeNanoseconds
             gemm(av, bv, into: cv)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

@@ -15,9 +15,12 @@ struct TrainDataset {
 enum TrainData {
     /// BRACS's 3/7 hierarchy; fine labels go round-robin (validation: every third class, so a part of
     /// two bags already has two coarse classes).
-    static let hierarchy = Hierarchy(coarse: ["benign", "atypical", "malignant"], fine: ["N", "PB", "UDH", "FEA", "ADH", "DCIS", "IC"],
-                                     parent: ["N": "benign", "PB": "benign", "UDH": "benign", "FEA": "atypical", "ADH": "atypical",
-                                              "DCIS": "malignant", "IC": "malignant"])
+    static let hierarchy = Hierarchy(
+        coarse: ["benign", "atypical", "malignant"], fine: ["N", "PB", "UDH", "FEA", "ADH", "DCIS", "IC"],
+        parent: [
+            "N": "benign", "PB": "benign", "UDH": "benign", "FEA": "atypical", "ADH": "atypical",
+            "DCIS": "malignant", "IC": "malignant"
+        ])
 
     /// Features are uniform with unit variance (as good as normal for timing, and much cheaper to
     /// draw), seeded per bag and generated one bag at a time, so the benchmark's own memory stays
@@ -36,7 +39,7 @@ enum TrainData {
             for (i, n) in sizes.enumerated() {
                 var rng = SeededGenerator(seed: 7, stream: stream)
                 stream += 1
-                let features = (0 ..< n * dim).map { _ in stored(Float((rng.nextUniform() - 0.5) * 3.4641016), dtype) }
+                let features = (0..<n * dim).map { _ in stored(Float((rng.nextUniform() - 0.5) * 3.4641016), dtype) }
                 let id = "\(part)_\(i)"
                 try writer.append(Bag(slideID: id, instanceCount: n, featureDim: dim, features: features))
                 slides.append(SlideRecord(slideID: id, caseID: id, label: fine[label(i)], instances: n))
@@ -49,9 +52,14 @@ enum TrainData {
         }
         try writer.finish()
         let ids = slides.map(\.slideID)
-        var document = PipelineDocument(format: PipelineDocument.datasetFormat, hierarchy: hierarchy, scheme: "kfold", seed: 1,
-                                        slides: slides, folds: [FoldRecord(fold: 0, train: Array(ids[..<train.count]),
-                                                                           val: Array(ids[train.count...]), test: [])])
+        var document = PipelineDocument(
+            format: PipelineDocument.datasetFormat, hierarchy: hierarchy, scheme: "kfold", seed: 1,
+            slides: slides,
+            folds: [
+                FoldRecord(
+                    fold: 0, train: Array(ids[..<train.count]),
+                    val: Array(ids[train.count...]), test: [])
+            ])
         document.packs = [PackReference(path: packPath, bags: slides.count, featureDim: dim, dtype: dtype.rawValue)]
         let documentPath = folder + "/dataset.json"
         try DocumentIO.encode(document).write(to: URL(fileURLWithPath: documentPath))
@@ -65,7 +73,10 @@ enum TrainData {
 
     /// What the PyTorch loop reads beside the .npy files: D, the fine → coarse map, each part's files and fine labels.
     private struct Manifest: Encodable {
-        struct Entry: Encodable { var file: String; var label: Int }
+        struct Entry: Encodable {
+            var file: String
+            var label: Int
+        }
         var featureDim: Int
         var parents: [Int]
         var train: [Entry]
@@ -93,7 +104,7 @@ enum TrainData {
         let length = UInt16(header.utf8.count)
         data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
         data.append(contentsOf: Array(header.utf8))
-        values.withUnsafeBytes { data.append(contentsOf: $0) }   // this host is little-endian, as '<f4' says
+        values.withUnsafeBytes { data.append(contentsOf: $0) }  // this host is little-endian, as '<f4' says
         try data.write(to: URL(fileURLWithPath: path))
     }
 }

@@ -45,18 +45,22 @@ struct TrainRunner {
         try FileManager.default.createDirectory(atPath: shapeFolder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: shapeFolder) }
         let written = DispatchTime.now().uptimeNanoseconds
-        let dataset = try TrainData.write(train: w.train, val: w.val, dim: w.dim, dtype: w.dtype, folder: shapeFolder,
-                                          numpy: python != nil)
-        print(String(format: "\n%@: %@; %d thread(s) (data written in %.0f s, untimed)", w.shape.rawValue, w.summary, threads,
-                     Double(DispatchTime.now().uptimeNanoseconds - written) / 1e9))
+        let dataset = try TrainData.write(
+            train: w.train, val: w.val, dim: w.dim, dtype: w.dtype, folder: shapeFolder,
+            numpy: python != nil)
+        print(
+            String(
+                format: "\n%@: %@; %d thread(s) (data written in %.0f s, untimed)", w.shape.rawValue, w.summary, threads,
+                Double(DispatchTime.now().uptimeNanoseconds - written) / 1e9))
         let cost = TrainCost(w)
         var row = Row(shape: w.shape, hmil: Timing(), torch: python == nil ? nil : Timing(), cost: cost)
         var torchReport: [String: Any]?
-        for attempt in 0 ..< repeats {
+        for attempt in 0..<repeats {
             for side in attempt % 2 == 0 ? [false, true] : [true, false] {
                 if side {
                     guard let python, let numpyFolder = dataset.numpyFolder else { continue }
-                    guard let (result, report) = runTorch(w, python: python, data: numpyFolder, folder: shapeFolder, attempt: attempt) else {
+                    guard let (result, report) = runTorch(w, python: python, data: numpyFolder, folder: shapeFolder, attempt: attempt)
+                    else {
                         self.python = nil
                         row.torch = nil
                         continue
@@ -72,19 +76,25 @@ struct TrainRunner {
                 }
             }
         }
-        print(String(format: "  hmil-train: %.2f s best, %.2f s mean of %d; its epochs (history.jsonl) %@ s; peak RSS %.0f MB",
-                     row.hmil.best, row.hmil.mean, row.hmil.seconds.count,
-                     row.hmilEpochSeconds.map { String(format: "%.2f", $0) } ?? "?", Double(row.hmil.peakRSS) / 1e6))
+        print(
+            String(
+                format: "  hmil-train: %.2f s best, %.2f s mean of %d; its epochs (history.jsonl) %@ s; peak RSS %.0f MB",
+                row.hmil.best, row.hmil.mean, row.hmil.seconds.count,
+                row.hmilEpochSeconds.map { String(format: "%.2f", $0) } ?? "?", Double(row.hmil.peakRSS) / 1e6))
         if let torch = row.torch, let r = torchReport {
             func sum(_ key: String) -> Double { (r[key] as? [Double])?.reduce(0, +) ?? .nan }
-            print(String(format: "  PyTorch %@ (%d thread(s)): %.2f s best, %.2f s mean of %d; in its best run import %.2f s, loading %.2f s, "
-                         + "model and optimizer %.2f s, training %.2f s, validation %.2f s, checkpoints %.2f s; peak RSS %.0f MB",
-                         r["torch"] as? String ?? "?", r["threads"] as? Int ?? 0, torch.best, torch.mean, torch.seconds.count,
-                         r["import_seconds"] as? Double ?? .nan, r["load_seconds"] as? Double ?? .nan, r["setup_seconds"] as? Double ?? .nan,
-                         sum("train_seconds"), sum("val_seconds"), sum("save_seconds"), Double(torch.peakRSS) / 1e6))
+            print(
+                String(
+                    format: "  PyTorch %@ (%d thread(s)): %.2f s best, %.2f s mean of %d; in its best run import %.2f s, loading %.2f s, "
+                        + "model and optimizer %.2f s, training %.2f s, validation %.2f s, checkpoints %.2f s; peak RSS %.0f MB",
+                    r["torch"] as? String ?? "?", r["threads"] as? Int ?? 0, torch.best, torch.mean, torch.seconds.count,
+                    r["import_seconds"] as? Double ?? .nan, r["load_seconds"] as? Double ?? .nan, r["setup_seconds"] as? Double ?? .nan,
+                    sum("train_seconds"), sum("val_seconds"), sum("save_seconds"), Double(torch.peakRSS) / 1e6))
         }
-        print(String(format: "  FLOPs: %.2f MFLOP per training instance; %.1f GFLOP in training steps + %.1f GFLOP in validation",
-                     cost.perInstance / 1e6, cost.training / 1e9, cost.validation / 1e9))
+        print(
+            String(
+                format: "  FLOPs: %.2f MFLOP per training instance; %.1f GFLOP in training steps + %.1f GFLOP in validation",
+                cost.perInstance / 1e6, cost.training / 1e9, cost.validation / 1e9))
         return row
     }
 
@@ -93,8 +103,9 @@ struct TrainRunner {
         let out = folder + "/hmil-\(attempt)"
         defer { try? FileManager.default.removeItem(atPath: out) }
         let stderr = folder + "/hmil-train.stderr"
-        let result = try ChildProcess.run(trainTool, [dataset.documentPath, "--out", out, "--threads", "\(threads)", "--quiet"] + w.trainFlags,
-                                          stdout: folder + "/models.json", stderr: stderr)
+        let result = try ChildProcess.run(
+            trainTool, [dataset.documentPath, "--out", out, "--threads", "\(threads)", "--quiet"] + w.trainFlags,
+            stdout: folder + "/models.json", stderr: stderr)
         guard result.status == 0 else {
             let message = (try? String(contentsOfFile: stderr, encoding: .utf8)) ?? ""
             throw ValidationError("hmil-train failed (exit \(result.status)): \(message)")
@@ -104,15 +115,20 @@ struct TrainRunner {
     }
 
     /// One run of the PyTorch loop; nil (with the reason printed) when it fails.
-    private func runTorch(_ w: TrainWorkload, python: String, data: String, folder: String, attempt: Int) -> (ChildProcess.Result, [String: Any])? {
+    private func runTorch(_ w: TrainWorkload, python: String, data: String, folder: String, attempt: Int) -> (
+        ChildProcess.Result, [String: Any]
+    )? {
         let out = folder + "/torch-\(attempt)"
         defer { try? FileManager.default.removeItem(atPath: out) }
         let (stdout, stderr) = (folder + "/torch.json", folder + "/torch.stderr")
-        let arguments = [python, torchScript, "--data", data, "--out", out, "--model", w.model, "--preset", w.preset,
-                         "--epochs", "\(w.epochs)", "--batch-size", "\(w.batchSize)", "--threads", "\(threads)"]
+        let arguments = [
+            python, torchScript, "--data", data, "--out", out, "--model", w.model, "--preset", w.preset,
+            "--epochs", "\(w.epochs)", "--batch-size", "\(w.batchSize)", "--threads", "\(threads)"
+        ]
         guard let result = try? ChildProcess.run("/usr/bin/env", arguments, stdout: stdout, stderr: stderr), result.status == 0,
-              let text = try? String(contentsOfFile: stdout, encoding: .utf8), let line = text.split(separator: "\n").last,
-              let report = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+            let text = try? String(contentsOfFile: stdout, encoding: .utf8), let line = text.split(separator: "\n").last,
+            let report = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        else {
             let message = ((try? String(contentsOfFile: stderr, encoding: .utf8)) ?? "").split(separator: "\n").last ?? ""
             print("  PyTorch loop failed (\(message)); is torch installed for \(python)? Skipping it from here on.")
             return nil

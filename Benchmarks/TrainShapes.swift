@@ -15,16 +15,19 @@ enum TrainShape: String, CaseIterable, ExpressibleByArgument {
         func scaled(_ sizes: [Int]) -> [Int] { sizes.map { max(2, Int((Double($0) * scale).rounded())) } }
         switch self {
         case .large:
-            return TrainWorkload(shape: self, train: scaled(Array(repeating: 8000, count: 8)), val: scaled([500, 500]),
-                                 dim: 1024, dtype: .f32, model: "hmil", preset: "reference", batchSize: 8, epochs: 3)
+            return TrainWorkload(
+                shape: self, train: scaled(Array(repeating: 8000, count: 8)), val: scaled([500, 500]),
+                dim: 1024, dtype: .f32, model: "hmil", preset: "reference", batchSize: 8, epochs: 3)
         case .mixed:
-            return TrainWorkload(shape: self, train: scaled(TrainWorkload.spread(64, 2000 ... 20000, seed: 42)),
-                                 val: scaled(TrainWorkload.spread(4, 2000 ... 20000, seed: 43)),
-                                 dim: 1024, dtype: .f16, model: "hmil", preset: "hmil", batchSize: 64, epochs: 5)
+            return TrainWorkload(
+                shape: self, train: scaled(TrainWorkload.spread(64, 2000...20000, seed: 42)),
+                val: scaled(TrainWorkload.spread(4, 2000...20000, seed: 43)),
+                dim: 1024, dtype: .f16, model: "hmil", preset: "hmil", batchSize: 64, epochs: 5)
         case .tiny:
-            return TrainWorkload(shape: self, train: scaled(TrainWorkload.spread(100, 2 ... 40, seed: 44)),
-                                 val: scaled(TrainWorkload.spread(20, 2 ... 40, seed: 45)),
-                                 dim: 166, dtype: .f32, model: "abmil", preset: "hmil", batchSize: 1, epochs: 50)
+            return TrainWorkload(
+                shape: self, train: scaled(TrainWorkload.spread(100, 2...40, seed: 44)),
+                val: scaled(TrainWorkload.spread(20, 2...40, seed: 45)),
+                dim: 166, dtype: .f32, model: "abmil", preset: "hmil", batchSize: 1, epochs: 50)
         }
     }
 }
@@ -47,7 +50,7 @@ struct TrainWorkload {
     /// `count` sizes spread evenly over `range`, in a seeded order.
     static func spread(_ count: Int, _ range: ClosedRange<Int>, seed: UInt64) -> [Int] {
         var generator = SeededGenerator(seed: seed)
-        var sizes = (0 ..< count).map { range.lowerBound + (range.upperBound - range.lowerBound) * $0 / max(1, count - 1) }
+        var sizes = (0..<count).map { range.lowerBound + (range.upperBound - range.lowerBound) * $0 / max(1, count - 1) }
         sizes.shuffle(using: &generator)
         return sizes
     }

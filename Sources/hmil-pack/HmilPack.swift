@@ -18,12 +18,12 @@ struct Pack: ParsableCommand {
         commandName: "pack",
         abstract: "Pack the slides of a split plan (read from PLAN or stdin); the default subcommand.",
         discussion: """
-        Feature files are found by slide_id in each --features folder in order (also in CLAM's pt_files/ and \
-        h5_files/ and TRIDENT's features_<encoder>/): .pt/.pth (torch.save, zip or legacy), .h5, .npy, .csv. \
-        A re-run reuses bags whose files are unchanged (size and modification time). --out is locked while \
-        packing (.hmil-lock, safe on NFS and Lustre): a second hmil-pack into it is refused, naming the \
-        holder's host and pid; a lock left by a killed process is taken over with a warning.
-        """)
+            Feature files are found by slide_id in each --features folder in order (also in CLAM's pt_files/ and \
+            h5_files/ and TRIDENT's features_<encoder>/): .pt/.pth (torch.save, zip or legacy), .h5, .npy, .csv. \
+            A re-run reuses bags whose files are unchanged (size and modification time). --out is locked while \
+            packing (.hmil-lock, safe on NFS and Lustre): a second hmil-pack into it is refused, naming the \
+            holder's host and pid; a lock left by a killed process is taken over with a warning.
+            """)
 
     @Argument(help: "The split plan (hmil.split/1); stdin when omitted or '-'.")
     var plan: String?
@@ -34,8 +34,12 @@ struct Pack: ParsableCommand {
     @Option(help: "Output folder for bags.hbag, bags.manifest.json and dataset.json.")
     var out: String
 
-    @Option(help: ArgumentHelp("Storage dtype of features in the pack (compute is always f32).",
-                               discussion: "f32 stores the features exactly; f16 stores half the bytes at f16 precision (11 significant bits); bf16 likewise with 8 bits and f32's range."))
+    @Option(
+        help: ArgumentHelp(
+            "Storage dtype of features in the pack (compute is always f32).",
+            discussion:
+                "f32 stores the features exactly; f16 stores half the bytes at f16 precision (11 significant bits); bf16 likewise with 8 bits and f32's range."
+        ))
     var dtype: StorageDType = PackWriter.defaultDType
 
     @Option(help: "Threads that read and compress. (default: every core)")
@@ -50,17 +54,26 @@ struct Pack: ParsableCommand {
     @Option(help: "Name of the coordinates inside .pt dicts and .h5 files (default: coords).")
     var coordsKey: String?
 
-    @Option(help: ArgumentHelp("Side of every patch in level-0 pixels, for heatmaps (CLAM's feature files do not say it).",
-                               discussion: "Kept in the pack header and the dataset document with the patch geometry the feature files carry (TRIDENT's coords attributes, STAMP's root attributes); a source that disagrees is an error.",
-                               valueName: "pixels"))
+    @Option(
+        help: ArgumentHelp(
+            "Side of every patch in level-0 pixels, for heatmaps (CLAM's feature files do not say it).",
+            discussion:
+                "Kept in the pack header and the dataset document with the patch geometry the feature files carry (TRIDENT's coords attributes, STAMP's root attributes); a source that disagrees is an error.",
+            valueName: "pixels"))
     var patchSize: Int?
 
-    @Option(help: ArgumentHelp("Folder of patch files giving each slide's patch size: CLAM's create_patches_fp.py output (<slide_id>.h5 or patches/<slide_id>.h5, patch_size × downsample) or TRIDENT's (<slide_id>_patches.h5).",
-                               valueName: "folder"))
+    @Option(
+        help: ArgumentHelp(
+            "Folder of patch files giving each slide's patch size: CLAM's create_patches_fp.py output (<slide_id>.h5 or patches/<slide_id>.h5, patch_size × downsample) or TRIDENT's (<slide_id>_patches.h5).",
+            valueName: "folder"))
     var patches: String?
 
-    @Option(help: ArgumentHelp("zstd compression level.",
-                               discussion: "The default is zstd's fastest level: feature mantissas are close to random, so higher levels barely shrink the pack and take several times as long; negative (fast) levels lose ratio (Benchmarks/RESULTS.md)."))
+    @Option(
+        help: ArgumentHelp(
+            "zstd compression level.",
+            discussion:
+                "The default is zstd's fastest level: feature mantissas are close to random, so higher levels barely shrink the pack and take several times as long; negative (fast) levels lose ratio (Benchmarks/RESULTS.md)."
+        ))
     var level: Int = PackWriter.defaultCompressionLevel
 
     @Flag(help: "No progress on stderr.")
@@ -69,7 +82,7 @@ struct Pack: ParsableCommand {
     func validate() throws {
         guard !features.isEmpty else { throw ValidationError("give at least one --features folder") }
         guard jobs.map({ $0 >= 1 }) ?? true else { throw ValidationError("--jobs must be at least 1") }
-        if let patchSize, !(1 ... Int(PatchGeometry.maximumPatchSize)).contains(patchSize) {
+        if let patchSize, !(1...Int(PatchGeometry.maximumPatchSize)).contains(patchSize) {
             throw ValidationError("--patch-size must be between 1 and \(Int(PatchGeometry.maximumPatchSize)) level-0 pixels")
         }
     }
@@ -78,9 +91,10 @@ struct Pack: ParsableCommand {
         ToolRunner.run("hmil-pack") {
             let (document, source) = try DocumentIO.read(PipelineDocument.self, from: plan, what: "split plan")
             try document.require(PipelineDocument.splitFormat, source: source, producer: "hmil-split")
-            var options = PackJob.Options(featureFolders: features, outFolder: out, dtype: dtype, skipMissing: skipMissing,
-                                          keys: FeatureKeys(features: featuresKey, coordinates: coordsKey),
-                                          level: level, quiet: quiet, patchSize: patchSize.map(Double.init), patchFolder: patches)
+            var options = PackJob.Options(
+                featureFolders: features, outFolder: out, dtype: dtype, skipMissing: skipMissing,
+                keys: FeatureKeys(features: featuresKey, coordinates: coordsKey),
+                level: level, quiet: quiet, patchSize: patchSize.map(Double.init), patchFolder: patches)
             if let jobs { options.jobs = jobs }
             // One hmil-pack per --out folder, also across the nodes of a cluster.
             let lock = try FolderLock(folder: out, tool: "hmil-pack", warn: { if !quiet { StandardError.write($0 + "\n") } })

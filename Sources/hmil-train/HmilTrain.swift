@@ -8,15 +8,15 @@ struct HmilTrain: ToolCommand {
         commandName: "hmil-train",
         abstract: "Train HMIL (or the flat ABMIL baseline) on each fold of a packed dataset.",
         discussion: """
-        Reads the dataset document (hmil.dataset/1, from hmil-pack) from stdin or DOCUMENT, trains the \
-        chosen folds and writes the models document (hmil.models/1) to stdout and into --out. Per fold, \
-        --out holds fold_<k>/best.safetensors (the checkpoint with the best validation metric), \
-        history.jsonl and history.csv (every loss term, alpha, tau, lr, metrics and seconds per epoch) \
-        and state.json (what --resume continues from). Every option is also a key of a --config JSON \
-        file (e.g. "batch_size"); options given on the command line win. A fold folder is locked while it \
-        trains (fold_<k>/.hmil-lock, safe on NFS and Lustre): a second hmil-train on it is refused, naming \
-        the holder's host and pid; a lock left by a killed process is taken over with a warning.
-        """)
+            Reads the dataset document (hmil.dataset/1, from hmil-pack) from stdin or DOCUMENT, trains the \
+            chosen folds and writes the models document (hmil.models/1) to stdout and into --out. Per fold, \
+            --out holds fold_<k>/best.safetensors (the checkpoint with the best validation metric), \
+            history.jsonl and history.csv (every loss term, alpha, tau, lr, metrics and seconds per epoch) \
+            and state.json (what --resume continues from). Every option is also a key of a --config JSON \
+            file (e.g. "batch_size"); options given on the command line win. A fold folder is locked while it \
+            trains (fold_<k>/.hmil-lock, safe on NFS and Lustre): a second hmil-train on it is refused, naming \
+            the holder's host and pid; a lock left by a killed process is taken over with a warning.
+            """)
 
     @Argument(help: "Dataset document (default: stdin).")
     var document: String?
@@ -33,13 +33,14 @@ struct HmilTrain: ToolCommand {
     @OptionGroup(title: "Training options (each also a --config key)")
     var training: TrainingFlags
 
-    @Option(help: """
-        MiB of activations kept from the forward of a batch to its backward in epochs with the contrastive \
-        term: a batch that fits takes one pass, bags beyond it are recomputed in a second pass. Peak memory \
-        stays near model + this budget + the largest bag + the bag read ahead; 0 keeps it near model + \
-        largest bag. The weights do not depend on it. (default: a quarter of physical memory, or of the \
-        cgroup's memory limit when lower)
-        """) var memoryBudget: Int?
+    @Option(
+        help: """
+            MiB of activations kept from the forward of a batch to its backward in epochs with the contrastive \
+            term: a batch that fits takes one pass, bags beyond it are recomputed in a second pass. Peak memory \
+            stays near model + this budget + the largest bag + the bag read ahead; 0 keeps it near model + \
+            largest bag. The weights do not depend on it. (default: a quarter of physical memory, or of the \
+            cgroup's memory limit when lower)
+            """) var memoryBudget: Int?
 
     @Option(name: .customLong("init"), help: "Start from these weights (a checkpoint of the same shape).") var initCheckpoint: String?
     @Flag(help: "Continue each fold from its last completed epoch in --out.") var resume = false
@@ -60,9 +61,10 @@ struct HmilTrain: ToolCommand {
             let bags = try BagSource(document: doc, source: source)
             var records = doc.models ?? []
             for k in folds {
-                let trainer = try Trainer(document: doc, source: source, options: options, fold: k,
-                                          folder: out + "/fold_\(k)", bags: bags, initCheckpoint: initCheckpoint,
-                                          memoryBudget: memoryBudget.map { $0 << 20 } ?? Trainer.defaultMemoryBudget, quiet: quiet)
+                let trainer = try Trainer(
+                    document: doc, source: source, options: options, fold: k,
+                    folder: out + "/fold_\(k)", bags: bags, initCheckpoint: initCheckpoint,
+                    memoryBudget: memoryBudget.map { $0 << 20 } ?? Trainer.defaultMemoryBudget, quiet: quiet)
                 let record = try trainer.run(resume: resume)
                 records.removeAll { $0.fold == k }
                 records.append(record)

@@ -30,11 +30,13 @@ extension DemoDataTests {
         var shares: [Double] = []
         for (slide, rows) in rowsOfSlide {
             let label = labelOfSlide[slide]!
-            XCTAssertTrue((100 ... 300).contains(rows.count), "\(slide) holds \(rows.count) garments")
-            XCTAssertEqual(rows.map { Int($0[1])! }, Array(0 ..< rows.count), "\(slide): instances numbered in row order")
+            XCTAssertTrue((100...300).contains(rows.count), "\(slide) holds \(rows.count) garments")
+            XCTAssertEqual(rows.map { Int($0[1])! }, Array(0..<rows.count), "\(slide): instances numbered in row order")
             let keys = rows.filter { $0[2] == "1" }
             XCTAssertTrue(keys.allSatisfy { $0[3] == label }, "\(slide): a key garment is of the bag's class")
-            XCTAssertTrue(rows.filter { $0[2] == "0" }.allSatisfy { ["trouser", "dress"].contains($0[3]) }, "\(slide): background is trousers and dresses")
+            XCTAssertTrue(
+                rows.filter { $0[2] == "0" }.allSatisfy { ["trouser", "dress"].contains($0[3]) },
+                "\(slide): background is trousers and dresses")
             XCTAssertEqual(Set(rows.map { $0[4] }).count, rows.count, "\(slide): no image twice in one bag")
             if label == "normal" {
                 XCTAssertEqual(keys.count, 0, "\(slide): a normal bag has no key garments")
@@ -57,15 +59,18 @@ extension DemoDataTests {
         let first = try buildSmall(seed: 5, into: "first", task: "lesions")
         let again = try buildSmall(seed: 5, into: "again", task: "lesions")
         let other = try buildSmall(seed: 6, into: "other", task: "lesions")
-        let files = try ["labels.csv", "hierarchy.json", "instance_labels.csv"]
+        let files =
+            try ["labels.csv", "hierarchy.json", "instance_labels.csv"]
             + FileManager.default.contentsOfDirectory(atPath: first + "/h5_files").sorted().map { "h5_files/" + $0 }
         XCTAssertEqual(files.count, 3 + 54)
         for file in files {
-            XCTAssertEqual(FileManager.default.contents(atPath: first + "/" + file),
-                           FileManager.default.contents(atPath: again + "/" + file), file)
+            XCTAssertEqual(
+                FileManager.default.contents(atPath: first + "/" + file),
+                FileManager.default.contents(atPath: again + "/" + file), file)
         }
-        XCTAssertNotEqual(FileManager.default.contents(atPath: first + "/instance_labels.csv"),
-                          FileManager.default.contents(atPath: other + "/instance_labels.csv"))
+        XCTAssertNotEqual(
+            FileManager.default.contents(atPath: first + "/instance_labels.csv"),
+            FileManager.default.contents(atPath: other + "/instance_labels.csv"))
     }
 
     func testMakeDemoOfTheLesionsTaskHasItsOwnFolderAndDefaults() throws {
@@ -74,10 +79,14 @@ extension DemoDataTests {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path
         let lines = result.output.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.filter { $0.contains("/hmil-demo-data ") && $0.contains("--out \(root)/demo-work-lesions/data --task lesions --seed 1 --small") }.count, 1,
-                       result.output)
-        XCTAssertEqual(lines.filter { $0.contains("/hmil-train --out \(root)/demo-work-lesions/runs/") && $0.contains("--epochs 20 ") }.count, 3 * 2,
-                       "three runs of two folds, 20 epochs each")
+        XCTAssertEqual(
+            lines.filter {
+                $0.contains("/hmil-demo-data ") && $0.contains("--out \(root)/demo-work-lesions/data --task lesions --seed 1 --small")
+            }.count, 1,
+            result.output)
+        XCTAssertEqual(
+            lines.filter { $0.contains("/hmil-train --out \(root)/demo-work-lesions/runs/") && $0.contains("--epochs 20 ") }.count, 3 * 2,
+            "three runs of two folds, 20 epochs each")
         let unknown = try runMake(["-n", "demo", "TASK=tumours"])
         XCTAssertNotEqual(unknown.status, 0)
         XCTAssertTrue(unknown.stderr.contains("TASK must be garments or lesions, not 'tumours'"), unknown.stderr)

@@ -48,7 +48,7 @@ final class DemoDataTests: XCTestCase {
 
         // Cases group 1–2 slides of one label, and some have two (patient grouping has work to do).
         let slidesOfCase = Dictionary(grouping: labels.rows, by: { $0[0] })
-        XCTAssertTrue(slidesOfCase.values.allSatisfy { (1 ... 2).contains($0.count) && Set($0.map { $0[2] }).count == 1 })
+        XCTAssertTrue(slidesOfCase.values.allSatisfy { (1...2).contains($0.count) && Set($0.map { $0[2] }).count == 1 })
         XCTAssertTrue(slidesOfCase.values.contains { $0.count == 2 })
 
         let hierarchy = try JSONDecoder().decode(Hierarchy.self, from: Data(contentsOf: URL(fileURLWithPath: out + "/hierarchy.json")))
@@ -64,8 +64,8 @@ final class DemoDataTests: XCTestCase {
         XCTAssertEqual(Set(rowsOfSlide.keys), Set(labelOfSlide.keys))
         for (slide, rows) in rowsOfSlide {
             let label = labelOfSlide[slide]!
-            XCTAssertTrue((32 ... 96).contains(rows.count), "\(slide) holds \(rows.count) garments")
-            XCTAssertEqual(rows.map { Int($0[1])! }, Array(0 ..< rows.count), "\(slide): instances numbered in row order")
+            XCTAssertTrue((32...96).contains(rows.count), "\(slide) holds \(rows.count) garments")
+            XCTAssertEqual(rows.map { Int($0[1])! }, Array(0..<rows.count), "\(slide): instances numbered in row order")
             let keys = rows.filter { $0[2] == "1" }
             for row in rows {
                 if row[2] == "1" {
@@ -91,8 +91,10 @@ final class DemoDataTests: XCTestCase {
     func testFeatureFilesHoldTheNamedImagesPixelsOnAGrid() throws {
         let out = try buildSmall(seed: 3)
         let raw = try Self.rawFashionMNIST()
-        let pixels = ["train": try Data(contentsOf: URL(fileURLWithPath: raw + "/train-images-idx3-ubyte")),
-                      "t10k": try Data(contentsOf: URL(fileURLWithPath: raw + "/t10k-images-idx3-ubyte"))]
+        let pixels = [
+            "train": try Data(contentsOf: URL(fileURLWithPath: raw + "/train-images-idx3-ubyte")),
+            "t10k": try Data(contentsOf: URL(fileURLWithPath: raw + "/t10k-images-idx3-ubyte"))
+        ]
         let instances = try csv(out + "/instance_labels.csv")
         let rowsOfSlide = Dictionary(grouping: instances.rows, by: { $0[0] })
         for (slide, rows) in rowsOfSlide {
@@ -105,8 +107,8 @@ final class DemoDataTests: XCTestCase {
                 let n = Int(row[1])!
                 let source = row[4].split(separator: ":")
                 let offset = 16 + Int(source[1])! * 784
-                let expected = pixels[String(source[0])]![offset ..< offset + 784].map { Float($0) / 255 }
-                guard features.values[n * 784 ..< (n + 1) * 784].elementsEqual(expected) else {
+                let expected = pixels[String(source[0])]![offset..<offset + 784].map { Float($0) / 255 }
+                guard features.values[n * 784..<(n + 1) * 784].elementsEqual(expected) else {
                     XCTFail("\(slide) instance \(n): features are not the pixels of \(row[4]) / 255")
                     break
                 }
@@ -121,14 +123,17 @@ final class DemoDataTests: XCTestCase {
         let first = try buildSmall(seed: 5, into: "first")
         let again = try buildSmall(seed: 5, into: "again")
         let other = try buildSmall(seed: 6, into: "other")
-        let files = try ["labels.csv", "hierarchy.json", "instance_labels.csv"]
+        let files =
+            try ["labels.csv", "hierarchy.json", "instance_labels.csv"]
             + FileManager.default.contentsOfDirectory(atPath: first + "/h5_files").sorted().map { "h5_files/" + $0 }
         for file in files {
-            XCTAssertEqual(FileManager.default.contents(atPath: first + "/" + file),
-                           FileManager.default.contents(atPath: again + "/" + file), file)
+            XCTAssertEqual(
+                FileManager.default.contents(atPath: first + "/" + file),
+                FileManager.default.contents(atPath: again + "/" + file), file)
         }
-        XCTAssertNotEqual(FileManager.default.contents(atPath: first + "/instance_labels.csv"),
-                          FileManager.default.contents(atPath: other + "/instance_labels.csv"))
+        XCTAssertNotEqual(
+            FileManager.default.contents(atPath: first + "/instance_labels.csv"),
+            FileManager.default.contents(atPath: other + "/instance_labels.csv"))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: first + "/h5_files").filter { $0.hasPrefix(".") }
         XCTAssertEqual(leftovers, [], "no temporary files are left behind")
     }
@@ -144,7 +149,7 @@ final class DemoDataTests: XCTestCase {
     // MARK: - pipelines/Makefile's demo-data target
 
     func testMakeBuildsTheDemoDataOnceAndAgainWhenItsOptionsChange() throws {
-        _ = try Self.rawFashionMNIST()   // skips when the data set is absent
+        _ = try Self.rawFashionMNIST()  // skips when the data set is absent
         let work = scratch + "/demo-work"
         let labels = work + "/data/labels.csv"
         let first = try runMake(["demo-data", "DEMO_WORK=" + work, "SMALL=1"])
@@ -161,8 +166,9 @@ final class DemoDataTests: XCTestCase {
         let reseeded = try runMake(["demo-data", "DEMO_WORK=" + work, "SMALL=1", "DEMO_SEED=2"])
         XCTAssertEqual(reseeded.status, 0, reseeded.stderr)
         XCTAssertTrue(reseeded.stderr.contains("pipeline: demo data"), "a new seed rebuilds: \(reseeded.stderr)")
-        XCTAssertEqual(FileManager.default.contents(atPath: labels),
-                       FileManager.default.contents(atPath: try buildSmall(seed: 2, into: "direct") + "/labels.csv"))
+        XCTAssertEqual(
+            FileManager.default.contents(atPath: labels),
+            FileManager.default.contents(atPath: try buildSmall(seed: 2, into: "direct") + "/labels.csv"))
     }
 
     func testMakeDryRunListsEveryFoldOfEveryRunOnTheSameSplit() throws {
@@ -173,15 +179,18 @@ final class DemoDataTests: XCTestCase {
         XCTAssertEqual(lines.filter { $0.contains("/hmil-pack ") }.count, 1, "one pack for all runs")
         for run in ["hmil", "reference", "abmil"] {
             let model = run == "abmil" ? "abmil" : "hmil"
-            for fold in 0 ..< 3 {
-                XCTAssertEqual(lines.filter {
-                    $0.contains("/hmil-train --out \(scratch!)/demo-work/runs/\(run) --fold \(fold) ")
-                        && $0.contains("--model \(model)") && $0.contains("--epochs 2 --threads 1")
-                }.count, 1, "\(run) fold \(fold)")
+            for fold in 0..<3 {
+                XCTAssertEqual(
+                    lines.filter {
+                        $0.contains("/hmil-train --out \(scratch!)/demo-work/runs/\(run) --fold \(fold) ")
+                            && $0.contains("--model \(model)") && $0.contains("--epochs 2 --threads 1")
+                    }.count, 1, "\(run) fold \(fold)")
             }
-            XCTAssertEqual(lines.filter {
-                $0.contains("/hmil-eval \(scratch!)/demo-work/runs/\(run)/fold_0.json ") && $0.contains("--out \(scratch!)/demo-work/runs/\(run)/results")
-            }.count, 1, "one hmil-eval of all folds of \(run)")
+            XCTAssertEqual(
+                lines.filter {
+                    $0.contains("/hmil-eval \(scratch!)/demo-work/runs/\(run)/fold_0.json ")
+                        && $0.contains("--out \(scratch!)/demo-work/runs/\(run)/results")
+                }.count, 1, "one hmil-eval of all folds of \(run)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/demo-work/data"), "-n runs nothing")
     }
@@ -221,7 +230,7 @@ final class DemoDataTests: XCTestCase {
         let folder = try writeIDXSet()
         let path = folder + "/train-images-idx3-ubyte"
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        bytes.replaceSubrange(4 ..< 8, with: [0xFF, 0xFF, 0xFF, 0xFF])
+        bytes.replaceSubrange(4..<8, with: [0xFF, 0xFF, 0xFF, 0xFF])
         try bytes.write(to: URL(fileURLWithPath: path))
         try assertBuilderFails(images: folder, with: "need more bytes than the file", naming: "train-images-idx3-ubyte")
     }
@@ -251,7 +260,8 @@ final class DemoDataTests: XCTestCase {
 
     func testTooFewImagesForOneBagIsAnError() throws {
         let folder = try writeIDXSet()
-        try assertBuilderFails(images: folder, with: "background garments but Fashion-MNIST has", naming: nil, extra: ["--bags-per-class", "1"])
+        try assertBuilderFails(
+            images: folder, with: "background garments but Fashion-MNIST has", naming: nil, extra: ["--bags-per-class", "1"])
     }
 
     func testContradictoryOptionsAreAnError() throws {
@@ -265,8 +275,10 @@ final class DemoDataTests: XCTestCase {
     /// Builds the small data set of `task` with `seed` into `scratch/name`, skipping when Fashion-MNIST is not installed.
     func buildSmall(seed: Int, into name: String = "data", task: String = "garments") throws -> String {
         let out = scratch + "/" + name
-        let result = try runBuilder(["--images", try Self.rawFashionMNIST(), "--out", out, "--small", "--seed", String(seed), "--quiet",
-                                     "--task", task])
+        let result = try runBuilder([
+            "--images", try Self.rawFashionMNIST(), "--out", out, "--small", "--seed", String(seed), "--quiet",
+            "--task", task
+        ])
         XCTAssertEqual(result.status, 0, result.stderr)
         return out
     }
@@ -288,8 +300,10 @@ final class DemoDataTests: XCTestCase {
         return folder
     }
 
-    private func assertBuilderFails(images: String, with message: String, naming file: String?, extra: [String] = [],
-                                    line: UInt = #line) throws {
+    private func assertBuilderFails(
+        images: String, with message: String, naming file: String?, extra: [String] = [],
+        line: UInt = #line
+    ) throws {
         let result = try runBuilder(["--images", images, "--out", scratch + "/out"] + extra)
         XCTAssertEqual(result.status, 1, result.stderr, line: line)
         assertOneLineError(result.stderr, contains: message, line: line)
@@ -308,9 +322,10 @@ final class DemoDataTests: XCTestCase {
         let folder = scratch + "/idx"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let count = 20
-        let images = idx(header: [0, 0, 8, 3], dims: [count, Int(side), Int(side)],
-                         values: (0 ..< count * Int(side) * Int(side)).map { UInt8($0 % 256) })
-        let labels = idx(header: [0, 0, 8, 1], dims: [count], values: (0 ..< count).map { UInt8($0 % 10) })
+        let images = idx(
+            header: [0, 0, 8, 3], dims: [count, Int(side), Int(side)],
+            values: (0..<count * Int(side) * Int(side)).map { UInt8($0 % 256) })
+        let labels = idx(header: [0, 0, 8, 1], dims: [count], values: (0..<count).map { UInt8($0 % 10) })
         for part in ["train", "t10k"] {
             try images.write(to: URL(fileURLWithPath: folder + "/\(part)-images-idx3-ubyte"))
             try labels.write(to: URL(fileURLWithPath: folder + "/\(part)-labels-idx1-ubyte"))
@@ -332,12 +347,15 @@ final class DemoDataTests: XCTestCase {
     }
 
     func csv(_ path: String) throws -> (header: [String], rows: [[String]]) {
-        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
         return (lines.first ?? [], Array(lines.dropFirst()))
     }
 
     /// Reads a 2-D dataset through libhdf5, checking its stored type matches `T`.
-    private func readDataset<T: Numeric & BitwiseCopyable>(_ path: String, _ name: String, as: T.Type) throws -> (dims: [Int], values: [T]) {
+    private func readDataset<T: Numeric & BitwiseCopyable>(_ path: String, _ name: String, as: T.Type) throws -> (dims: [Int], values: [T])
+    {
         let file = H5Fopen(path, 0 /* H5F_ACC_RDONLY */, 0 /* H5P_DEFAULT */)
         guard file >= 0 else { throw ToolError("cannot open", at: path) }
         defer { H5Fclose(file) }

@@ -33,17 +33,21 @@ final class DocumentPathsToolTests: XCTestCase {
         var generator = SeededGenerator(seed: 5)
         let h = TrainHarness.hierarchy
         let directions = TrainHarness.directions(classes: h.fine.count, featureDim: 8, generator: &generator)
-        var slides: [SlideRecord] = [], parts: [[String]] = [[], [], []]
-        for i in 0 ..< 24 {
-            let label = i % h.fine.count, id = "s\(i)"
-            let bag = TrainHarness.plantedBag(id, label: label, instances: 12, planted: 3, featureDim: 8, directions: directions,
-                                              generator: &generator)
+        var slides: [SlideRecord] = []
+        var parts: [[String]] = [[], [], []]
+        for i in 0..<24 {
+            let label = i % h.fine.count
+            let id = "s\(i)"
+            let bag = TrainHarness.plantedBag(
+                id, label: label, instances: 12, planted: 3, featureDim: 8, directions: directions,
+                generator: &generator)
             try Data(NumpyFile.encode(bag)).write(to: folder("A/feats/\(id).npy"))
             slides.append(SlideRecord(slideID: id, caseID: id, label: h.fine[label]))
             parts[i < 16 ? 0 : (i < 20 ? 1 : 2)].append(id)
         }
-        let plan = PipelineDocument(format: PipelineDocument.splitFormat, hierarchy: h, scheme: "kfold", seed: 1, slides: slides,
-                                    folds: [FoldRecord(fold: 0, train: parts[0], val: parts[1], test: parts[2])])
+        let plan = PipelineDocument(
+            format: PipelineDocument.splitFormat, hierarchy: h, scheme: "kfold", seed: 1, slides: slides,
+            folds: [FoldRecord(fold: 0, train: parts[0], val: parts[1], test: parts[2])])
         try DocumentIO.encode(plan).write(to: folder("A/plan.json"))
     }
 
@@ -69,17 +73,19 @@ final class DocumentPathsToolTests: XCTestCase {
         XCTAssertEqual(stdout.models?.map(\.checkpoint), ["runs/m/fold_0/best.safetensors"])
         XCTAssertEqual(stdout.packs?.map(\.path), ["work/bags.hbag"])
 
-        let fromSlash = String(folder("A/run1").path.dropFirst())   // the same folder, relative to /
-        let fromTop = try BuiltTool.run("hmil-train", ["\(fromSlash)/work/dataset.json", "--out", "\(fromSlash)/runs/top"] + training,
-                                        in: URL(fileURLWithPath: "/"))
+        let fromSlash = String(folder("A/run1").path.dropFirst())  // the same folder, relative to /
+        let fromTop = try BuiltTool.run(
+            "hmil-train", ["\(fromSlash)/work/dataset.json", "--out", "\(fromSlash)/runs/top"] + training,
+            in: URL(fileURLWithPath: "/"))
         assertRan(fromTop)
         let top = try document("A/run1/runs/top/models.json")
         XCTAssertEqual(top.models?.map(\.checkpoint), ["fold_0/best.safetensors"], "the same paths from another folder")
         XCTAssertEqual(top.packs, saved.packs)
 
         // Evaluated from B (the models document by a path with ..), and from A/run1 on the pipe.
-        let fromB = try BuiltTool.run("hmil-eval", ["../A/run1/runs/m/models.json", "--out", "results", "--bootstrap", "0", "--quiet"],
-                                      in: folder("B"))
+        let fromB = try BuiltTool.run(
+            "hmil-eval", ["../A/run1/runs/m/models.json", "--out", "results", "--bootstrap", "0", "--quiet"],
+            in: folder("B"))
         assertRan(fromB)
         let evaluated = try document("B/results/eval.json")
         XCTAssertEqual(evaluated.models?.map(\.checkpoint), ["../../A/run1/runs/m/fold_0/best.safetensors"])

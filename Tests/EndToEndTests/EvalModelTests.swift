@@ -7,19 +7,20 @@ import XCTest
 /// documents merged, prediction files, metrics, attention files, external data averaged over folds, and
 /// the one-line errors of bad input.
 final class EvalModelTests: XCTestCase {
-    static let hierarchy = Hierarchy(coarse: ["benign", "malignant"], fine: ["N", "UDH", "DCIS"],
-                                     parent: ["N": "benign", "UDH": "benign", "DCIS": "malignant"])
+    static let hierarchy = Hierarchy(
+        coarse: ["benign", "malignant"], fine: ["N", "UDH", "DCIS"],
+        parent: ["N": "benign", "UDH": "benign", "DCIS": "malignant"])
     static let dim = 8
 
     /// Trained once for every test: two folds of an HMIL model (trained separately, as the pipeline's
     /// Makefile does) and fold 0 of the flat ABMIL model.
     struct Trained {
         var folder: String
-        var foldDocuments: [String]     // HMIL: fold_0.json, fold_1.json
-        var flatDocument: String        // ABMIL: flat_0.json
+        var foldDocuments: [String]  // HMIL: fold_0.json, fold_1.json
+        var flatDocument: String  // ABMIL: flat_0.json
         var dataset: PipelineDocument
         var bags: [String: Bag]
-        var external: String            // a dataset document of other slides, some unlabelled
+        var external: String  // a dataset document of other slides, some unlabelled
         var externalBags: [String: Bag]
     }
 
@@ -37,24 +38,31 @@ final class EvalModelTests: XCTestCase {
     /// Bags whose first instances carry the class in feature `label`, with int32 coordinates.
     static func makeBags(_ prefix: String, count: Int, dim: Int, labels: (Int) -> Int, seed: UInt64) -> [Bag] {
         var rng = SeededGenerator(seed: seed)
-        return (0 ..< count).map { i in
+        return (0..<count).map { i in
             let n = 6 + i % 7
-            var features = (0 ..< n * dim).map { _ in Float(rng.nextNormal()) }
-            for row in 0 ..< 2 { features[row * dim + labels(i)] += 3 }
-            return Bag(slideID: "\(prefix)\(i)", instanceCount: n, featureDim: dim, features: features,
-                       coordinates: .int32((0 ..< 2 * n).map { Int32(100 * $0 + i) }))
+            var features = (0..<n * dim).map { _ in Float(rng.nextNormal()) }
+            for row in 0..<2 { features[row * dim + labels(i)] += 3 }
+            return Bag(
+                slideID: "\(prefix)\(i)", instanceCount: n, featureDim: dim, features: features,
+                coordinates: .int32((0..<2 * n).map { Int32(100 * $0 + i) }))
         }
     }
 
-    static func writeDataset(_ bags: [Bag], labels: [String], folds: [FoldRecord], in folder: String, name: String) throws -> PipelineDocument {
+    static func writeDataset(_ bags: [Bag], labels: [String], folds: [FoldRecord], in folder: String, name: String) throws
+        -> PipelineDocument
+    {
         let pack = "\(name).hbag"
         let writer = try PackWriter(path: folder + "/" + pack, featureDim: bags[0].featureDim, options: .init(coordinates: .int32))
         for bag in bags { try writer.append(bag) }
         try writer.finish()
-        var document = PipelineDocument(format: PipelineDocument.datasetFormat, hierarchy: hierarchy, scheme: "kfold", seed: 1,
-                                        slides: zip(bags, labels).map { SlideRecord(slideID: $0.slideID, caseID: $0.slideID, label: $1,
-                                                                                    instances: $0.instanceCount, pack: 0) },
-                                        folds: folds)
+        var document = PipelineDocument(
+            format: PipelineDocument.datasetFormat, hierarchy: hierarchy, scheme: "kfold", seed: 1,
+            slides: zip(bags, labels).map {
+                SlideRecord(
+                    slideID: $0.slideID, caseID: $0.slideID, label: $1,
+                    instances: $0.instanceCount, pack: 0)
+            },
+            folds: folds)
         document.packs = [PackReference(path: pack, bags: bags.count, featureDim: bags[0].featureDim, dtype: "f32")]
         try DocumentIO.encode(document).write(to: URL(fileURLWithPath: "\(folder)/\(name).json"))
         return document
@@ -73,12 +81,18 @@ final class EvalModelTests: XCTestCase {
         let bags = makeBags("s", count: 18, dim: dim, labels: { $0 % 3 }, seed: 3)
         let ids = bags.map(\.slideID)
         // Test parts hold every class; each val part one slide (one class: its AUC is undefined).
-        let folds = [FoldRecord(fold: 0, train: Array(ids[10...]), val: [ids[9]], test: Array(ids[0 ..< 9])),
-                     FoldRecord(fold: 1, train: Array(ids[0 ..< 8]), val: [ids[8]], test: Array(ids[9...]))]
+        let folds = [
+            FoldRecord(fold: 0, train: Array(ids[10...]), val: [ids[9]], test: Array(ids[0..<9])),
+            FoldRecord(fold: 1, train: Array(ids[0..<8]), val: [ids[8]], test: Array(ids[9...]))
+        ]
         let dataset = try writeDataset(bags, labels: bags.indices.map { hierarchy.fine[$0 % 3] }, folds: folds, in: folder, name: "dataset")
         func train(_ arguments: [String], into name: String) throws {
-            let run = try Self.run("hmil-train", arguments + ["--epochs", "2", "--batch-size", "4", "--threads", "2", "--quiet",
-                                                              "dataset.json"], in: folder)
+            let run = try Self.run(
+                "hmil-train",
+                arguments + [
+                    "--epochs", "2", "--batch-size", "4", "--threads", "2", "--quiet",
+                    "dataset.json"
+                ], in: folder)
             guard run.status == 0 else { throw ToolError("hmil-train failed: \(run.stderr)") }
             try run.stdout.write(to: URL(fileURLWithPath: folder + "/" + name))
         }
@@ -89,9 +103,10 @@ final class EvalModelTests: XCTestCase {
         // External data: other slides, two of them unlabelled.
         let externalBags = makeBags("x", count: 6, dim: dim, labels: { $0 % 3 }, seed: 9)
         _ = try writeDataset(externalBags, labels: ["N", "UDH", "", "DCIS", "", "N"], folds: [], in: folder, name: "external")
-        return Trained(folder: folder, foldDocuments: ["fold_0.json", "fold_1.json"], flatDocument: "flat_0.json", dataset: dataset,
-                       bags: Dictionary(uniqueKeysWithValues: bags.map { ($0.slideID, $0) }), external: "external.json",
-                       externalBags: Dictionary(uniqueKeysWithValues: externalBags.map { ($0.slideID, $0) }))
+        return Trained(
+            folder: folder, foldDocuments: ["fold_0.json", "fold_1.json"], flatDocument: "flat_0.json", dataset: dataset,
+            bags: Dictionary(uniqueKeysWithValues: bags.map { ($0.slideID, $0) }), external: "external.json",
+            externalBags: Dictionary(uniqueKeysWithValues: externalBags.map { ($0.slideID, $0) }))
     }
 
     override class func tearDown() {
@@ -110,8 +125,9 @@ final class EvalModelTests: XCTestCase {
         XCTAssertEqual(doc.format, "hmil.eval/1")
         XCTAssertEqual(doc.models?.map(\.fold), [0, 1])
         // The saved copy is the same document with its paths from results/ (DocumentPathsToolTests).
-        let saved = try DocumentIO.decode(PipelineDocument.self, from: Data(contentsOf: URL(fileURLWithPath: try path("results/eval.json"))),
-                                          source: "eval.json")
+        let saved = try DocumentIO.decode(
+            PipelineDocument.self, from: Data(contentsOf: URL(fileURLWithPath: try path("results/eval.json"))),
+            source: "eval.json")
         XCTAssertEqual(saved.resolvingPaths(readFrom: "results/eval.json"), doc)
         let evaluation = try XCTUnwrap(doc.evaluation)
         XCTAssertEqual(evaluation.source, "checkpoints")
@@ -124,7 +140,7 @@ final class EvalModelTests: XCTestCase {
             for (_, level) in test.levels {
                 for metric in [ScalarMetric.accuracy, .balancedAccuracy, .f1Macro, .aucMacro] {
                     let value = try XCTUnwrap(level.metrics[metric]?.value, "\(metric)")
-                    XCTAssertTrue((0 ... 1).contains(value), "\(metric) = \(value)")
+                    XCTAssertTrue((0...1).contains(value), "\(metric) = \(value)")
                 }
                 XCTAssertEqual(level.confusionMatrix.joined().reduce(0, +), 9)
             }
@@ -137,13 +153,16 @@ final class EvalModelTests: XCTestCase {
         XCTAssertTrue(run.stderr.contains("fine level, test part (18 slides, 2 folds"), run.stderr)
 
         // CLAM's per-fold files: read back with the same reader --predictions uses.
-        for fold in 0 ..< 2 {
+        for fold in 0..<2 {
             let record = t.dataset.folds[fold]
-            let fine = try PredictionCSV.read(path: try path("results/test/fine/fold_\(fold).csv"), classes: Self.hierarchy.fine, level: "fine")
+            let fine = try PredictionCSV.read(
+                path: try path("results/test/fine/fold_\(fold).csv"), classes: Self.hierarchy.fine, level: "fine")
             XCTAssertEqual(fine.slideIDs, record.test)
-            XCTAssertEqual(fine.labels, record.test.map { id in Self.hierarchy.fineIndex(of: t.dataset.slides.first { $0.slideID == id }!.label)! })
-            let coarse = try PredictionCSV.read(path: try path("results/val/coarse/fold_\(fold).csv"), classes: Self.hierarchy.coarse,
-                                                level: "coarse")
+            XCTAssertEqual(
+                fine.labels, record.test.map { id in Self.hierarchy.fineIndex(of: t.dataset.slides.first { $0.slideID == id }!.label)! })
+            let coarse = try PredictionCSV.read(
+                path: try path("results/val/coarse/fold_\(fold).csv"), classes: Self.hierarchy.coarse,
+                level: "coarse")
             XCTAssertEqual(coarse.slideIDs, record.val)
             for name in ["summary.csv", "confusion.svg", "roc_fold_\(fold).svg"] {
                 XCTAssertTrue(FileManager.default.fileExists(atPath: try path("results/test/coarse_from_fine/\(name)")), name)
@@ -158,7 +177,7 @@ final class EvalModelTests: XCTestCase {
                 guard case .int32(let coordinates) = bag.coordinates else { return XCTFail("int32 coordinates") }
                 XCTAssertEqual(csv.rows.map { Int32($0[1])! }, stride(from: 0, to: coordinates.count, by: 2).map { coordinates[$0] })
                 XCTAssertEqual(csv.rows.map { Int32($0[2])! }, stride(from: 1, to: coordinates.count, by: 2).map { coordinates[$0] })
-                for column in 3 ..< 8 {
+                for column in 3..<8 {
                     let sum = csv.rows.reduce(0.0) { $0 + Double($1[column])! }
                     XCTAssertEqual(sum, 1, accuracy: 1e-5, "\(id) \(csv.header[column])")
                 }
@@ -201,7 +220,7 @@ final class EvalModelTests: XCTestCase {
     func writeInstanceLabels(_ t: Trained, name: String = "key.csv") throws {
         var text = "slide_id,instance,label,note\nelsewhere,0,1,x\n"
         for (id, bag) in t.bags.sorted(by: { $0.key < $1.key }) where id != "s4" {
-            for i in 0 ..< bag.instanceCount { text += "\(id),\(i),\(id != "s5" && i < 2 ? 1 : 0),x\n" }
+            for i in 0..<bag.instanceCount { text += "\(id),\(i),\(id != "s5" && i < 2 ? 1 : 0),x\n" }
         }
         try text.write(toFile: try path(name), atomically: true, encoding: .utf8)
     }
@@ -209,8 +228,11 @@ final class EvalModelTests: XCTestCase {
     func testInstanceLabelsAndHierarchyBeta() throws {
         let t = try fixture()
         try writeInstanceLabels(t)
-        let run = try run(t.foldDocuments + ["--out", "keyed", "--instance-labels", "key.csv", "--hierarchy-beta", "0.5",
-                                             "--bootstrap", "0", "--threads", "2"])
+        let run = try run(
+            t.foldDocuments + [
+                "--out", "keyed", "--instance-labels", "key.csv", "--hierarchy-beta", "0.5",
+                "--bootstrap", "0", "--threads", "2"
+            ])
         XCTAssertEqual(run.status, 0, run.stderr)
         let doc = try DocumentIO.decode(PipelineDocument.self, from: run.stdout, source: "stdout")
         let evaluation = try XCTUnwrap(doc.evaluation)
@@ -226,7 +248,7 @@ final class EvalModelTests: XCTestCase {
                 XCTAssertEqual(report.bags + report.bagsWithoutPositives + report.bagsWithoutLabels, 9)
                 XCTAssertEqual(report.bagsWithoutNegatives, 0)
                 XCTAssertEqual(report.positives, 2 * report.bags)
-                for auc in [report.pooledAUC, report.bagMeanAUC] { XCTAssertTrue((0 ... 1).contains(try XCTUnwrap(auc))) }
+                for auc in [report.pooledAUC, report.bagMeanAUC] { XCTAssertTrue((0...1).contains(try XCTUnwrap(auc))) }
             }
             scored += attention[.fine]!.bags
         }
@@ -243,14 +265,18 @@ final class EvalModelTests: XCTestCase {
             XCTAssertTrue(json.contains(key), key)
         }
         // The hierarchical decision's own prediction files.
-        let fine = try PredictionCSV.read(path: try path("keyed/test/fine_hierarchical/fold_0.csv"), classes: Self.hierarchy.fine,
-                                          level: "fine")
+        let fine = try PredictionCSV.read(
+            path: try path("keyed/test/fine_hierarchical/fold_0.csv"), classes: Self.hierarchy.fine,
+            level: "fine")
         XCTAssertEqual(fine.slideIDs, t.dataset.folds[0].test)
         XCTAssertFalse(FileManager.default.fileExists(atPath: try path("keyed/attention")), "no attention files without --attention")
 
         // The same scores whether or not the attention is also exported.
-        let exported = try self.run(t.foldDocuments + ["--out", "keyed2", "--instance-labels", "key.csv", "--hierarchy-beta", "0.5",
-                                                       "--bootstrap", "0", "--threads", "1", "--attention", "--quiet"])
+        let exported = try self.run(
+            t.foldDocuments + [
+                "--out", "keyed2", "--instance-labels", "key.csv", "--hierarchy-beta", "0.5",
+                "--bootstrap", "0", "--threads", "1", "--attention", "--quiet"
+            ])
         XCTAssertEqual(exported.status, 0, exported.stderr)
         let again = try DocumentIO.decode(PipelineDocument.self, from: exported.stdout, source: "stdout")
         XCTAssertEqual(again.evaluation?.summary[.test]?.instanceAttention, evaluation.summary[.test]?.instanceAttention)
@@ -260,8 +286,9 @@ final class EvalModelTests: XCTestCase {
         try "slide_id,instance,label\nelsewhere,0,1\n".write(toFile: try path("other.csv"), atomically: true, encoding: .utf8)
         let run = try run([try fixture().foldDocuments[0], "--instance-labels", "other.csv", "--parts", "test", "--bootstrap", "0"])
         XCTAssertEqual(run.status, 0, run.stderr)
-        XCTAssertTrue(run.stderr.contains("hmil-eval: warning: none of the 9 evaluated slides has rows in other.csv; no attention was scored"),
-                      run.stderr)
+        XCTAssertTrue(
+            run.stderr.contains("hmil-eval: warning: none of the 9 evaluated slides has rows in other.csv; no attention was scored"),
+            run.stderr)
     }
 
     func testBadInstanceLabelsAndBetaForTheFlatModelAreOneLine() throws {
@@ -269,11 +296,18 @@ final class EvalModelTests: XCTestCase {
         let bag = try XCTUnwrap(t.bags["s0"])
         try "slide_id,instance,label\ns0,\(bag.instanceCount),1\n".write(toFile: try path("range.csv"), atomically: true, encoding: .utf8)
         for (arguments, parts) in [
-            ([t.foldDocuments[0], "--instance-labels", "range.csv"],
-             ["instance \(bag.instanceCount) of slide s0 is out of range", "range.csv, line 2"]),
+            (
+                [t.foldDocuments[0], "--instance-labels", "range.csv"],
+                ["instance \(bag.instanceCount) of slide s0 is out of range", "range.csv, line 2"]
+            ),
             ([t.foldDocuments[0], "--instance-labels", "gone.csv"], ["cannot open instance labels", "gone.csv"]),
-            ([t.flatDocument, "--hierarchy-beta", "1"], ["--hierarchy-beta needs a model with a coarse head", "flat ABMIL",
-                                                         "leave out --hierarchy-beta for ABMIL"]),
+            (
+                [t.flatDocument, "--hierarchy-beta", "1"],
+                [
+                    "--hierarchy-beta needs a model with a coarse head", "flat ABMIL",
+                    "leave out --hierarchy-beta for ABMIL"
+                ]
+            )
         ] {
             let run = try run(arguments + ["--quiet"])
             XCTAssertEqual(run.status, 1, run.stderr)
@@ -288,8 +322,11 @@ final class EvalModelTests: XCTestCase {
 
     func testExternalDataIsTheMeanOfTheFoldsModels() throws {
         let t = try fixture()
-        let run = try run(t.foldDocuments + ["--dataset", t.external, "--parts", "none", "--out", "ext", "--bootstrap", "20",
-                                             "--attention"])
+        let run = try run(
+            t.foldDocuments + [
+                "--dataset", t.external, "--parts", "none", "--out", "ext", "--bootstrap", "20",
+                "--attention"
+            ])
         XCTAssertEqual(run.status, 0, run.stderr)
         let doc = try DocumentIO.decode(PipelineDocument.self, from: run.stdout, source: "stdout")
         let external = try XCTUnwrap(doc.evaluation?.external)
@@ -297,12 +334,12 @@ final class EvalModelTests: XCTestCase {
         XCTAssertEqual(external.labelled, 4)
         XCTAssertEqual(external.folds, [0, 1])
         let accuracy = try XCTUnwrap(external.labelledSlides?.levels[.fine]?.metrics[.accuracy]?.value)
-        XCTAssertTrue((0 ... 1).contains(accuracy))
+        XCTAssertTrue((0...1).contains(accuracy))
         XCTAssertTrue(run.stderr.contains("external data external.json: 6 slides, 4 labelled, mean of 2 folds' models"), run.stderr)
 
         for level in ["coarse", "coarse_from_fine", "fine"] {
             let mean = try readCSV(try path("ext/external/\(level)/predictions.csv"))
-            let folds = try (0 ..< 2).map { try readCSV(try path("ext/external/\(level)/fold_\($0).csv")) }
+            let folds = try (0..<2).map { try readCSV(try path("ext/external/\(level)/fold_\($0).csv")) }
             XCTAssertEqual(mean.header.prefix(3), ["slide_id", "Y", "Y_hat"])
             XCTAssertEqual(mean.rows.map { $0[0] }, ["x0", "x1", "x2", "x3", "x4", "x5"])
             XCTAssertEqual(mean.rows.map { $0[1] == "" }, [false, false, true, false, true, false], "Y empty when unlabelled")
@@ -318,10 +355,12 @@ final class EvalModelTests: XCTestCase {
         // Each fold's file is that fold's model alone: the same as evaluating with its document only.
         let single = try self.run([t.foldDocuments[1], "--dataset", t.external, "--parts", "none", "--out", "ext1", "--quiet"])
         XCTAssertEqual(single.status, 0, single.stderr)
-        XCTAssertEqual(try String(contentsOfFile: try path("ext1/external/fine/fold_1.csv"), encoding: .utf8),
-                       try String(contentsOfFile: try path("ext/external/fine/fold_1.csv"), encoding: .utf8))
-        XCTAssertEqual(try String(contentsOfFile: try path("ext1/external/fine/predictions.csv"), encoding: .utf8),
-                       try String(contentsOfFile: try path("ext1/external/fine/fold_1.csv"), encoding: .utf8))
+        XCTAssertEqual(
+            try String(contentsOfFile: try path("ext1/external/fine/fold_1.csv"), encoding: .utf8),
+            try String(contentsOfFile: try path("ext/external/fine/fold_1.csv"), encoding: .utf8))
+        XCTAssertEqual(
+            try String(contentsOfFile: try path("ext1/external/fine/predictions.csv"), encoding: .utf8),
+            try String(contentsOfFile: try path("ext1/external/fine/fold_1.csv"), encoding: .utf8))
         let attention = try readCSV(try path("ext/external/attention/fold_1/x4.csv"))
         XCTAssertEqual(attention.rows.count, t.externalBags["x4"]!.instanceCount)
     }
@@ -331,8 +370,9 @@ final class EvalModelTests: XCTestCase {
     func testBadInputIsOneLine() throws {
         let t = try fixture()
         let folder = t.folder
-        var fold0 = try DocumentIO.decode(PipelineDocument.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/fold_0.json")),
-                                          source: "fold_0.json")
+        var fold0 = try DocumentIO.decode(
+            PipelineDocument.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/fold_0.json")),
+            source: "fold_0.json")
         func write(_ document: PipelineDocument, _ name: String) throws {
             try DocumentIO.encode(document).write(to: URL(fileURLWithPath: folder + "/" + name))
         }
@@ -350,8 +390,9 @@ final class EvalModelTests: XCTestCase {
         try write(missing, "missing.json")
         try expectError(["missing.json", "--quiet"], ["checkpoint file not found", "fold_9/best.safetensors", "missing.json"])
 
-        var otherPlan = try DocumentIO.decode(PipelineDocument.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/fold_1.json")),
-                                              source: "fold_1.json")
+        var otherPlan = try DocumentIO.decode(
+            PipelineDocument.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/fold_1.json")),
+            source: "fold_1.json")
         otherPlan.folds[1].val = []
         try write(otherPlan, "other_plan.json")
         try expectError(["fold_0.json", "other_plan.json", "--quiet"], ["plan differs from fold_0.json's (folds)", "other_plan.json"])
@@ -359,23 +400,29 @@ final class EvalModelTests: XCTestCase {
         // A dataset of another feature dim, and one of another hierarchy.
         let wide = Self.makeBags("w", count: 2, dim: Self.dim + 1, labels: { $0 }, seed: 4)
         _ = try Self.writeDataset(wide, labels: ["N", ""], folds: [], in: folder, name: "wide")
-        try expectError(["fold_0.json", "--dataset", "wide.json", "--parts", "none", "--quiet"],
-                        ["expects 8 features per instance, the document's packs hold 9", "best.safetensors", "wide.json"])
-        var relabelled = try DocumentIO.decode(PipelineDocument.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/external.json")),
-                                               source: "external.json")
+        try expectError(
+            ["fold_0.json", "--dataset", "wide.json", "--parts", "none", "--quiet"],
+            ["expects 8 features per instance, the document's packs hold 9", "best.safetensors", "wide.json"])
+        var relabelled = try DocumentIO.decode(
+            PipelineDocument.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/external.json")),
+            source: "external.json")
         relabelled.hierarchy.fine = ["N", "DCIS", "UDH"]
         try write(relabelled, "relabelled.json")
-        try expectError(["fold_0.json", "--dataset", "relabelled.json", "--quiet"], ["hierarchy", "differs from the models'", "relabelled.json"])
+        try expectError(
+            ["fold_0.json", "--dataset", "relabelled.json", "--quiet"], ["hierarchy", "differs from the models'", "relabelled.json"])
 
         // The models document with another hierarchy than its checkpoints.
         fold0.hierarchy.coarse = ["malignant", "benign"]
         try write(fold0, "rehierarchy.json")
-        try expectError(["rehierarchy.json", "--quiet"], ["checkpoint was trained with hierarchy", "fold_0/best.safetensors", "rehierarchy.json"])
+        try expectError(
+            ["rehierarchy.json", "--quiet"], ["checkpoint was trained with hierarchy", "fold_0/best.safetensors", "rehierarchy.json"])
 
         // Usage errors (ToolCommand): one line on stderr, like bad input.
-        for (arguments, message) in [(["fold_0.json", "--attention"], "--attention writes files: give --out RESULTS"),
-                                     (["fold_0.json", "--parts", "train"], "'train' is invalid for '--parts"),
-                                     (["fold_0.json", "--threads=-1"], "--threads must be 0 (every core) or more")] {
+        for (arguments, message) in [
+            (["fold_0.json", "--attention"], "--attention writes files: give --out RESULTS"),
+            (["fold_0.json", "--parts", "train"], "'train' is invalid for '--parts"),
+            (["fold_0.json", "--threads=-1"], "--threads must be 0 (every core) or more")
+        ] {
             let run = try run(arguments)
             XCTAssertNotEqual(run.status, 0)
             XCTAssertTrue(run.stderr.contains(message), run.stderr)

@@ -30,7 +30,7 @@ final class EvalToolTests: XCTestCase {
         var text = "slide_id,Y,Y_hat,p_0,p_1,p_2\n"
         for (i, (y, ok)) in zip(labels, right).enumerated() {
             let predicted = ok ? y : (y + 1) % 3
-            let p = (0 ..< 3).map { $0 == predicted ? 0.6 : 0.2 }
+            let p = (0..<3).map { $0 == predicted ? 0.6 : 0.2 }
             text += "\(name)_s\(i),\(Double(y)),\(Double(predicted)),\(p.map { "\($0)" }.joined(separator: ","))\n"
         }
         try text.write(to: work.appendingPathComponent(name + ".csv"), atomically: true, encoding: .utf8)
@@ -39,8 +39,10 @@ final class EvalToolTests: XCTestCase {
     func testScoresPredictionFilesAndWritesResults() throws {
         try writeFold("fold_0", labels: [0, 1, 2, 0, 1, 2, 0, 2], right: [true, true, true, false, true, true, true, false])
         try writeFold("fold_1", labels: [2, 1, 0, 2, 1, 0, 1], right: [true, false, true, true, true, true, true])
-        let run = try run(["--predictions", "fold_0.csv", "--predictions", "fold_1.csv", "--hierarchy", "h.json",
-                           "--out", "results", "--bootstrap", "100"])
+        let run = try run([
+            "--predictions", "fold_0.csv", "--predictions", "fold_1.csv", "--hierarchy", "h.json",
+            "--out", "results", "--bootstrap", "100"
+        ])
         XCTAssertEqual(run.status, 0, run.stderr)
         let doc = try DocumentIO.decode(PipelineDocument.self, from: run.stdout, source: "stdout")
         XCTAssertEqual(doc.format, "hmil.eval/1")
@@ -56,26 +58,33 @@ final class EvalToolTests: XCTestCase {
         XCTAssertTrue(run.stderr.contains("fine level, test part (15 slides, 2 folds"), run.stderr)
 
         let results = work.appendingPathComponent("results")
-        for file in ["eval.json", "test/fine/fold_0.csv", "test/fine/fold_1.csv", "test/fine/summary.csv", "test/fine/roc_fold_0.svg",
-                     "test/fine/confusion.svg", "test/coarse_from_fine/fold_1.csv", "test/coarse_from_fine/summary.csv"] {
+        for file in [
+            "eval.json", "test/fine/fold_0.csv", "test/fine/fold_1.csv", "test/fine/summary.csv", "test/fine/roc_fold_0.svg",
+            "test/fine/confusion.svg", "test/coarse_from_fine/fold_1.csv", "test/coarse_from_fine/summary.csv"
+        ] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: results.appendingPathComponent(file).path), file)
         }
         // The saved copy names the prediction files from results/, stdout from the working directory.
-        let saved = try DocumentIO.decode(PipelineDocument.self, from: Data(contentsOf: results.appendingPathComponent("eval.json")),
-                                          source: "eval.json")
+        let saved = try DocumentIO.decode(
+            PipelineDocument.self, from: Data(contentsOf: results.appendingPathComponent("eval.json")),
+            source: "eval.json")
         XCTAssertEqual(saved.evaluation?.inputs, ["../fold_0.csv", "../fold_1.csv"])
         XCTAssertEqual(doc.evaluation?.inputs, ["fold_0.csv", "fold_1.csv"])
         XCTAssertEqual(saved.resolvingPaths(readFrom: "results/eval.json"), doc)
-        XCTAssertEqual(try Data(contentsOf: results.appendingPathComponent("test/fine/fold_0.csv")),
-                       try Data(contentsOf: work.appendingPathComponent("fold_0.csv")), "CLAM's bytes for CLAM's values")
+        XCTAssertEqual(
+            try Data(contentsOf: results.appendingPathComponent("test/fine/fold_0.csv")),
+            try Data(contentsOf: work.appendingPathComponent("fold_0.csv")), "CLAM's bytes for CLAM's values")
         let summary = try String(contentsOf: results.appendingPathComponent("test/fine/summary.csv"), encoding: .utf8)
         XCTAssertTrue(summary.hasPrefix(",folds,test_auc,test_acc,test_balanced_accuracy,"), summary)
         XCTAssertTrue(summary.contains("\n0,0,"), summary)
-        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: results.appendingPathComponent("test/fine").path)
-            .contains { $0.hasPrefix(".") }, "no temporary files left")
+        XCTAssertFalse(
+            try FileManager.default.contentsOfDirectory(atPath: results.appendingPathComponent("test/fine").path)
+                .contains { $0.hasPrefix(".") }, "no temporary files left")
 
-        let again = try self.run(["--predictions", "fold_0.csv", "--predictions", "fold_1.csv", "--hierarchy", "h.json",
-                                  "--bootstrap", "100", "--quiet"])
+        let again = try self.run([
+            "--predictions", "fold_0.csv", "--predictions", "fold_1.csv", "--hierarchy", "h.json",
+            "--bootstrap", "100", "--quiet"
+        ])
         XCTAssertEqual(again.stdout, run.stdout, "deterministic")
         XCTAssertEqual(again.stderr, "")
     }
@@ -84,8 +93,11 @@ final class EvalToolTests: XCTestCase {
         try writeFold("fold_3", labels: [2, 2, 2, 2], right: [true, true, false, true])
         let run = try run(["--predictions", "fold_3.csv", "--hierarchy", "h.json", "--format", "table"])
         XCTAssertEqual(run.status, 0, run.stderr)
-        XCTAssertTrue(run.stderr.contains("hmil-eval: warning: AUC undefined on fold 3 (test, fine level, fold_3.csv): only class 'DCIS' occurs in the labels; reported as null"),
-                      run.stderr)
+        XCTAssertTrue(
+            run.stderr.contains(
+                "hmil-eval: warning: AUC undefined on fold 3 (test, fine level, fold_3.csv): only class 'DCIS' occurs in the labels; reported as null"
+            ),
+            run.stderr)
         let table = String(decoding: run.stdout, as: UTF8.self)
         XCTAssertTrue(table.contains("macro AUC (one-vs-rest)   —  undefined on fold 3"), table)
     }
@@ -94,7 +106,10 @@ final class EvalToolTests: XCTestCase {
         try "slide_id,Y,p_0,p_1,p_2\ns,0,1,0,0\n".write(to: work.appendingPathComponent("bad.csv"), atomically: true, encoding: .utf8)
         let bad = try run(["--predictions", "bad.csv", "--hierarchy", "h.json"])
         XCTAssertEqual(bad.status, 1)
-        XCTAssertEqual(bad.stderr, "hmil-eval: error: missing column Y_hat (bad.csv, line 1) — CLAM's fold_k.csv layout is slide_id,Y,Y_hat,p_0..p_2 for the 3 fine classes\n")
+        XCTAssertEqual(
+            bad.stderr,
+            "hmil-eval: error: missing column Y_hat (bad.csv, line 1) — CLAM's fold_k.csv layout is slide_id,Y,Y_hat,p_0..p_2 for the 3 fine classes\n"
+        )
         XCTAssertTrue(bad.stdout.isEmpty)
 
         try writeFold("fold_0", labels: [0, 1], right: [true, true])
@@ -109,8 +124,10 @@ final class EvalToolTests: XCTestCase {
         // Prediction files carry neither attention nor both heads: the options that need them say where to get them.
         let instances = try run(["--predictions", "fold_0.csv", "--hierarchy", "h.json", "--instance-labels", "key.csv"])
         XCTAssertNotEqual(instances.status, 0)
-        XCTAssertTrue(instances.stderr.contains("--instance-labels scores attention, which prediction files do not carry — give the models documents from hmil-train"),
-                      instances.stderr)
+        XCTAssertTrue(
+            instances.stderr.contains(
+                "--instance-labels scores attention, which prediction files do not carry — give the models documents from hmil-train"),
+            instances.stderr)
         let beta = try run(["--predictions", "fold_0.csv", "--hierarchy", "h.json", "--hierarchy-beta", "1"])
         XCTAssertNotEqual(beta.status, 0)
         XCTAssertTrue(beta.stderr.contains("--hierarchy-beta needs both heads' probabilities"), beta.stderr)
@@ -120,10 +137,11 @@ final class EvalToolTests: XCTestCase {
     }
 
     func testModelDocumentWithoutPacksIsOneLine() throws {
-        var doc = PipelineDocument(format: PipelineDocument.modelsFormat,
-                                   hierarchy: Hierarchy(coarse: ["b"], fine: ["N"], parent: ["N": "b"]), scheme: "kfold", seed: 1,
-                                   slides: [SlideRecord(slideID: "s", caseID: "c", label: "N")],
-                                   folds: [FoldRecord(fold: 0, train: [], val: [], test: ["s"])])
+        var doc = PipelineDocument(
+            format: PipelineDocument.modelsFormat,
+            hierarchy: Hierarchy(coarse: ["b"], fine: ["N"], parent: ["N": "b"]), scheme: "kfold", seed: 1,
+            slides: [SlideRecord(slideID: "s", caseID: "c", label: "N")],
+            folds: [FoldRecord(fold: 0, train: [], val: [], test: ["s"])])
         doc.models = [ModelRecord(fold: 0, checkpoint: "fold_0.safetensors", bestEpoch: 3, val: [:])]
         try DocumentIO.encode(doc).write(to: work.appendingPathComponent("models.json"))
         let run = try run(["models.json"])
@@ -135,10 +153,12 @@ final class EvalToolTests: XCTestCase {
         let run = try run(["--help"])
         XCTAssertEqual(run.status, 0)
         let help = String(decoding: run.stdout, as: UTF8.self)
-        for text in ["--predictions", "--hierarchy", "--level", "default: fine", "--part", "default: test", "--format",
-                     "default: json", "--bootstrap", "(default: 1000)", "--seed", "(default: 1)", "--out", "--quiet",
-                     "--parts", "default: test,val", "--threads", "(default: 0)", "--attention", "--dataset",
-                     "--instance-labels", "slide_id,instance,label", "--hierarchy-beta", "fine_hierarchical"] {
+        for text in [
+            "--predictions", "--hierarchy", "--level", "default: fine", "--part", "default: test", "--format",
+            "default: json", "--bootstrap", "(default: 1000)", "--seed", "(default: 1)", "--out", "--quiet",
+            "--parts", "default: test,val", "--threads", "(default: 0)", "--attention", "--dataset",
+            "--instance-labels", "slide_id,instance,label", "--hierarchy-beta", "fine_hierarchical"
+        ] {
             XCTAssertTrue(help.contains(text), text)
         }
     }

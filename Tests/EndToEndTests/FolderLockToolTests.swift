@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import Shared
 import TestSupport
 import XCTest
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The work-folder lock in the built tools, across processes: a held fold folder or --out refuses a second
 /// hmil-train or hmil-pack with one line naming the holder's host and pid; of two hmil-train started at once on
@@ -31,7 +32,11 @@ final class FolderLockToolTests: XCTestCase {
         let held = try FolderLock(folder: h.path("work/fold_0"), tool: "hmil-test")
         let refused = try h.train(h.path("dataset.json"), out: "work", ["--epochs", "1", "--threads", "1"])
         XCTAssertEqual(refused.status, 1)
-        XCTAssertEqual(refused.errorLines, ["hmil-train: error: \(h.path("work/fold_0")) is in use by hmil-test on host \(LockHolder.hostName), pid \(getpid()), since \(held.holder.since) (\(lockPath)) — wait for it to finish or stop it; a lock left by a killed process is taken over by the next run"])
+        XCTAssertEqual(
+            refused.errorLines,
+            [
+                "hmil-train: error: \(h.path("work/fold_0")) is in use by hmil-test on host \(LockHolder.hostName), pid \(getpid()), since \(held.holder.since) (\(lockPath)) — wait for it to finish or stop it; a lock left by a killed process is taken over by the next run"
+            ])
         held.release()
         let trained = try h.train(h.path("dataset.json"), out: "work", ["--epochs", "1", "--threads", "1"])
         XCTAssertEqual(trained.status, 0, trained.stderr)
@@ -47,8 +52,9 @@ final class FolderLockToolTests: XCTestCase {
         XCTAssertEqual(runs.map(\.status).sorted(), [0, 1], runs.map(\.stderr).joined(separator: "\n"))
         guard let loser = runs.firstIndex(where: { $0.status == 1 }) else { return }
         XCTAssertEqual(runs[loser].errorLines.count, 1, runs[loser].stderr)
-        XCTAssertTrue(runs[loser].stderr.contains("is in use by hmil-train on host \(LockHolder.hostName), pid \(pids[1 - loser]),"),
-                      runs[loser].stderr)
+        XCTAssertTrue(
+            runs[loser].stderr.contains("is in use by hmil-train on host \(LockHolder.hostName), pid \(pids[1 - loser]),"),
+            runs[loser].stderr)
         XCTAssertEqual(try TrainHarness.models(runs[1 - loser]).models?.first?.fold, 0)
         let files = try FileManager.default.contentsOfDirectory(atPath: h.path("work/fold_0"))
         XCTAssertFalse(files.contains { $0.hasPrefix(FolderLock.fileName) }, "\(files)")
@@ -70,7 +76,8 @@ final class FolderLockToolTests: XCTestCase {
 
         let resumed = try h.start([h.path("dataset.json"), "--out", h.path("work"), "--resume"] + arguments).wait()
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
-        let prefix = "hmil-train: warning: taking over the lock of \(h.path("work/fold_0")) from hmil-train on host \(LockHolder.hostName), pid \(killed.processIdentifier), since "
+        let prefix =
+            "hmil-train: warning: taking over the lock of \(h.path("work/fold_0")) from hmil-train on host \(LockHolder.hostName), pid \(killed.processIdentifier), since "
         let suffix = ": that process is no longer running (\(lockPath))"
         XCTAssertTrue(resumed.errorLines.contains { $0.hasPrefix(prefix) && $0.hasSuffix(suffix) }, resumed.stderr)
         let files = try FileManager.default.contentsOfDirectory(atPath: h.path("work/fold_0"))
@@ -83,22 +90,26 @@ final class FolderLockToolTests: XCTestCase {
         let bag = Bag(slideID: "s1", instanceCount: 2, featureDim: 3, features: [1, 2, 3, 4, 5, 6])
         try Data(NumpyFile.encode(bag)).write(to: URL(fileURLWithPath: features + "/s1.npy"))
         let hierarchy = Hierarchy(coarse: ["a"], fine: ["x"], parent: ["x": "a"])
-        let plan = PipelineDocument(format: PipelineDocument.splitFormat, hierarchy: hierarchy, scheme: "kfold", seed: 1,
-                                    slides: [SlideRecord(slideID: "s1", caseID: "s1", label: "x")],
-                                    folds: [FoldRecord(fold: 0, train: ["s1"], val: [], test: [])])
+        let plan = PipelineDocument(
+            format: PipelineDocument.splitFormat, hierarchy: hierarchy, scheme: "kfold", seed: 1,
+            slides: [SlideRecord(slideID: "s1", caseID: "s1", label: "x")],
+            folds: [FoldRecord(fold: 0, train: ["s1"], val: [], test: [])])
         try h.save(plan, as: "plan.json")
         let out = h.path("pack")
         let held = try FolderLock(folder: out, tool: "hmil-test")
         let refused = try runPack([h.path("plan.json"), "--features", features, "--out", out, "--quiet"])
         XCTAssertEqual(refused.status, 1)
-        XCTAssertTrue(refused.stderr.hasPrefix("hmil-pack: error: \(out) is in use by hmil-test on host \(LockHolder.hostName), pid \(getpid()),"), refused.stderr)
+        XCTAssertTrue(
+            refused.stderr.hasPrefix("hmil-pack: error: \(out) is in use by hmil-test on host \(LockHolder.hostName), pid \(getpid()),"),
+            refused.stderr)
         XCTAssertEqual(refused.stderr.filter { $0 == "\n" }.count, 1)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/" + PackJob.packName))
         held.release()
         let packed = try runPack([h.path("plan.json"), "--features", features, "--out", out, "--quiet"])
         XCTAssertEqual(packed.status, 0, packed.stderr)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out).sorted(),
-                       [PackJob.manifestName, PackJob.packName, PackJob.documentName].sorted(), "no lock is left")
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: out).sorted(),
+            [PackJob.manifestName, PackJob.packName, PackJob.documentName].sorted(), "no lock is left")
     }
 
     func runPack(_ arguments: [String]) throws -> ToolRun {

@@ -17,9 +17,12 @@ final class HeatmapToolTests: XCTestCase {
         for slide in ["s1", "s2"] {
             let png = "\(folder)/\(slide).png"
             try PNGFile.write(Raster(width: 120, height: 80, channels: .rgb, fill: [230, 200, 220]), to: png)
-            let vips = try ToolProcess.run(URL(fileURLWithPath: "/usr/bin/env"),
-                                           ["vips", "tiffsave", png, "\(folder)/slides/\(slide).tiff", "--tile", "--pyramid",
-                                            "--tile-width", "64", "--tile-height", "64", "--xres", "2000", "--yres", "2000"])
+            let vips = try ToolProcess.run(
+                URL(fileURLWithPath: "/usr/bin/env"),
+                [
+                    "vips", "tiffsave", png, "\(folder)/slides/\(slide).tiff", "--tile", "--pyramid",
+                    "--tile-width", "64", "--tile-height", "64", "--xres", "2000", "--yres", "2000"
+                ])
             XCTAssertEqual(vips.status, 0, "vips (Debian libvips-tools) makes the test slides: \(vips.stderr)")
         }
         let header = "instance,x,y,coarse:benign,coarse:malignant,fine:N,fine:UDH,fine:DCIS\n"
@@ -29,16 +32,26 @@ final class HeatmapToolTests: XCTestCase {
         }
         try "slide_id,Y,Y_hat,p_0,p_1,p_2\ns1,2.0,2.0,0.1,0.1,0.8\ns2,0.0,1.0,0.3,0.6,0.1\n"
             .write(toFile: "\(folder)/results/test/fine/fold_0.csv", atomically: true, encoding: .utf8)
-        try "slide_id,Y,Y_hat,p_0,p_1,p_2\ns2,0.0,0.0,0.7,0.2,0.1\n".write(toFile: "\(folder)/results/val/fine/fold_1.csv", atomically: true, encoding: .utf8)
-        let hierarchy = Hierarchy(coarse: ["benign", "malignant"], fine: ["N", "UDH", "DCIS"],
-                                  parent: ["N": "benign", "UDH": "benign", "DCIS": "malignant"])
-        var document = PipelineDocument(format: PipelineDocument.datasetFormat, hierarchy: hierarchy, scheme: "kfold", seed: 1,
-                                        slides: [SlideRecord(slideID: "s1", caseID: "a", label: "DCIS", instances: 3, pack: 0),
-                                                 SlideRecord(slideID: "s2", caseID: "b", label: "N", instances: 3, pack: 0)],
-                                        folds: [FoldRecord(fold: 0, train: [], val: [], test: ["s1", "s2"]),
-                                                FoldRecord(fold: 1, train: ["s1"], val: ["s2"], test: [])])
-        document.packs = [PackReference(path: "bags.hbag", bags: 2, featureDim: 4, dtype: "f32",
-                                        geometry: PackGeometry(unit: .pixels, patchSize: 40, source: "--patch-size"))]
+        try "slide_id,Y,Y_hat,p_0,p_1,p_2\ns2,0.0,0.0,0.7,0.2,0.1\n".write(
+            toFile: "\(folder)/results/val/fine/fold_1.csv", atomically: true, encoding: .utf8)
+        let hierarchy = Hierarchy(
+            coarse: ["benign", "malignant"], fine: ["N", "UDH", "DCIS"],
+            parent: ["N": "benign", "UDH": "benign", "DCIS": "malignant"])
+        var document = PipelineDocument(
+            format: PipelineDocument.datasetFormat, hierarchy: hierarchy, scheme: "kfold", seed: 1,
+            slides: [
+                SlideRecord(slideID: "s1", caseID: "a", label: "DCIS", instances: 3, pack: 0),
+                SlideRecord(slideID: "s2", caseID: "b", label: "N", instances: 3, pack: 0)
+            ],
+            folds: [
+                FoldRecord(fold: 0, train: [], val: [], test: ["s1", "s2"]),
+                FoldRecord(fold: 1, train: ["s1"], val: ["s2"], test: [])
+            ])
+        document.packs = [
+            PackReference(
+                path: "bags.hbag", bags: 2, featureDim: 4, dtype: "f32",
+                geometry: PackGeometry(unit: .pixels, patchSize: 40, source: "--patch-size"))
+        ]
         try DocumentIO.encode(document).write(to: URL(fileURLWithPath: "\(folder)/results/eval.json"))
     }
 
@@ -61,7 +74,8 @@ final class HeatmapToolTests: XCTestCase {
         XCTAssertEqual(summary.slides.map(\.row), ["fine:DCIS", "fine:UDH"], "the predicted class's row")
         XCTAssertEqual(summary.slides.map(\.predicted), ["DCIS", "UDH"])
         // The saved copy names the pictures from maps/, stdout from the working directory.
-        let saved = try JSONDecoder().decode(HeatmapsDocument.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/maps/heatmaps.json")))
+        let saved = try JSONDecoder().decode(
+            HeatmapsDocument.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/maps/heatmaps.json")))
         XCTAssertEqual(saved.slides.map(\.png), ["s1.png", "s2.png"])
         XCTAssertEqual(summary.slides.map(\.png), ["maps/s1.png", "maps/s2.png"])
         XCTAssertEqual(saved.resolvingPaths(readFrom: "maps/heatmaps.json"), summary)
@@ -74,8 +88,10 @@ final class HeatmapToolTests: XCTestCase {
         XCTAssertEqual(summary.slides[0].topPatches?.map { URL(fileURLWithPath: $0).lastPathComponent }, ["top01_a0.7_x80_y40.png"])
 
         // Another fold, row, level and normalisation.
-        let other = try heatmap(["results", "--slides", "slides", "--out", "maps1", "--quiet", "--fold", "1", "--level", "coarse",
-                                 "--row", "label", "--normalize", "raw", "--size", "240"])
+        let other = try heatmap([
+            "results", "--slides", "slides", "--out", "maps1", "--quiet", "--fold", "1", "--level", "coarse",
+            "--row", "label", "--normalize", "raw", "--size", "240"
+        ])
         XCTAssertEqual(other.status, 0, other.stderr)
         let one = try JSONDecoder().decode(HeatmapsDocument.self, from: other.stdout)
         XCTAssertEqual(one.slides.map(\.slideID), ["s2"])
@@ -95,14 +111,17 @@ final class HeatmapToolTests: XCTestCase {
             .write(toFile: folder + "/results/external/attention/fold_0/e1.csv", atomically: true, encoding: .utf8)
         try "slide_id,Y,Y_hat,p_0,p_1,p_2\ne1,,2.0,0.1,0.2,0.7\n"
             .write(toFile: folder + "/results/external/fine/fold_0.csv", atomically: true, encoding: .utf8)
-        var external = try DocumentIO.decode(PipelineDocument.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/results/eval.json")), source: "e")
+        var external = try DocumentIO.decode(
+            PipelineDocument.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/results/eval.json")), source: "e")
         external.slides = [SlideRecord(slideID: "e1", caseID: "e1", label: "", instances: 2, pack: 0)]
         external.folds = []
-        external.packs?[0].geometry = PackGeometry(unit: .micrometres, patchSize: 20, source: "STAMP tile_size_um")   // 40 px at 0.5 µm/px
+        external.packs?[0].geometry = PackGeometry(unit: .micrometres, patchSize: 20, source: "STAMP tile_size_um")  // 40 px at 0.5 µm/px
         try DocumentIO.encode(external).write(to: URL(fileURLWithPath: folder + "/external.json"))
 
-        let run = try heatmap(["results", "--external", "--dataset", "external.json", "--slides", "slides", "--out", "ext", "--quiet",
-                               "--size", "120", "--alpha", "1", "--normalize", "raw"])
+        let run = try heatmap([
+            "results", "--external", "--dataset", "external.json", "--slides", "slides", "--out", "ext", "--quiet",
+            "--size", "120", "--alpha", "1", "--normalize", "raw"
+        ])
         XCTAssertEqual(run.status, 0, run.stderr)
         let summary = try JSONDecoder().decode(HeatmapsDocument.self, from: run.stdout)
         XCTAssertEqual(summary.slides.map(\.slideID), ["e1"])
@@ -111,7 +130,8 @@ final class HeatmapToolTests: XCTestCase {
         XCTAssertNil(summary.slides.first?.label)
         let picture = try PNGFile.read(folder + "/ext/e1.png", channels: .rgb)
         let hot = Colormap.jetTable[255]
-        XCTAssertEqual(Array(picture.pixel(x: 80, y: 40)), [hot.r, hot.g, hot.b], "µm through the slide's resolution: (40, 20) µm = (80, 40) px")
+        XCTAssertEqual(
+            Array(picture.pixel(x: 80, y: 40)), [hot.r, hot.g, hot.b], "µm through the slide's resolution: (40, 20) µm = (80, 40) px")
         XCTAssertEqual(Array(picture.pixel(x: 119, y: 79)), [hot.r, hot.g, hot.b])
         XCTAssertEqual(Array(picture.pixel(x: 79, y: 40)), [230, 200, 220])
 

@@ -22,14 +22,15 @@ final class HmilPackEndToEndTests: XCTestCase {
     }
 
     func bag(_ id: String, n: Int) -> Bag {
-        Bag(slideID: id, instanceCount: n, featureDim: 3, features: (0 ..< n * 3).map { Float($0) * 0.5 - Float(n) })
+        Bag(slideID: id, instanceCount: n, featureDim: 3, features: (0..<n * 3).map { Float($0) * 0.5 - Float(n) })
     }
 
     func plan(_ ids: [String]) throws -> Data {
         let hierarchy = Hierarchy(coarse: ["a"], fine: ["x"], parent: ["x": "a"])
-        let document = PipelineDocument(format: PipelineDocument.splitFormat, hierarchy: hierarchy, scheme: "kfold", seed: 1,
-                                        slides: ids.map { SlideRecord(slideID: $0, caseID: $0, label: "x") },
-                                        folds: [FoldRecord(fold: 0, train: ids, val: [], test: [])])
+        let document = PipelineDocument(
+            format: PipelineDocument.splitFormat, hierarchy: hierarchy, scheme: "kfold", seed: 1,
+            slides: ids.map { SlideRecord(slideID: $0, caseID: $0, label: "x") },
+            folds: [FoldRecord(fold: 0, train: ids, val: [], test: [])])
         return try DocumentIO.encode(document)
     }
 
@@ -39,8 +40,11 @@ final class HmilPackEndToEndTests: XCTestCase {
         let work = folder + "/work"
 
         // Plan on stdin, dataset on stdout and in WORK.
-        let packed = try run(["--features", folder + "/feats", "--features", folder + "/more", "--out", work, "--jobs", "2",
-                              "--dtype", "f16", "--quiet"], stdin: try plan(["s1", "s2"]))
+        let packed = try run(
+            [
+                "--features", folder + "/feats", "--features", folder + "/more", "--out", work, "--jobs", "2",
+                "--dtype", "f16", "--quiet"
+            ], stdin: try plan(["s1", "s2"]))
         XCTAssertEqual(packed.status, 0, packed.stderr)
         XCTAssertEqual(packed.stderr, "")
         let dataset = try DocumentIO.decode(PipelineDocument.self, from: packed.stdout, source: "stdout")
@@ -61,8 +65,11 @@ final class HmilPackEndToEndTests: XCTestCase {
         XCTAssertEqual(missing.status, 1)
         XCTAssertTrue(missing.stderr.hasPrefix("hmil-pack: error: no feature file for slide s3"), missing.stderr)
         XCTAssertEqual(missing.stderr.filter { $0 == "\n" }.count, 1)
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: work + "/dataset.json")), packed.stdout, "a failed run keeps earlier outputs")
-        let skipped = try run([planPath, "--features", folder + "/feats", "--features", folder + "/more", "--out", work, "--skip-missing", "--quiet"])
+        XCTAssertEqual(
+            try Data(contentsOf: URL(fileURLWithPath: work + "/dataset.json")), packed.stdout, "a failed run keeps earlier outputs")
+        let skipped = try run([
+            planPath, "--features", folder + "/feats", "--features", folder + "/more", "--out", work, "--skip-missing", "--quiet"
+        ])
         XCTAssertEqual(skipped.status, 0, skipped.stderr)
         XCTAssertEqual(try DocumentIO.decode(PipelineDocument.self, from: skipped.stdout, source: "stdout").dropped?.map(\.slideID), ["s3"])
 

@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import Shared
 import TestSupport
 import XCTest
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 /// The whole demo through pipelines/Makefile with the built tools, on a small version of the demo data
 /// (20 bags per fine class, two folds, 12 epochs of batches of 8): every step's output exists and parses, the models
@@ -53,7 +54,7 @@ final class PipelineTests: XCTestCase {
 
         for run in Self.runs {
             let folder = "\(work)/runs/\(run)"
-            for k in 0 ..< Self.folds {
+            for k in 0..<Self.folds {
                 let models = try document("\(folder)/fold_\(k).json")
                 XCTAssertEqual(models.format, PipelineDocument.modelsFormat)
                 XCTAssertEqual(models.models?.map(\.fold), [k], "\(run) fold \(k)")
@@ -63,7 +64,7 @@ final class PipelineTests: XCTestCase {
             let eval = try document(folder + "/eval.json")
             XCTAssertEqual(eval.format, PipelineDocument.evalFormat)
             let evaluation = try XCTUnwrap(eval.evaluation, run)
-            XCTAssertEqual(evaluation.folds.map(\.fold), Array(0 ..< Self.folds), run)
+            XCTAssertEqual(evaluation.folds.map(\.fold), Array(0..<Self.folds), run)
             let fine = try XCTUnwrap(evaluation.summary[.test]?.levels[.fine]?.metrics[.accuracy]?.mean, run)
             XCTAssertGreaterThan(fine, Self.fineAccuracyFloor, "\(run): fine accuracy \(fine) against chance 1/7")
             let table = try String(contentsOfFile: folder + "/table.txt", encoding: .utf8)
@@ -76,7 +77,8 @@ final class PipelineTests: XCTestCase {
             if run == "abmil" {
                 XCTAssertEqual(header, "instance,x,y,attention")
             } else {
-                XCTAssertTrue(header.hasPrefix("instance,x,y,coarse:normal,coarse:footwear,coarse:tops,fine:normal,fine:sandal"), String(header))
+                XCTAssertTrue(
+                    header.hasPrefix("instance,x,y,coarse:normal,coarse:footwear,coarse:tops,fine:normal,fine:sandal"), String(header))
             }
         }
 
@@ -88,7 +90,7 @@ final class PipelineTests: XCTestCase {
         for (run, row) in zip(Self.runs, rows) {
             XCTAssertTrue(report.contains("\n" + run + " "), report)
             let keyAUC = try XCTUnwrap(row["key_auc_fine_attention"] as? Double, run)
-            XCTAssertTrue((0 ... 1).contains(keyAUC), "\(run): \(keyAUC)")
+            XCTAssertTrue((0...1).contains(keyAUC), "\(run): \(keyAUC)")
             XCTAssertEqual(row["coarse_level"] as? String, run == "abmil" ? "coarse_from_fine" : "coarse")
         }
         XCTAssertTrue(first.output.contains("Test results") && first.output.contains("bags.svg"), first.output)
@@ -111,8 +113,9 @@ final class PipelineTests: XCTestCase {
         // A second run trains nothing and evaluates nothing again.
         let again = try runMake(["demo"] + settings)
         XCTAssertEqual(again.status, 0, again.stderr)
-        XCTAssertFalse(again.stderr.contains("pipeline: train") || again.stderr.contains("pipeline: eval"),
-                       "a second run reuses what is done: \(again.stderr)")
+        XCTAssertFalse(
+            again.stderr.contains("pipeline: train") || again.stderr.contains("pipeline: eval"),
+            "a second run reuses what is done: \(again.stderr)")
         XCTAssertFalse(again.stderr.contains("pipeline: heatmaps") || again.stderr.contains("pipeline: demo slides"), again.stderr)
     }
 
@@ -135,7 +138,7 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(rows.map { $0["run"] as? String }, Self.runs)
         for row in rows {
             let keyAUC = try XCTUnwrap(row["key_auc_fine_attention"] as? Double, "\(row)")
-            XCTAssertTrue((0 ... 1).contains(keyAUC), "\(row)")
+            XCTAssertTrue((0...1).contains(keyAUC), "\(row)")
         }
     }
 

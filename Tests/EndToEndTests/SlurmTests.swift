@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import XCTest
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The small demo study submitted to a real Slurm (a one-node cluster on this machine, started and stopped by
 /// the test) through pipelines/slurm/submit.sh, with one training element cancelled half-way and submitted
@@ -15,7 +16,9 @@ final class SlurmTests: XCTestCase {
     func testTheDemoStudyOnSlurmEqualsALocalRunAfterACancelledFoldIsSubmittedAgain() throws {
         let missing = ["munged", "slurmctld", "slurmd", "sbatch", "squeue", "scancel", "jq"].filter { !Self.onPath($0) }
         guard missing.isEmpty else {
-            throw XCTSkip("Slurm is not installed (missing \(missing.joined(separator: ", "))): Debian's slurmctld slurmd slurm-client munge; `make test` installs them (HMIL_SLURM=1 scripts/setup.sh)")
+            throw XCTSkip(
+                "Slurm is not installed (missing \(missing.joined(separator: ", "))): Debian's slurmctld slurmd slurm-client munge; `make test` installs them (HMIL_SLURM=1 scripts/setup.sh)"
+            )
         }
         guard getuid() == 0 else { throw XCTSkip("the local Slurm cluster's daemons run as root; run the tests as root") }
         guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz") else {
@@ -40,7 +43,7 @@ final class SlurmTests: XCTestCase {
         let deadline = Date(timeIntervalSinceNow: Self.timeLimit)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 1) }
         if process.isRunning {
-            process.terminate()    // SIGTERM: the script cancels its jobs and stops the cluster it started
+            process.terminate()  // SIGTERM: the script cancels its jobs and stops the cluster it started
             let grace = Date(timeIntervalSinceNow: 120)
             while process.isRunning && Date() < grace { Thread.sleep(forTimeInterval: 1) }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }

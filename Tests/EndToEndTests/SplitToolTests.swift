@@ -31,8 +31,10 @@ final class SplitToolTests: XCTestCase {
         let result = try run(["--help"])
         XCTAssertEqual(result.status, 0)
         let help = String(decoding: result.stdout, as: UTF8.self)
-        for option in ["--hierarchy", "--scheme", "--folds", "--seed", "--val-frac", "--test-frac", "--label-frac", "--label-col",
-                       "--patient-voting", "--allow-small-classes", "--out", "--clam-dir", "--from-clam", "--from-hmil"] {
+        for option in [
+            "--hierarchy", "--scheme", "--folds", "--seed", "--val-frac", "--test-frac", "--label-frac", "--label-col",
+            "--patient-voting", "--allow-small-classes", "--out", "--clam-dir", "--from-clam", "--from-hmil"
+        ] {
             XCTAssertTrue(help.contains(option), option)
         }
         XCTAssertGreaterThanOrEqual(help.components(separatedBy: "(default:").count - 1, 13, help)
@@ -41,9 +43,11 @@ final class SplitToolTests: XCTestCase {
     func testCLAMSchemeWritesThePlanAndCLAMsFilesByteForByte() throws {
         let work = try temporaryFolder()
         let hierarchy = try hierarchyFile(["normal_tissue", "tumor_tissue"], in: work)
-        let result = try run([Self.fixtures + "/clam/dataset_csv/tumor_vs_normal_dummy_clean.csv", "--hierarchy", hierarchy,
-                              "--scheme", "clam", "--patient-voting", "max", "--label-frac", "0.75",
-                              "--out", work + "/out", "--clam-dir", work + "/clam"])
+        let result = try run([
+            Self.fixtures + "/clam/dataset_csv/tumor_vs_normal_dummy_clean.csv", "--hierarchy", hierarchy,
+            "--scheme", "clam", "--patient-voting", "max", "--label-frac", "0.75",
+            "--out", work + "/out", "--clam-dir", work + "/clam"
+        ])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stderr, "")
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: work + "/out/split.json")), result.stdout)
@@ -52,12 +56,13 @@ final class SplitToolTests: XCTestCase {
         XCTAssertEqual(document.scheme, "clam")
         XCTAssertEqual(document.seed, 1)
         XCTAssertEqual(document.folds.count, 10)
-        for k in 0 ..< 10 {
+        for k in 0..<10 {
             for suffix in ["", "_bool", "_descriptor"] {
                 let name = "splits_\(k)\(suffix).csv"
-                XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: work + "/clam/" + name)),
-                               try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/clam/splits/task_1_tumor_vs_normal_75/" + name)),
-                               name)
+                XCTAssertEqual(
+                    try Data(contentsOf: URL(fileURLWithPath: work + "/clam/" + name)),
+                    try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/clam/splits/task_1_tumor_vs_normal_75/" + name)),
+                    name)
             }
         }
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: work + "/clam").filter { $0.hasPrefix(".") }
@@ -65,8 +70,10 @@ final class SplitToolTests: XCTestCase {
     }
 
     func testHMILImportWithoutLabelsCSV() throws {
-        let result = try run(["--hierarchy", Self.fixtures + "/hmil_config_example.py",
-                              "--from-hmil", Self.fixtures + "/hmil-official-splits/BRACS"])
+        let result = try run([
+            "--hierarchy", Self.fixtures + "/hmil_config_example.py",
+            "--from-hmil", Self.fixtures + "/hmil-official-splits/BRACS"
+        ])
         XCTAssertEqual(result.status, 0, result.stderr)
         let document = try DocumentIO.decode(PipelineDocument.self, from: result.stdout, source: "stdout")
         XCTAssertEqual(document.slides.count, 545)
@@ -81,8 +88,9 @@ final class SplitToolTests: XCTestCase {
         let result = try run([labels, "--hierarchy", hierarchy, "--out", work + "/out"])
         XCTAssertEqual(result.status, 1)
         XCTAssertEqual(result.stdout, Data())
-        XCTAssertEqual(result.stderr,
-                       "hmil-split: error: label 'c' of slide 's2' is not a fine label of the hierarchy (\(labels), line 3) — fine labels are a, b\n")
+        XCTAssertEqual(
+            result.stderr,
+            "hmil-split: error: label 'c' of slide 's2' is not a fine label of the hierarchy (\(labels), line 3) — fine labels are a, b\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: work + "/out/split.json"))
 
         let missing = try run([work + "/nope.csv", "--hierarchy", hierarchy])
@@ -94,21 +102,25 @@ final class SplitToolTests: XCTestCase {
         let result = try run(["labels.csv", "--hierarchy", "h.json", "--scheme", "bogus"])
         XCTAssertEqual(result.status, 1)
         XCTAssertEqual(result.stdout, Data())
-        XCTAssertEqual(result.stderr, "hmil-split: error: The value 'bogus' is invalid for '--scheme <scheme>'. Please provide one of 'kfold' and 'clam'. — see hmil-split --help\n")
+        XCTAssertEqual(
+            result.stderr,
+            "hmil-split: error: The value 'bogus' is invalid for '--scheme <scheme>'. Please provide one of 'kfold' and 'clam'. — see hmil-split --help\n"
+        )
     }
 
     func testSmallClassWarningGoesToStderr() throws {
         let work = try temporaryFolder()
         let hierarchy = try hierarchyFile(["a", "b"], in: work)
         let labels = work + "/labels.csv"
-        try ("case_id,slide_id,label\n" + (0 ..< 12).map { "p\($0),s\($0),\($0 < 2 ? "b" : "a")" }.joined(separator: "\n"))
+        try ("case_id,slide_id,label\n" + (0..<12).map { "p\($0),s\($0),\($0 < 2 ? "b" : "a")" }.joined(separator: "\n"))
             .write(toFile: labels, atomically: true, encoding: .utf8)
         let refused = try run([labels, "--hierarchy", hierarchy, "--folds", "3"])
         XCTAssertEqual(refused.status, 1)
         XCTAssertTrue(refused.stderr.hasPrefix("hmil-split: error: class 'b' has 2 patients, fewer than the 3 folds"), refused.stderr)
         let allowed = try run([labels, "--hierarchy", hierarchy, "--folds", "3", "--allow-small-classes"])
         XCTAssertEqual(allowed.status, 0)
-        XCTAssertEqual(allowed.stderr, "hmil-split: warning: class 'b' has 2 patients, fewer than the 3 folds; some test parts will have none\n")
+        XCTAssertEqual(
+            allowed.stderr, "hmil-split: warning: class 'b' has 2 patients, fewer than the 3 folds; some test parts will have none\n")
         let document = try DocumentIO.decode(PipelineDocument.self, from: allowed.stdout, source: "stdout")
         XCTAssertEqual(document.folds.map(\.test.count), [4, 4, 4])
     }

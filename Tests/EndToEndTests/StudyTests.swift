@@ -28,44 +28,62 @@ final class StudyTests: XCTestCase {
     }
 
     func testNamedRunsTrainWithExactlyTheirFlags() throws {
-        let result = try runMake(["-n", "demo", "DEMO_WORK=" + scratch + "/demo", "SMALL=1", "FOLDS=2", "EPOCHS=3",
-                                  "RUNS=abmil wa", "FLAGS_wa=--preset hmil --weight-attention 0.5"])
+        let result = try runMake([
+            "-n", "demo", "DEMO_WORK=" + scratch + "/demo", "SMALL=1", "FOLDS=2", "EPOCHS=3",
+            "RUNS=abmil wa", "FLAGS_wa=--preset hmil --weight-attention 0.5"
+        ])
         XCTAssertEqual(result.status, 0, result.stderr)
         let train = result.output.split(separator: "\n").filter { $0.contains("/hmil-train --out ") }
         let wa = train.filter { $0.contains("/runs/wa ") }
         XCTAssertEqual(wa.count, 2)
-        XCTAssertTrue(wa.allSatisfy { $0.contains("--resume --epochs 3 --threads 1 --seed 1 --batch-size 16 --lr 1e-3 --selection-metric last --preset hmil --weight-attention 0.5 <") },
-                      wa.joined(separator: "\n"))
+        XCTAssertTrue(
+            wa.allSatisfy {
+                $0.contains(
+                    "--resume --epochs 3 --threads 1 --seed 1 --batch-size 16 --lr 1e-3 --selection-metric last --preset hmil --weight-attention 0.5 <"
+                )
+            },
+            wa.joined(separator: "\n"))
         let abmil = train.filter { $0.contains("/runs/abmil ") }
         XCTAssertEqual(abmil.count, 2)
-        XCTAssertTrue(abmil.allSatisfy { $0.contains("--resume --preset hmil --model abmil --epochs 3 ") }, "a run without FLAGS_ keeps its meaning")
+        XCTAssertTrue(
+            abmil.allSatisfy { $0.contains("--resume --preset hmil --model abmil --epochs 3 ") }, "a run without FLAGS_ keeps its meaning")
     }
 
     func testStudyDryRunSplitsAndTrainsEverySeedOnItsOwnFolds() throws {
         let study = scratch + "/study"
-        let result = try runMake(["-n", "study", "STUDY_TASK=garments", "SMALL=1", "DEMO_WORK=" + scratch + "/demo",
-                                  "STUDY_WORK=" + study, "SEEDS=3 4", "FOLDS=2", "EPOCHS=2"])
+        let result = try runMake([
+            "-n", "study", "STUDY_TASK=garments", "SMALL=1", "DEMO_WORK=" + scratch + "/demo",
+            "STUDY_WORK=" + study, "SEEDS=3 4", "FOLDS=2", "EPOCHS=2"
+        ])
         XCTAssertEqual(result.status, 0, result.stderr)
         let lines = result.output.split(separator: "\n").map(String.init)
         for seed in [3, 4] {
-            XCTAssertEqual(lines.filter { $0.contains("/hmil-split ") && $0.contains("--seed \(seed) ") && $0.contains("\(study)/seed_\(seed)/split.json") }.count, 1,
-                           "one split of seed \(seed)")
+            XCTAssertEqual(
+                lines.filter {
+                    $0.contains("/hmil-split ") && $0.contains("--seed \(seed) ") && $0.contains("\(study)/seed_\(seed)/split.json")
+                }.count, 1,
+                "one split of seed \(seed)")
             for run in ["abmil", "hmil"] {
-                XCTAssertEqual(lines.filter { $0.contains("/hmil-train --out \(study)/seed_\(seed)/runs/\(run) ") && $0.contains("--seed \(seed) ") }.count, 2,
-                               "\(run) trains both folds of seed \(seed) with --seed \(seed)")
+                XCTAssertEqual(
+                    lines.filter { $0.contains("/hmil-train --out \(study)/seed_\(seed)/runs/\(run) ") && $0.contains("--seed \(seed) ") }
+                        .count, 2,
+                    "\(run) trains both folds of seed \(seed) with --seed \(seed)")
             }
         }
         XCTAssertEqual(lines.filter { $0.contains("/hmil-study \(study) --runs abmil hmil --seeds 3 4 --baseline abmil") }.count, 1)
-        XCTAssertTrue(lines.contains { $0.contains("/hmil-eval ") && $0.contains("--instance-labels \(scratch!)/demo/data/instance_labels.csv") },
-                      "a demo task's study measures the key AUC")
+        XCTAssertTrue(
+            lines.contains { $0.contains("/hmil-eval ") && $0.contains("--instance-labels \(scratch!)/demo/data/instance_labels.csv") },
+            "a demo task's study measures the key AUC")
         XCTAssertFalse(FileManager.default.fileExists(atPath: study), "-n runs nothing")
     }
 
     func testTinyStudyComparesRunsPairByPairAndReusesWhatIsDone() throws {
         try requireFashionMNIST()
         let study = scratch + "/study"
-        var settings = ["study", "STUDY_TASK=garments", "SMALL=1", "DEMO_WORK=" + scratch + "/demo", "STUDY_WORK=" + study,
-                        "RUNS=abmil wa", "SEEDS=1 2", "FOLDS=2", "EPOCHS=2", "BATCH_SIZE=8"]
+        var settings = [
+            "study", "STUDY_TASK=garments", "SMALL=1", "DEMO_WORK=" + scratch + "/demo", "STUDY_WORK=" + study,
+            "RUNS=abmil wa", "SEEDS=1 2", "FOLDS=2", "EPOCHS=2", "BATCH_SIZE=8"
+        ]
         // Key AUCs need hmil-eval --instance-labels; without it the study shows "—" for them.
         let instanceLabels = try evalHasInstanceLabels()
         if !instanceLabels { settings.append("EVAL_FLAGS=") }
@@ -77,22 +95,28 @@ final class StudyTests: XCTestCase {
         print("tiny study: \(String(format: "%.1f", seconds)) s")
 
         // Each seed has its own folds.
-        let split1 = try document(study + "/seed_1/split.json"), split2 = try document(study + "/seed_2/split.json")
+        let split1 = try document(study + "/seed_1/split.json")
+        let split2 = try document(study + "/seed_2/split.json")
         XCTAssertEqual(split1.seed, 1)
         XCTAssertEqual(split2.seed, 2)
         XCTAssertNotEqual(split1.folds, split2.folds)
 
-        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: study + "/study.json"))) as? [String: Any])
+        let json = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: study + "/study.json"))) as? [String: Any])
         XCTAssertEqual(json["format"] as? String, "hmil.study/1")
         XCTAssertEqual(json["baseline"] as? String, "abmil")
         XCTAssertEqual(json["seeds"] as? [Int], [1, 2])
         let pairs = try XCTUnwrap(json["pairs"] as? [[String: Int]])
         XCTAssertEqual(pairs, [["seed": 1, "fold": 0], ["seed": 1, "fold": 1], ["seed": 2, "fold": 0], ["seed": 2, "fold": 1]])
         let keys = try XCTUnwrap(json["metrics"] as? [[String: Any]]).compactMap { $0["key"] as? String }
-        XCTAssertEqual(keys, ["fine_accuracy", "fine_balanced_accuracy", "fine_auc_macro", "coarse_accuracy",
-                              "coarse_balanced_accuracy", "coarse_auc_macro", "coarse_from_fine_accuracy",
-                              "coarse_from_fine_balanced_accuracy", "coarse_from_fine_auc_macro", "key_auc_fine",
-                              "key_auc_fine_per_bag", "key_auc_coarse", "key_auc_coarse_per_bag"])
+        XCTAssertEqual(
+            keys,
+            [
+                "fine_accuracy", "fine_balanced_accuracy", "fine_auc_macro", "coarse_accuracy",
+                "coarse_balanced_accuracy", "coarse_auc_macro", "coarse_from_fine_accuracy",
+                "coarse_from_fine_balanced_accuracy", "coarse_from_fine_auc_macro", "key_auc_fine",
+                "key_auc_fine_per_bag", "key_auc_coarse", "key_auc_coarse_per_bag"
+            ])
         let runs = try XCTUnwrap(json["runs"] as? [[String: Any]])
         XCTAssertEqual(runs.compactMap { $0["name"] as? String }, ["abmil", "wa"])
         XCTAssertEqual(runs.compactMap { $0["coarse_level"] as? String }, ["coarse_from_fine", "coarse"])
@@ -105,7 +129,8 @@ final class StudyTests: XCTestCase {
                 }
             }
         }
-        let abmilFine = try foldValues("abmil", .fine), waFine = try foldValues("wa", .fine)
+        let abmilFine = try foldValues("abmil", .fine)
+        let waFine = try foldValues("wa", .fine)
         for (run, expected) in [(runs[0], abmilFine), (runs[1], waFine)] {
             let metrics = try XCTUnwrap(run["metrics"] as? [String: [String: Any]])
             XCTAssertEqual(Set(metrics.keys), Set(keys))
@@ -167,7 +192,8 @@ final class StudyTests: XCTestCase {
 
         let baseline = try BuiltTool.run("hmil-study", [scratch!, "--runs", "abmil", "hmil", "--seeds", "1", "--baseline", "reference"])
         XCTAssertEqual(baseline.status, 1)
-        XCTAssertTrue(baseline.stderr.hasPrefix("hmil-study: error: --baseline 'reference' is not one of --runs (abmil hmil)"), baseline.stderr)
+        XCTAssertTrue(
+            baseline.stderr.hasPrefix("hmil-study: error: --baseline 'reference' is not one of --runs (abmil hmil)"), baseline.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/study.json"))
     }
 

@@ -16,7 +16,7 @@ final class ToolProcessTests: XCTestCase {
     }
 
     func testStdinFromBytesAndFromAFile() throws {
-        let bytes = Data((0 ..< 100_000).map { UInt8($0 % 251) })
+        let bytes = Data((0..<100_000).map { UInt8($0 % 251) })
         XCTAssertEqual(try ToolProcess.run(URL(fileURLWithPath: "/bin/cat"), [], stdin: .data(bytes)).stdout, bytes)
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("tool-process-\(UUID().uuidString)")
         try bytes.write(to: file)

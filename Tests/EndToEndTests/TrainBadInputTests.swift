@@ -19,8 +19,10 @@ final class TrainBadInputTests: XCTestCase {
     let short = ["--epochs", "2", "--batch-size", "4", "--threads", "1"]
 
     @discardableResult
-    func assertError(document: String = "dataset.json", _ arguments: [String] = [], contains parts: [String],
-                     file: StaticString = #filePath, line: UInt = #line) throws -> ToolRun {
+    func assertError(
+        document: String = "dataset.json", _ arguments: [String] = [], contains parts: [String],
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws -> ToolRun {
         let run = try h.train(h.path(document), out: "work", short + arguments)
         XCTAssertNotEqual(run.status, 0, "exit status", file: file, line: line)
         XCTAssertEqual(run.errorLines.count, 1, "one line on stderr: \(run.stderr)", file: file, line: line)
@@ -81,8 +83,9 @@ final class TrainBadInputTests: XCTestCase {
         var generator = SeededGenerator(seed: 1)
         let other = HMILModel(options: HMILOptions(featureDim: 8, coarseClasses: 2, fineClasses: 4), generator: &generator)
         try Checkpoint.save(other, metadata: CheckpointMetadata(), to: h.path("other.safetensors"))
-        try assertError(["--init", h.path("other.safetensors")],
-                        contains: ["checkpoint does not match", "feature_extractor.0.weight", "[256, 8]", "other.safetensors"])
+        try assertError(
+            ["--init", h.path("other.safetensors")],
+            contains: ["checkpoint does not match", "feature_extractor.0.weight", "[256, 8]", "other.safetensors"])
     }
 
     func testInitCheckpointOfAnotherModel() throws {
@@ -98,29 +101,37 @@ final class TrainBadInputTests: XCTestCase {
     /// epoch and batch, and epoch 0's checkpoint stays.
     func testNaNLossStopsNamingEpochAndBatchAndKeepsTheLastGoodCheckpoint() throws {
         var generator = SeededGenerator(seed: 2)
-        var bags = data.bags, labels = data.labels
-        var poisoned = TrainHarness.plantedBag("poisoned", label: 0, instances: 20, planted: 2, featureDim: 16,
-                                               directions: TrainHarness.directions(classes: 4, featureDim: 16, generator: &generator),
-                                               generator: &generator)
-        for d in 0 ..< 16 { poisoned.features[d] = 3e38 }
-        bags.append(poisoned); labels.append(0)
+        var bags = data.bags
+        var labels = data.labels
+        var poisoned = TrainHarness.plantedBag(
+            "poisoned", label: 0, instances: 20, planted: 2, featureDim: 16,
+            directions: TrainHarness.directions(classes: 4, featureDim: 16, generator: &generator),
+            generator: &generator)
+        for d in 0..<16 { poisoned.features[d] = 3e38 }
+        bags.append(poisoned)
+        labels.append(0)
         var document = data.document
         let train = [poisoned.slideID] + document.folds[0].train
-        document = try h.writeDataset(bags: bags, labels: labels,
-                                      folds: [FoldRecord(fold: 0, train: train, val: document.folds[0].val, test: [])],
-                                      pack: "poisoned.hbag", name: "poisoned.json")
+        document = try h.writeDataset(
+            bags: bags, labels: labels,
+            folds: [FoldRecord(fold: 0, train: train, val: document.folds[0].val, test: [])],
+            pack: "poisoned.hbag", name: "poisoned.json")
 
         var options = TrainingOptions()
         options.maxInstances = 10
-        let seed = try XCTUnwrap((UInt64(1) ... 500).first { seed in
-            options.seed = seed
-            let e0 = EpochPlan.instanceSubset(instanceCount: 20, options: options, fold: 0, epoch: 0, bag: 0)!
-            let e1 = EpochPlan.instanceSubset(instanceCount: 20, options: options, fold: 0, epoch: 1, bag: 0)!
-            return !e0.contains(0) && e1.contains(0)
-        })
-        let run = try assertError(document: "poisoned.json", ["--max-instances", "10", "--seed", "\(seed)", "--epochs", "3", "--no-shuffle"],
-                                  contains: ["at epoch 1, batch 0", "fold 0", "last good checkpoint", h.path("work/fold_0")])
-        XCTAssertTrue(run.stderr.contains("loss is -nan") || run.stderr.contains("loss is nan") || run.stderr.contains("gradient norm is"), run.stderr)
+        let seed = try XCTUnwrap(
+            (UInt64(1)...500).first { seed in
+                options.seed = seed
+                let e0 = EpochPlan.instanceSubset(instanceCount: 20, options: options, fold: 0, epoch: 0, bag: 0)!
+                let e1 = EpochPlan.instanceSubset(instanceCount: 20, options: options, fold: 0, epoch: 1, bag: 0)!
+                return !e0.contains(0) && e1.contains(0)
+            })
+        let run = try assertError(
+            document: "poisoned.json", ["--max-instances", "10", "--seed", "\(seed)", "--epochs", "3", "--no-shuffle"],
+            contains: ["at epoch 1, batch 0", "fold 0", "last good checkpoint", h.path("work/fold_0")])
+        XCTAssertTrue(
+            run.stderr.contains("loss is -nan") || run.stderr.contains("loss is nan") || run.stderr.contains("gradient norm is"), run.stderr
+        )
         let best = try Checkpoint.load(path: h.path("work/fold_0/best.safetensors"))
         XCTAssertEqual(best.metadata.epoch, 0)
         for p in best.model.parameters.parameters { XCTAssertTrue(p.value.allSatisfy(\.isFinite), p.name) }

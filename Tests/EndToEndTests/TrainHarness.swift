@@ -32,25 +32,28 @@ final class TrainHarness {
 
     // MARK: - Data
 
-    static let hierarchy = Hierarchy(coarse: ["a", "b"], fine: ["a1", "a2", "b1", "b2"],
-                                     parent: ["a1": "a", "a2": "a", "b1": "b", "b2": "b"])
+    static let hierarchy = Hierarchy(
+        coarse: ["a", "b"], fine: ["a1", "a2", "b1", "b2"],
+        parent: ["a1": "a", "a2": "a", "b1": "b", "b2": "b"])
 
     /// A bag of N(0, 1) background instances in which `planted` instances are shifted by `shift` along
     /// its fine class's direction: the class is set by those few instances only.
-    static func plantedBag(_ id: String, label: Int, instances: Int, planted: Int, featureDim: Int,
-                           directions: [[Float]], shift: Float = 4, generator: inout SeededGenerator) -> Bag {
-        var features = (0 ..< instances * featureDim).map { _ in Float(generator.nextNormal()) }
-        for _ in 0 ..< planted {
+    static func plantedBag(
+        _ id: String, label: Int, instances: Int, planted: Int, featureDim: Int,
+        directions: [[Float]], shift: Float = 4, generator: inout SeededGenerator
+    ) -> Bag {
+        var features = (0..<instances * featureDim).map { _ in Float(generator.nextNormal()) }
+        for _ in 0..<planted {
             let row = Int(generator.next() % UInt64(instances))
-            for d in 0 ..< featureDim { features[row * featureDim + d] += shift * directions[label][d] }
+            for d in 0..<featureDim { features[row * featureDim + d] += shift * directions[label][d] }
         }
         return Bag(slideID: id, instanceCount: instances, featureDim: featureDim, features: features)
     }
 
     /// Unit directions, one per fine class.
     static func directions(classes: Int, featureDim: Int, generator: inout SeededGenerator) -> [[Float]] {
-        (0 ..< classes).map { _ in
-            let v = (0 ..< featureDim).map { _ in generator.nextNormal() }
+        (0..<classes).map { _ in
+            let v = (0..<featureDim).map { _ in generator.nextNormal() }
             let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
             return v.map { Float($0 / norm) }
         }
@@ -64,37 +67,50 @@ final class TrainHarness {
 
     /// Planted-instance bags (`perClass` of each fine class for training, `valPerClass` for validation),
     /// packed into `bags.hbag` with a one-fold dataset document.
-    func plantedDataset(perClass: Int = 12, valPerClass: Int = 4, featureDim: Int = 16, instances: ClosedRange<Int> = 30 ... 60,
-                        planted: Int = 5, shift: Float = 4, seed: UInt64 = 11) throws -> Dataset {
+    func plantedDataset(
+        perClass: Int = 12, valPerClass: Int = 4, featureDim: Int = 16, instances: ClosedRange<Int> = 30...60,
+        planted: Int = 5, shift: Float = 4, seed: UInt64 = 11
+    ) throws -> Dataset {
         var generator = SeededGenerator(seed: seed)
         let h = Self.hierarchy
         let directions = Self.directions(classes: h.fine.count, featureDim: featureDim, generator: &generator)
-        var bags: [Bag] = [], labels: [Int] = [], train: [String] = [], val: [String] = []
-        for i in 0 ..< (perClass + valPerClass) * h.fine.count {
+        var bags: [Bag] = []
+        var labels: [Int] = []
+        var train: [String] = []
+        var val: [String] = []
+        for i in 0..<(perClass + valPerClass) * h.fine.count {
             let label = i % h.fine.count
             let id = String(format: "slide_%03d", i)
             let n = instances.lowerBound + Int(generator.next() % UInt64(instances.count))
-            bags.append(Self.plantedBag(id, label: label, instances: n, planted: planted, featureDim: featureDim,
-                                        directions: directions, shift: shift, generator: &generator))
+            bags.append(
+                Self.plantedBag(
+                    id, label: label, instances: n, planted: planted, featureDim: featureDim,
+                    directions: directions, shift: shift, generator: &generator))
             labels.append(label)
             if i < perClass * h.fine.count { train.append(id) } else { val.append(id) }
         }
-        let document = try writeDataset(bags: bags, labels: labels,
-                                         folds: [FoldRecord(fold: 0, train: train, val: val, test: [])])
+        let document = try writeDataset(
+            bags: bags, labels: labels,
+            folds: [FoldRecord(fold: 0, train: train, val: val, test: [])])
         return Dataset(document: document, bags: bags, labels: labels)
     }
 
     /// Packs `bags` into `<pack>` and returns the dataset document naming it (also saved as `<name>`).
     @discardableResult
-    func writeDataset(bags: [Bag], labels: [Int], folds: [FoldRecord], hierarchy: Hierarchy = TrainHarness.hierarchy,
-                      pack: String = "bags.hbag", name: String = "dataset.json") throws -> PipelineDocument {
+    func writeDataset(
+        bags: [Bag], labels: [Int], folds: [FoldRecord], hierarchy: Hierarchy = TrainHarness.hierarchy,
+        pack: String = "bags.hbag", name: String = "dataset.json"
+    ) throws -> PipelineDocument {
         let writer = try PackWriter(path: path(pack), featureDim: bags[0].featureDim)
         for bag in bags { try writer.append(bag) }
         try writer.finish()
         var document = PipelineDocument(
             format: PipelineDocument.datasetFormat, hierarchy: hierarchy, scheme: "kfold", seed: 1,
-            slides: zip(bags, labels).map { SlideRecord(slideID: $0.slideID, caseID: $0.slideID, label: hierarchy.fine[$1],
-                                                        instances: $0.instanceCount) },
+            slides: zip(bags, labels).map {
+                SlideRecord(
+                    slideID: $0.slideID, caseID: $0.slideID, label: hierarchy.fine[$1],
+                    instances: $0.instanceCount)
+            },
             folds: folds)
         document.packs = [PackReference(path: path(pack), bags: bags.count, featureDim: bags[0].featureDim, dtype: "f32")]
         try save(document, as: name)

@@ -15,15 +15,18 @@ final class TrainOptionsToolTests: XCTestCase {
     func testHelpNamesEveryConfigKeyAndListsTheValues() throws {
         let run = try BuiltTool.run("hmil-train", ["--help"])
         XCTAssertEqual(run.status, 0, run.stderr)
-        let help = run.output.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: #"\s+"#, with: " ", options: .regularExpression)
+        let help = run.output.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(
+            of: #"\s+"#, with: " ", options: .regularExpression)
         for key in TrainingOptions.configKeys {
             XCTAssertTrue(help.contains("--" + key.replacingOccurrences(of: "_", with: "-")), "--\(key) in --help")
         }
-        for values in ["(values: hmil, reference)", "(values: hmil, abmil)", "(values: shared, per-class)",
-                       "(values: released, shared)", "(values: adam, sgd)",
-                       "(values: val_fine_auc, val_fine_accuracy, val_coarse_auc, val_loss, last)",
-                       "(values: nll, reference)", "(values: quadratic, linear)",
-                       "(values: none, fixed, learned, detached)", "(values: none, coarse, coarse-detached)"] {
+        for values in [
+            "(values: hmil, reference)", "(values: hmil, abmil)", "(values: shared, per-class)",
+            "(values: released, shared)", "(values: adam, sgd)",
+            "(values: val_fine_auc, val_fine_accuracy, val_coarse_auc, val_loss, last)",
+            "(values: nll, reference)", "(values: quadratic, linear)",
+            "(values: none, fixed, learned, detached)", "(values: none, coarse, coarse-detached)"
+        ] {
             XCTAssertTrue(help.contains(values), "\(values) in --help")
         }
         // Defaults are read from TrainingOptions.
@@ -32,9 +35,11 @@ final class TrainOptionsToolTests: XCTestCase {
     }
 
     func testBadNamedValueIsTheOneLineUsageError() throws {
-        for (flag, value, message) in [("--optimizer", "lbfgs", "Please provide one of 'adam' and 'sgd'."),
-                                       ("--selection-metric", "auc", "val_fine_auc"), ("--model", "clam", "'hmil' and 'abmil'"),
-                                       ("--fold", "x", "'--fold <fold>'")] {
+        for (flag, value, message) in [
+            ("--optimizer", "lbfgs", "Please provide one of 'adam' and 'sgd'."),
+            ("--selection-metric", "auc", "val_fine_auc"), ("--model", "clam", "'hmil' and 'abmil'"),
+            ("--fold", "x", "'--fold <fold>'")
+        ] {
             let run = try BuiltTool.run("hmil-train", ["--out", h.path("work"), flag, value])
             XCTAssertEqual(run.status, ToolError.failureExitCode, run.stderr)
             XCTAssertEqual(run.errorLines.count, 1, run.stderr)
@@ -49,7 +54,8 @@ final class TrainOptionsToolTests: XCTestCase {
         try Data(#"{"epochs": 2, "optimizer": "lbfgs"}"#.utf8).write(to: h.folder.appendingPathComponent("c.json"))
         let run = try h.train(h.path("dataset.json"), out: "work", ["--config", h.path("c.json")])
         XCTAssertEqual(run.status, ToolError.failureExitCode, run.stderr)
-        XCTAssertEqual(run.stderr, "hmil-train: error: bad value at 'optimizer': unknown value 'lbfgs'; use adam or sgd (\(h.path("c.json")))\n")
+        XCTAssertEqual(
+            run.stderr, "hmil-train: error: bad value at 'optimizer': unknown value 'lbfgs'; use adam or sgd (\(h.path("c.json")))\n")
     }
 
     /// A config file sets every key one way and the flags every key another: the run records the flags'.
@@ -65,14 +71,16 @@ final class TrainOptionsToolTests: XCTestCase {
              "sibling_smoothing": 0, "threads": 2}
             """
         try Data(config.utf8).write(to: h.folder.appendingPathComponent("c.json"))
-        let flags = ["--preset", "reference", "--model", "hmil", "--scorer", "per-class", "--embedding", "shared", "--dropout",
-                     "--coarse-gate", "learned", "--fine-prior", "coarse", "--fine-prior-weight", "0.5", "--epochs", "1",
-                     "--batch-size", "4", "--optimizer", "sgd", "--lr", "0.002", "--weight-decay", "1e-05", "--momentum", "0.8",
-                     "--clip-grad-norm", "2", "--lr-factor", "0.5", "--lr-patience", "2", "--seed", "9", "--shuffle",
-                     "--balanced-sampling", "--max-instances", "20", "--early-stopping-patience", "3",
-                     "--selection-metric", "last", "--weight-attention", "0.25", "--bag-alignment", "reference",
-                     "--curriculum", "linear", "--weight-contrastive", "0", "--weight-coarse", "0.5", "--weight-bag", "2",
-                     "--sibling-smoothing", "0.1", "--threads", "1"]
+        let flags = [
+            "--preset", "reference", "--model", "hmil", "--scorer", "per-class", "--embedding", "shared", "--dropout",
+            "--coarse-gate", "learned", "--fine-prior", "coarse", "--fine-prior-weight", "0.5", "--epochs", "1",
+            "--batch-size", "4", "--optimizer", "sgd", "--lr", "0.002", "--weight-decay", "1e-05", "--momentum", "0.8",
+            "--clip-grad-norm", "2", "--lr-factor", "0.5", "--lr-patience", "2", "--seed", "9", "--shuffle",
+            "--balanced-sampling", "--max-instances", "20", "--early-stopping-patience", "3",
+            "--selection-metric", "last", "--weight-attention", "0.25", "--bag-alignment", "reference",
+            "--curriculum", "linear", "--weight-contrastive", "0", "--weight-coarse", "0.5", "--weight-bag", "2",
+            "--sibling-smoothing", "0.1", "--threads", "1"
+        ]
         let run = try h.train(h.path("dataset.json"), out: "work", ["--config", h.path("c.json")] + flags)
         XCTAssertEqual(run.status, 0, run.stderr)
         let (_, metadata) = try Checkpoint.load(path: h.path("work/fold_0/best.safetensors"))

@@ -14,13 +14,16 @@ final class TrainParityTests: XCTestCase {
 
     override func setUpWithError() throws {
         h = try TrainHarness("parity")
-        let description = try JSONSerialization.jsonObject(
-            with: Data(contentsOf: Self.fixtures.appendingPathComponent("bags.json"))) as! [String: Any]
-        let hierarchy = Hierarchy(coarse: description["coarse"] as! [String], fine: description["fine"] as! [String],
-                                  parent: description["parent"] as! [String: String])
+        let description =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: Self.fixtures.appendingPathComponent("bags.json"))) as! [String: Any]
+        let hierarchy = Hierarchy(
+            coarse: description["coarse"] as! [String], fine: description["fine"] as! [String],
+            parent: description["parent"] as! [String: String])
         let slides = description["slides"] as! [[String: String]]
         let file = try SafetensorsFile.read(path: Self.fixtures.appendingPathComponent("bags.safetensors").path)
-        var bags: [Bag] = [], labels: [Int] = []
+        var bags: [Bag] = []
+        var labels: [Int] = []
         for slide in slides {
             let id = slide["slide_id"]!
             let shape = try XCTUnwrap(file.info(id)).shape
@@ -28,8 +31,9 @@ final class TrainParityTests: XCTestCase {
             labels.append(hierarchy.fineIndex(of: slide["label"]!)!)
         }
         // One fold, every bag in training (plan order = file order), no validation: the last epoch is kept.
-        try h.writeDataset(bags: bags, labels: labels, folds: [FoldRecord(fold: 0, train: bags.map(\.slideID), val: [], test: [])],
-                           hierarchy: hierarchy)
+        try h.writeDataset(
+            bags: bags, labels: labels, folds: [FoldRecord(fold: 0, train: bags.map(\.slideID), val: [], test: [])],
+            hierarchy: hierarchy)
     }
 
     override func tearDownWithError() throws { h.remove() }
@@ -41,10 +45,13 @@ final class TrainParityTests: XCTestCase {
         // `hmil` names it with the preset's architecture and smoothing set back to the release's.
         let released = ["--scorer", "shared", "--embedding", "released", "--sibling-smoothing", "0"]
         let model = preset == "abmil" ? ["--model", "abmil"] : ["--preset", preset] + (preset == "hmil" ? released : [])
-        let run = try h.train(h.path("dataset.json"), out: out,
-                              ["--init", Self.fixtures.appendingPathComponent(initName).path,
-                               "--optimizer", "sgd", "--momentum", "0", "--lr", "0.5", "--batch-size", "12",
-                               "--no-shuffle", "--epochs", "\(epochs)"] + model + extra)
+        let run = try h.train(
+            h.path("dataset.json"), out: out,
+            [
+                "--init", Self.fixtures.appendingPathComponent(initName).path,
+                "--optimizer", "sgd", "--momentum", "0", "--lr", "0.5", "--batch-size", "12",
+                "--no-shuffle", "--epochs", "\(epochs)"
+            ] + model + extra)
         XCTAssertEqual(run.status, 0, run.stderr, file: file, line: line)
         let trained = try SafetensorsFile.read(path: h.path("\(out)/fold_0/best.safetensors"))
         let initial = try SafetensorsFile.read(path: Self.fixtures.appendingPathComponent(initName).path)
@@ -68,7 +75,10 @@ final class TrainParityTests: XCTestCase {
         // the fine-logit gradients over 12 bags, each rounded to float), ~1e-6 of the largest update
         // whatever the order of the products before it. It is held to that noise level apart from the
         // tensors that move, which stay held to 2e-3 of their own largest update.
-        var worst = 0.0, worstName = "", worstStill = 0.0, worstStillName = ""
+        var worst = 0.0
+        var worstName = ""
+        var worstStill = 0.0
+        var worstStillName = ""
         for u in updates {
             let got = try trained.floats(u.name)
             let still = u.want == u.w0
@@ -77,14 +87,23 @@ final class TrainParityTests: XCTestCase {
                 // Two ulps of the weight are float32 rounding of w0 + update, whatever the update.
                 let error = max(0, Double(abs(got[i] - u.want[i])) - 2 * Double(u.want[i].ulp)) / scale
                 let name = "\(u.name)[\(i)] (hmil \(got[i]), PyTorch \(u.want[i]), from \(u.w0[i]))"
-                if still, error > worstStill { worstStill = error; worstStillName = name }
-                if !still, error > worst { worst = error; worstName = name }
+                if still, error > worstStill {
+                    worstStill = error
+                    worstStillName = name
+                }
+                if !still, error > worst {
+                    worst = error
+                    worstName = name
+                }
             }
         }
-        XCTAssertLessThan(worst, 2e-3, "largest update error relative to the tensor's largest update: \(worstName)",
-                          file: file, line: line)
-        XCTAssertLessThan(worstStill, 1e-2, "largest update of a tensor PyTorch leaves unchanged, relative to 1e-3 of the largest update: \(worstStillName)",
-                          file: file, line: line)
+        XCTAssertLessThan(
+            worst, 2e-3, "largest update error relative to the tensor's largest update: \(worstName)",
+            file: file, line: line)
+        XCTAssertLessThan(
+            worstStill, 1e-2,
+            "largest update of a tensor PyTorch leaves unchanged, relative to 1e-3 of the largest update: \(worstStillName)",
+            file: file, line: line)
     }
 
     func testOneSGDStepFromPyTorchWeightsMatchesPyTorch() throws {

@@ -17,8 +17,9 @@ final class TrainPassesTests: XCTestCase {
     func trainer(_ options: TrainingOptions, out: String, alwaysTwoPasses: Bool = false, memoryBudget: Int = 0) throws -> Trainer {
         let document = try DocumentIO.decode(PipelineDocument.self, from: XCTUnwrap(h.data("dataset.json")), source: "dataset.json")
         let bags = try BagSource(document: document, source: "dataset.json")
-        let trainer = try Trainer(document: document, source: "dataset.json", options: options, fold: 0,
-                                  folder: h.path("\(out)/fold_0"), bags: bags, memoryBudget: memoryBudget, quiet: true)
+        let trainer = try Trainer(
+            document: document, source: "dataset.json", options: options, fold: 0,
+            folder: h.path("\(out)/fold_0"), bags: bags, memoryBudget: memoryBudget, quiet: true)
         trainer.alwaysTwoPasses = alwaysTwoPasses
         _ = try trainer.run(resume: false)
         return trainer
@@ -26,7 +27,8 @@ final class TrainPassesTests: XCTestCase {
 
     func testZeroContrastiveWeightTrainsEveryEpochInOnePassWithTheTwoPassWeights() throws {
         _ = try h.plantedDataset(perClass: 4, valPerClass: 1)
-        let bags = 16, epochs = 3
+        let bags = 16
+        let epochs = 3
         var options = TrainingOptions()
         options.epochs = epochs
         options.batchSize = 8
@@ -47,11 +49,13 @@ final class TrainPassesTests: XCTestCase {
             XCTAssertEqual(try XCTUnwrap(h.data("one/fold_0/\(file)"), file), h.data("two/fold_0/\(file)"), file)
         }
         XCTAssertNotEqual(h.data("one/fold_0/epoch-2.safetensors"), h.data("supcon/fold_0/epoch-2.safetensors"))
-        let oneHistory = try h.history("one"), twoHistory = try h.history("two")
+        let oneHistory = try h.history("one")
+        let twoHistory = try h.history("two")
         XCTAssertEqual(oneHistory.count, epochs)
         XCTAssertEqual(twoHistory.count, epochs)
         for (a, b) in zip(oneHistory, twoHistory) {
-            let trainA = a["train"] as! [String: Double], trainB = b["train"] as! [String: Double]
+            let trainA = a["train"] as! [String: Double]
+            let trainB = b["train"] as! [String: Double]
             XCTAssertEqual(trainA["total"], trainB["total"])
             XCTAssertEqual(trainA["contrastive"], 0, "one pass: SupCon is not computed")
             XCTAssertEqual(a["val"] as! [String: Double], b["val"] as! [String: Double])
@@ -61,8 +65,9 @@ final class TrainPassesTests: XCTestCase {
     /// Every training file of two runs is the same, byte for byte.
     func assertSameWeights(_ a: String, _ b: String, epochs: Int, file: StaticString = #filePath, line: UInt = #line) throws {
         for name in ["epoch-\(epochs - 1).safetensors", "epoch-\(epochs - 1).optimizer.safetensors", "best.safetensors"] {
-            XCTAssertEqual(try XCTUnwrap(h.data("\(a)/fold_0/\(name)"), name), h.data("\(b)/fold_0/\(name)"),
-                           "\(a) vs \(b): \(name)", file: file, line: line)
+            XCTAssertEqual(
+                try XCTUnwrap(h.data("\(a)/fold_0/\(name)"), name), h.data("\(b)/fold_0/\(name)"),
+                "\(a) vs \(b): \(name)", file: file, line: line)
         }
     }
 
@@ -72,7 +77,8 @@ final class TrainPassesTests: XCTestCase {
     /// The kept activations stay within the budget, in workspaces reused from batch to batch.
     func testMemoryBudgetChangesPassesNotWeightsHMIL() throws {
         _ = try h.plantedDataset(perClass: 4, valPerClass: 1)
-        let bags = 16, epochs = 4
+        let bags = 16
+        let epochs = 4
         var options = TrainingOptions()
         options.epochs = epochs
         options.batchSize = 8
@@ -107,7 +113,8 @@ final class TrainPassesTests: XCTestCase {
     /// path (with dropout), kept and recomputed activations give the one-pass weights.
     func testMemoryBudgetChangesPassesNotWeightsABMIL() throws {
         _ = try h.plantedDataset(perClass: 4, valPerClass: 1)
-        let bags = 16, epochs = 3
+        let bags = 16
+        let epochs = 3
         var options = TrainingOptions()
         options.model = .abmil
         options.epochs = epochs

@@ -11,8 +11,10 @@ final class TrainResumeTests: XCTestCase {
     override func setUpWithError() throws { h = try TrainHarness("resume") }
     override func tearDownWithError() throws { h.remove() }
 
-    let arguments = ["--epochs", "8", "--batch-size", "6", "--lr", "1e-3", "--threads", "2", "--seed", "3",
-                     "--max-instances", "60"]
+    let arguments = [
+        "--epochs", "8", "--batch-size", "6", "--lr", "1e-3", "--threads", "2", "--seed", "3",
+        "--max-instances", "60"
+    ]
 
     /// History records without `seconds`, as comparable dictionaries.
     func comparableHistory(_ out: String) throws -> [NSDictionary] {
@@ -32,9 +34,9 @@ final class TrainResumeTests: XCTestCase {
 
         var killedMidRun = 0
         var random = SystemRandomNumberGenerator()
-        for attempt in 0 ..< 3 {
+        for attempt in 0..<3 {
             let out = "killed\(attempt)"
-            let delay = Double.random(in: 0.1 ... 0.9, using: &random) * duration
+            let delay = Double.random(in: 0.1...0.9, using: &random) * duration
             let process = try h.start([h.path("dataset.json"), "--out", h.path(out), "--quiet"] + arguments)
             Thread.sleep(forTimeInterval: delay)
             if process.isRunning {
@@ -49,20 +51,26 @@ final class TrainResumeTests: XCTestCase {
             let spentBefore = before?.cpuSeconds ?? 0
             let resumed = try h.train(h.path("dataset.json"), out: out, arguments + ["--resume"])
             XCTAssertEqual(resumed.status, 0, "killed after \(delay) s (\(completed) epochs done): \(resumed.stderr)")
-            XCTAssertEqual(h.data("\(out)/fold_0/best.safetensors"), h.data("whole/fold_0/best.safetensors"),
-                           "killed after \(String(format: "%.2f", delay)) s, \(completed) epochs done")
+            XCTAssertEqual(
+                h.data("\(out)/fold_0/best.safetensors"), h.data("whole/fold_0/best.safetensors"),
+                "killed after \(String(format: "%.2f", delay)) s, \(completed) epochs done")
             XCTAssertEqual(h.data("\(out)/fold_0/epoch-7.safetensors"), h.data("whole/fold_0/epoch-7.safetensors"))
             XCTAssertEqual(try comparableHistory(out), try comparableHistory("whole"))
-            XCTAssertEqual(try TrainHarness.models(resumed).models?.first?.bestEpoch,
-                           try TrainHarness.models(whole).models?.first?.bestEpoch)
+            XCTAssertEqual(
+                try TrainHarness.models(resumed).models?.first?.bestEpoch,
+                try TrainHarness.models(whole).models?.first?.bestEpoch)
             // The CPU time of the epochs done before the kill is kept and the resumed run's added to it
             // (none when the kill came after the last epoch was committed: the resumed run trains nothing).
             let spent = try XCTUnwrap(TrainHarness.models(resumed).models?.first?.cpuSeconds)
             if before?.finished == true { XCTAssertEqual(spent, spentBefore) } else { XCTAssertGreaterThan(spent, spentBefore) }
             // Nothing half-written is left under a final name, and old epochs' files are gone.
             let files = try FileManager.default.contentsOfDirectory(atPath: h.path("\(out)/fold_0")).sorted()
-            XCTAssertEqual(files, ["best.safetensors", "epoch-7.optimizer.safetensors", "epoch-7.safetensors",
-                                   "history.csv", "history.jsonl", "state.json"])
+            XCTAssertEqual(
+                files,
+                [
+                    "best.safetensors", "epoch-7.optimizer.safetensors", "epoch-7.safetensors",
+                    "history.csv", "history.jsonl", "state.json"
+                ])
         }
         XCTAssertGreaterThan(killedMidRun, 0, "no attempt was killed while running (run took \(duration) s)")
     }

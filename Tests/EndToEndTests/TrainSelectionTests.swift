@@ -14,8 +14,9 @@ final class TrainSelectionTests: XCTestCase {
         // Strongly planted classes and few validation bags: the fine AUC reaches 1.0 within the first
         // epochs while the validation loss keeps falling.
         _ = try h.plantedDataset(perClass: 6, valPerClass: 2, planted: 8, shift: 8)
-        let run = try h.train(h.path("dataset.json"), out: "work",
-                              ["--epochs", "6", "--batch-size", "4", "--lr", "1e-3", "--threads", "1", "--seed", "2"])
+        let run = try h.train(
+            h.path("dataset.json"), out: "work",
+            ["--epochs", "6", "--batch-size", "4", "--lr", "1e-3", "--threads", "1", "--seed", "2"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let history = try h.history("work")
         XCTAssertEqual(history.count, 6)
@@ -31,9 +32,12 @@ final class TrainSelectionTests: XCTestCase {
 
     func testSelectionLastKeepsTheFinalEpochWhateverValidationSays() throws {
         _ = try h.plantedDataset(perClass: 6, valPerClass: 2, planted: 8, shift: 8)
-        let run = try h.train(h.path("dataset.json"), out: "work",
-                              ["--epochs", "4", "--batch-size", "4", "--lr", "1e-3", "--threads", "1", "--seed", "2",
-                               "--selection-metric", "last"])
+        let run = try h.train(
+            h.path("dataset.json"), out: "work",
+            [
+                "--epochs", "4", "--batch-size", "4", "--lr", "1e-3", "--threads", "1", "--seed", "2",
+                "--selection-metric", "last"
+            ])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertEqual(try h.history("work").count, 4, "validation is still recorded every epoch")
         XCTAssertEqual(try TrainHarness.models(run).models?.first?.bestEpoch, 3)

@@ -24,15 +24,18 @@ final class TrainSmallBagsTests: XCTestCase {
         options.lr = 1e-3
         options.threads = threads
         options.selectionMetric = .valLoss
-        let trainer = try Trainer(document: document, source: "dataset.json", options: options, fold: 0,
-                                  folder: h.path("\(out)/fold_0"), bags: bags, quiet: true)
+        let trainer = try Trainer(
+            document: document, source: "dataset.json", options: options, fold: 0,
+            folder: h.path("\(out)/fold_0"), bags: bags, quiet: true)
         _ = try trainer.run(resume: false)
         return bags
     }
 
     func testBagsKeptInMemoryAreReadOnceAndTrainTheSameBytes() throws {
-        _ = try h.plantedDataset(perClass: 3, valPerClass: 1, instances: 2 ... 40)
-        let trainCount = 12, valCount = 4, epochs = 3
+        _ = try h.plantedDataset(perClass: 3, valPerClass: 1, instances: 2...40)
+        let trainCount = 12
+        let valCount = 4
+        let epochs = 3
         for threads in [1, 2] {
             let kept = try train(out: "kept\(threads)", memoryLimit: 256 << 20, threads: threads)
             XCTAssertEqual(kept.packReads, trainCount + valCount, "each bag read once")
@@ -45,14 +48,18 @@ final class TrainSmallBagsTests: XCTestCase {
     }
 
     func testCommittedFilesAndHistoryRebuiltOnResume() throws {
-        _ = try h.plantedDataset(perClass: 3, valPerClass: 1, instances: 2 ... 40)
+        _ = try h.plantedDataset(perClass: 3, valPerClass: 1, instances: 2...40)
         let arguments = ["--model", "abmil", "--epochs", "4", "--batch-size", "1", "--lr", "1e-3", "--selection-metric", "last"]
         let run = try h.train(h.path("dataset.json"), out: "work", arguments)
         XCTAssertEqual(run.status, 0, run.stderr)
         let fold = "work/fold_0"
         let files = try FileManager.default.contentsOfDirectory(atPath: h.path(fold)).sorted()
-        XCTAssertEqual(files, ["best.safetensors", "epoch-3.optimizer.safetensors", "epoch-3.safetensors",
-                               "history.csv", "history.jsonl", "state.json"])
+        XCTAssertEqual(
+            files,
+            [
+                "best.safetensors", "epoch-3.optimizer.safetensors", "epoch-3.safetensors",
+                "history.csv", "history.jsonl", "state.json"
+            ])
         // The kept epoch is the last: best is its weights, with its epoch in the metadata.
         let best = try XCTUnwrap(h.data("\(fold)/best.safetensors"))
         XCTAssertEqual(best, h.data("\(fold)/epoch-3.safetensors"))
@@ -62,7 +69,8 @@ final class TrainSmallBagsTests: XCTestCase {
         XCTAssertEqual(try h.history("work").count, 4)
 
         // History files lost (they are not synced): a resume rebuilds them from state.json.
-        let jsonl = h.data("\(fold)/history.jsonl"), csv = h.data("\(fold)/history.csv")
+        let jsonl = h.data("\(fold)/history.jsonl")
+        let csv = h.data("\(fold)/history.csv")
         try FileManager.default.removeItem(atPath: h.path("\(fold)/history.jsonl"))
         try FileManager.default.removeItem(atPath: h.path("\(fold)/history.csv"))
         let resumed = try h.train(h.path("dataset.json"), out: "work", arguments + ["--resume"])

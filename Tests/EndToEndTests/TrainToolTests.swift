@@ -34,8 +34,9 @@ final class TrainToolTests: XCTestCase {
         XCTAssertTrue(metadata.trainingConfig?.contains("\"batch_size\"") ?? false, file: file, line: line)
         XCTAssertEqual(model.configuration.featureDim, 16, file: file, line: line)
         // The models document is saved in --out too.
-        XCTAssertEqual(try TrainHarness.models(.init(status: 0, stdout: h.data("work/models.json") ?? Data(), stderr: "")),
-                       models, file: file, line: line)
+        XCTAssertEqual(
+            try TrainHarness.models(.init(status: 0, stdout: h.data("work/models.json") ?? Data(), stderr: "")),
+            models, file: file, line: line)
     }
 
     func testHMILPresetLearnsPlantedClasses() throws {
@@ -62,8 +63,10 @@ final class TrainToolTests: XCTestCase {
     /// and ≥ 0), and two workers with dropout give the same bytes twice.
     func testModelVariantsAreRecordedAndDeterministic() throws {
         _ = try h.plantedDataset(perClass: 4, valPerClass: 1)
-        let arguments = ["--epochs", "2", "--batch-size", "6", "--lr", "1e-2", "--threads", "2", "--dropout", "--scorer", "per-class",
-                         "--coarse-gate", "learned", "--fine-prior", "coarse-detached", "--fine-prior-weight", "0.5"]
+        let arguments = [
+            "--epochs", "2", "--batch-size", "6", "--lr", "1e-2", "--threads", "2", "--dropout", "--scorer", "per-class",
+            "--coarse-gate", "learned", "--fine-prior", "coarse-detached", "--fine-prior-weight", "0.5"
+        ]
         let first = try h.train(h.path("dataset.json"), out: "a", arguments)
         let second = try h.train(h.path("dataset.json"), out: "b", arguments)
         XCTAssertEqual(first.status, 0, first.stderr)
@@ -96,8 +99,9 @@ final class TrainToolTests: XCTestCase {
         for record in history {
             let train = record["train"] as! [String: Double]
             XCTAssertEqual(Set(train.keys), ["total", "coarse", "fine", "bag_alignment", "attention", "contrastive"])
-            XCTAssertEqual(Set((record["val"] as! [String: Double]).keys),
-                           ["loss", "fine_accuracy", "fine_auc", "coarse_accuracy", "coarse_auc"])
+            XCTAssertEqual(
+                Set((record["val"] as! [String: Double]).keys),
+                ["loss", "fine_accuracy", "fine_auc", "coarse_accuracy", "coarse_auc"])
             for key in ["lr", "alpha", "tau", "seconds"] { XCTAssertNotNil(record[key] as? Double, key) }
         }
         // α and τ follow DESIGN §4 for E = 3.
@@ -110,8 +114,10 @@ final class TrainToolTests: XCTestCase {
 
     func testSameSeedAndThreadsGiveIdenticalCheckpoints() throws {
         _ = try h.plantedDataset(perClass: 6, valPerClass: 2)
-        let arguments = ["--epochs", "3", "--batch-size", "6", "--lr", "1e-3", "--threads", "2", "--seed", "5",
-                         "--max-instances", "50", "--dropout"]
+        let arguments = [
+            "--epochs", "3", "--batch-size", "6", "--lr", "1e-3", "--threads", "2", "--seed", "5",
+            "--max-instances", "50", "--dropout"
+        ]
         let first = try h.train(h.path("dataset.json"), out: "a", arguments)
         let second = try h.train(h.path("dataset.json"), out: "b", arguments)
         XCTAssertEqual(first.status, 0, first.stderr)
@@ -121,7 +127,8 @@ final class TrainToolTests: XCTestCase {
             XCTAssertEqual(a, h.data("b/fold_0/\(file)"), file)
         }
         // Another seed trains another model.
-        let third = try h.train(h.path("dataset.json"), out: "c", arguments.dropLast(5) + ["--seed", "6", "--max-instances", "50", "--dropout"])
+        let third = try h.train(
+            h.path("dataset.json"), out: "c", arguments.dropLast(5) + ["--seed", "6", "--max-instances", "50", "--dropout"])
         XCTAssertEqual(third.status, 0, third.stderr)
         XCTAssertNotEqual(h.data("a/fold_0/epoch-2.safetensors"), h.data("c/fold_0/epoch-2.safetensors"))
     }
@@ -161,9 +168,12 @@ final class TrainToolTests: XCTestCase {
         try Data(#"{"weight_coarse": 0.5, "weight_bag": 2, "sibling_smoothing": 0.1}"#.utf8)
             .write(to: h.folder.appendingPathComponent("c.json"))
         for model in ["hmil", "abmil"] {
-            let run = try h.train(h.path("dataset.json"), out: model,
-                                  ["--model", model, "--config", h.path("c.json"), "--epochs", "2", "--batch-size", "4",
-                                   "--threads", "1", "--weight-contrastive", "0", "--sibling-smoothing", "0.2"])
+            let run = try h.train(
+                h.path("dataset.json"), out: model,
+                [
+                    "--model", model, "--config", h.path("c.json"), "--epochs", "2", "--batch-size", "4",
+                    "--threads", "1", "--weight-contrastive", "0", "--sibling-smoothing", "0.2"
+                ])
             XCTAssertEqual(run.status, 0, run.stderr)
             let (_, metadata) = try Checkpoint.load(path: h.path("\(model)/fold_0/best.safetensors"))
             let config = try JSONSerialization.jsonObject(with: Data((metadata.trainingConfig ?? "").utf8)) as! [String: Any]
@@ -185,8 +195,10 @@ final class TrainToolTests: XCTestCase {
         _ = try h.plantedDataset(perClass: 3, valPerClass: 1)
         // val_loss with a learning rate this small improves every epoch, fine AUC saturates at 1 quickly;
         // with accuracy on 4 val bags it must stall within a few epochs.
-        let arguments = ["--epochs", "30", "--batch-size", "4", "--lr", "1e-3", "--threads", "1",
-                         "--selection-metric", "val_fine_accuracy", "--early-stopping-patience", "2"]
+        let arguments = [
+            "--epochs", "30", "--batch-size", "4", "--lr", "1e-3", "--threads", "1",
+            "--selection-metric", "val_fine_accuracy", "--early-stopping-patience", "2"
+        ]
         let run = try h.train(h.path("dataset.json"), out: "work", arguments)
         XCTAssertEqual(run.status, 0, run.stderr)
         let history = try h.history("work")
@@ -213,4 +225,3 @@ final class TrainToolTests: XCTestCase {
         XCTAssertEqual(try Checkpoint.load(path: h.path("work/fold_0/best.safetensors")).metadata.epoch, 2)
     }
 }
-

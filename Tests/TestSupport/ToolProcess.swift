@@ -52,15 +52,21 @@ public enum BuiltTool {
     public static func url(_ name: String) throws -> URL {
         let url = directory.appendingPathComponent(name)
         guard FileManager.default.isExecutableFile(atPath: url.path) else {
-            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: url.path,
-                                                         NSLocalizedDescriptionKey: "build \(name) first (swift build): \(url.path)"])
+            throw CocoaError(
+                .fileNoSuchFile,
+                userInfo: [
+                    NSFilePathErrorKey: url.path,
+                    NSLocalizedDescriptionKey: "build \(name) first (swift build): \(url.path)"
+                ])
         }
         return url
     }
 
     /// Runs the built executable `name` to its end (see `ToolProcess.run`).
-    public static func run(_ name: String, _ arguments: [String], stdin: ToolInput = .none, in folder: URL? = nil,
-                           timeout: TimeInterval = ToolProcess.defaultTimeout) throws -> ToolRun {
+    public static func run(
+        _ name: String, _ arguments: [String], stdin: ToolInput = .none, in folder: URL? = nil,
+        timeout: TimeInterval = ToolProcess.defaultTimeout
+    ) throws -> ToolRun {
         try ToolProcess.run(url(name), arguments, stdin: stdin, in: folder, timeout: timeout)
     }
 
@@ -100,7 +106,8 @@ public final class ToolProcess: @unchecked Sendable {
         case .file(let path):
             process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
         }
-        let output = Pipe(), errors = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
         try process.run()
@@ -131,13 +138,16 @@ public final class ToolProcess: @unchecked Sendable {
             throw ToolTimeout(command: command, seconds: timeout)
         }
         process.waitUntilExit()
-        return ToolRun(status: process.terminationStatus, reason: process.terminationReason, stdout: outputData,
-                       stderr: String(decoding: errorData, as: UTF8.self))
+        return ToolRun(
+            status: process.terminationStatus, reason: process.terminationReason, stdout: outputData,
+            stderr: String(decoding: errorData, as: UTF8.self))
     }
 
     /// Runs `executable` with `arguments` to its end.
-    public static func run(_ executable: URL, _ arguments: [String], stdin: ToolInput = .none, in folder: URL? = nil,
-                           timeout: TimeInterval = defaultTimeout) throws -> ToolRun {
+    public static func run(
+        _ executable: URL, _ arguments: [String], stdin: ToolInput = .none, in folder: URL? = nil,
+        timeout: TimeInterval = defaultTimeout
+    ) throws -> ToolRun {
         try ToolProcess(executable, arguments, stdin: stdin, in: folder).wait(timeout: timeout)
     }
 }

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Writes a file so that readers see either the old content or the complete new one, never a part:
 /// the bytes go to a temporary file in the same folder, are synced, and are renamed over the final name.
@@ -20,8 +21,9 @@ public final class AtomicFileWriter {
         temporaryPath = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
         fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         if fd < 0 {
-            throw ToolError("cannot create \(temporaryPath): \(String(cString: strerror(errno)))", at: path,
-                            hint: "check that the folder exists and is writable")
+            throw ToolError(
+                "cannot create \(temporaryPath): \(String(cString: strerror(errno)))", at: path,
+                hint: "check that the folder exists and is writable")
         }
     }
 
@@ -54,7 +56,7 @@ public final class AtomicFileWriter {
     /// nil elsewhere, and then `commit()` syncs everything as before.
     private typealias SyncFileRange = @convention(c) (Int32, Int64, Int64, UInt32) -> Int32
     private static let syncFileRange: SyncFileRange? = dlsym(nil, "sync_file_range").map { unsafeBitCast($0, to: SyncFileRange.self) }
-    private static let syncFileRangeWrite: UInt32 = 2     // SYNC_FILE_RANGE_WRITE
+    private static let syncFileRangeWrite: UInt32 = 2  // SYNC_FILE_RANGE_WRITE
 
     public func write(_ data: Data) throws {
         try data.withUnsafeBytes { try write($0) }

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Reading and writing the JSON documents tools pass along the pipeline (DESIGN §1):
 /// read from a path or stdin, write the whole document to stdout and atomically into the `--out` folder.
@@ -37,13 +38,16 @@ public enum DocumentIO {
     }
 
     /// Decodes a pipeline document, naming the source and the offending key on failure.
-    public static func decode<T: Decodable>(_ type: T.Type, from data: Data, source: String,
-                                            decoder: JSONDecoder = JSONDecoder()) throws -> T {
+    public static func decode<T: Decodable>(
+        _ type: T.Type, from data: Data, source: String,
+        decoder: JSONDecoder = JSONDecoder()
+    ) throws -> T {
         do {
             return try decoder.decode(type, from: data)
         } catch let DecodingError.keyNotFound(key, context) {
-            throw ToolError("missing key '\(path(context.codingPath + [key]))' in document", at: source,
-                            hint: "pass the output of the previous hmil step")
+            throw ToolError(
+                "missing key '\(path(context.codingPath + [key]))' in document", at: source,
+                hint: "pass the output of the previous hmil step")
         } catch let DecodingError.typeMismatch(_, context) {
             throw ToolError("wrong type at '\(path(context.codingPath))': \(context.debugDescription)", at: source)
         } catch let DecodingError.valueNotFound(_, context) {

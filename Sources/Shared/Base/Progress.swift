@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Progress on stderr (DESIGN §1): a live bar with rate and ETA on a terminal, a plain line every
 /// few seconds otherwise, nothing when quiet. Not thread-safe: call from one thread.
@@ -20,8 +21,10 @@ public final class Progress {
     /// Work done before this run started (a resumed run), left out of the rate.
     private var skipped = 0
 
-    public init(tool: String, label: String, total: Int, unit: String = "", quiet: Bool = false,
-                lineInterval: TimeInterval = 5) {
+    public init(
+        tool: String, label: String, total: Int, unit: String = "", quiet: Bool = false,
+        lineInterval: TimeInterval = 5
+    ) {
         self.tool = tool
         self.label = label
         self.total = total
@@ -51,7 +54,8 @@ public final class Progress {
     public func finish(note: String = "") {
         guard mode != .quiet else { return }
         let seconds = Date().timeIntervalSince(start)
-        let line = "\(tool): \(label) \(done)/\(total)\(unit.isEmpty ? "" : " " + unit) in \(Progress.format(seconds))"
+        let line =
+            "\(tool): \(label) \(done)/\(total)\(unit.isEmpty ? "" : " " + unit) in \(Progress.format(seconds))"
             + (note.isEmpty ? "" : "  " + note)
         StandardError.write(mode == .bar ? "\r\u{1B}[K" + line + "\n" : line + "\n")
     }

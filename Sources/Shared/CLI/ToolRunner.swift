@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Runs a tool's body and turns any thrown error into the contract's one-line diagnostic on stderr
 /// (`hmil-x: error: …`) and a non-zero exit. A closed stdout (e.g. `| head`) ends the tool quietly.

@@ -32,7 +32,12 @@ private func forEachChunk(rows: Int, cols: Int, _ body: (_ row: Int, _ col: Int,
 public func reluForward(_ x: MatrixView) {
     forEachChunk(rows: x.rows, cols: x.cols) { i, j, lanes in
         let p = x.row(i) + j
-        if lanes == 8 { let v = load(p); store(v.replacing(with: 0, where: v .< 0), p) } else { for l in 0..<lanes { p[l] = max(p[l], 0) } }
+        if lanes == 8 {
+            let v = load(p)
+            store(v.replacing(with: 0, where: v .< 0), p)
+        } else {
+            for l in 0..<lanes { p[l] = max(p[l], 0) }
+        }
     }
 }
 
@@ -40,7 +45,8 @@ public func reluForward(_ x: MatrixView) {
 public func reluBackward(output y: MatrixView, gradient dy: MatrixView) {
     precondition(y.rows == dy.rows && y.cols == dy.cols)
     forEachChunk(rows: y.rows, cols: y.cols) { i, j, lanes in
-        let py = y.row(i) + j, pd = dy.row(i) + j
+        let py = y.row(i) + j
+        let pd = dy.row(i) + j
         if lanes == 8 {
             store(SIMD8<Float>().replacing(with: load(pd), where: load(py) .> 0), pd)
         } else {
@@ -58,10 +64,14 @@ public func gateForward(a: MatrixView, b: MatrixView, into g: MatrixView, masks:
     precondition(a.rows == b.rows && a.cols == b.cols && g.rows == a.rows && g.cols == a.cols)
     let h = a.cols
     forEachChunk(rows: a.rows, cols: h) { i, j, lanes in
-        let pa = a.row(i) + j, pb = b.row(i) + j, pg = g.row(i) + j
+        let pa = a.row(i) + j
+        let pb = b.row(i) + j
+        let pg = g.row(i) + j
         if lanes == 8 {
-            let t = vtanh(load(pa)), s = vsigmoid(load(pb))
-            store(t, pa); store(s, pb)
+            let t = vtanh(load(pa))
+            let s = vsigmoid(load(pb))
+            store(t, pa)
+            store(s, pb)
             if let m = masks {
                 store(t * load(m.row(i) + j) * s * load(m.row(i) + h + j), pg)
             } else {
@@ -69,8 +79,10 @@ public func gateForward(a: MatrixView, b: MatrixView, into g: MatrixView, masks:
             }
         } else {
             for l in 0..<lanes {
-                let t = fastTanh(pa[l]), s = fastSigmoid(pb[l])
-                pa[l] = t; pb[l] = s
+                let t = fastTanh(pa[l])
+                let s = fastSigmoid(pb[l])
+                pa[l] = t
+                pb[l] = s
                 pg[l] = masks.map { t * $0.row(i)[j + l] * s * $0.row(i)[h + j + l] } ?? t * s
             }
         }
@@ -83,18 +95,26 @@ public func gateBackward(a: MatrixView, b: MatrixView, gradient g: MatrixView, m
     precondition(a.rows == b.rows && a.cols == b.cols && g.rows == a.rows && g.cols == a.cols)
     let h = a.cols
     forEachChunk(rows: a.rows, cols: h) { i, j, lanes in
-        let pa = a.row(i) + j, pb = b.row(i) + j, pg = g.row(i) + j
+        let pa = a.row(i) + j
+        let pb = b.row(i) + j
+        let pg = g.row(i) + j
         if lanes == 8 {
-            let t = load(pa), s = load(pb)
+            let t = load(pa)
+            let s = load(pb)
             var dg = load(pg)
-            var ma = SIMD8<Float>(repeating: 1), mb = SIMD8<Float>(repeating: 1)
-            if let m = masks { ma = load(m.row(i) + j); mb = load(m.row(i) + h + j) }
+            var ma = SIMD8<Float>(repeating: 1)
+            var mb = SIMD8<Float>(repeating: 1)
+            if let m = masks {
+                ma = load(m.row(i) + j)
+                mb = load(m.row(i) + h + j)
+            }
             dg = dg * ma * mb
             store(dg * s * (1 - t * t), pa)
             store(dg * t * s * (1 - s), pb)
         } else {
             for l in 0..<lanes {
-                let t = pa[l], s = pb[l]
+                let t = pa[l]
+                let s = pb[l]
                 var dg = pg[l]
                 if let m = masks { dg *= m.row(i)[j + l] * m.row(i)[h + j + l] }
                 pa[l] = dg * s * (1 - t * t)

@@ -61,30 +61,37 @@ public struct MatrixView {
 /// C ← alpha·op(A)·op(B) + beta·C, with op(A) m×k, op(B) k×n and C m×n. `transposeA` reads A
 /// (stored k×m) as its transpose; likewise B. This is the one place shapes of products are checked.
 @inline(__always)
-public func gemm(_ a: MatrixView, transposeA: Bool = false, _ b: MatrixView, transposeB: Bool = false,
-                 into c: MatrixView, alpha: Float = 1, beta: Float = 0) {
-    let (m, n, k) = productShape(a: (a.rows, a.cols), transposeA: transposeA, b: (b.rows, b.cols), transposeB: transposeB,
-                                 c: (c.rows, c.cols))
+public func gemm(
+    _ a: MatrixView, transposeA: Bool = false, _ b: MatrixView, transposeB: Bool = false,
+    into c: MatrixView, alpha: Float = 1, beta: Float = 0
+) {
+    let (m, n, k) = productShape(
+        a: (a.rows, a.cols), transposeA: transposeA, b: (b.rows, b.cols), transposeB: transposeB,
+        c: (c.rows, c.cols))
     if m == 0 || n == 0 { return }
     if k == 0 {
         if beta == 0 { c.fill(0) } else if beta != 1 { for i in 0..<m { for j in 0..<n { c.row(i)[j] *= beta } } }
         return
     }
-    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), alpha, a.base, Int32(a.stride), b.base, Int32(b.stride),
-                beta, c.base, Int32(c.stride))
+    cblas_sgemm(
+        CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+        Int32(m), Int32(n), Int32(k), alpha, a.base, Int32(a.stride), b.base, Int32(b.stride),
+        beta, c.base, Int32(c.stride))
 }
 
 /// (m, n, k) of C (m×n) = op(A) (m×k) · op(B) (k×n), checking that the shapes agree.
 @inline(__always)
-private func productShape(a: (rows: Int, cols: Int), transposeA: Bool, b: (rows: Int, cols: Int), transposeB: Bool,
-                          c: (rows: Int, cols: Int)) -> (m: Int, n: Int, k: Int) {
+private func productShape(
+    a: (rows: Int, cols: Int), transposeA: Bool, b: (rows: Int, cols: Int), transposeB: Bool,
+    c: (rows: Int, cols: Int)
+) -> (m: Int, n: Int, k: Int) {
     let m = transposeA ? a.cols : a.rows
     let k = transposeA ? a.rows : a.cols
     let kb = transposeB ? b.cols : b.rows
     let n = transposeB ? b.rows : b.cols
-    precondition(k == kb && c.rows == m && c.cols == n,
-                 "gemm shapes: op(A) \(m)×\(k), op(B) \(kb)×\(n), C \(c.rows)×\(c.cols)")
+    precondition(
+        k == kb && c.rows == m && c.cols == n,
+        "gemm shapes: op(A) \(m)×\(k), op(B) \(kb)×\(n), C \(c.rows)×\(c.cols)")
     return (m, n, k)
 }
 
@@ -103,32 +110,39 @@ public struct DoubleMatrixView {
 }
 
 /// `gemm` in f64: C ← alpha·op(A)·op(B) + beta·C, shapes checked as for f32.
-public func gemm(_ a: DoubleMatrixView, transposeA: Bool = false, _ b: DoubleMatrixView, transposeB: Bool = false,
-                 into c: DoubleMatrixView, alpha: Double = 1, beta: Double = 0) {
-    let (m, n, k) = productShape(a: (a.rows, a.cols), transposeA: transposeA, b: (b.rows, b.cols), transposeB: transposeB,
-                                 c: (c.rows, c.cols))
+public func gemm(
+    _ a: DoubleMatrixView, transposeA: Bool = false, _ b: DoubleMatrixView, transposeB: Bool = false,
+    into c: DoubleMatrixView, alpha: Double = 1, beta: Double = 0
+) {
+    let (m, n, k) = productShape(
+        a: (a.rows, a.cols), transposeA: transposeA, b: (b.rows, b.cols), transposeB: transposeB,
+        c: (c.rows, c.cols))
     if m == 0 || n == 0 { return }
     if k == 0 {
         for i in 0..<(m * n) { c.base[i] = beta == 0 ? 0 : c.base[i] * beta }
         return
     }
-    cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), alpha, a.base, Int32(a.cols), b.base, Int32(b.cols),
-                beta, c.base, Int32(c.cols))
+    cblas_dgemm(
+        CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+        Int32(m), Int32(n), Int32(k), alpha, a.base, Int32(a.cols), b.base, Int32(b.cols),
+        beta, c.base, Int32(c.cols))
 }
 
 /// y ← alpha·op(A)·x + beta·y for a vector x (contiguous). With `transposeA`, y has A.cols entries
 /// and is the weighted sum of A's rows: column sums when x is all ones (bias gradients).
 @inline(__always)
-public func gemv(_ a: MatrixView, transposeA: Bool = false, _ x: UnsafePointer<Float>,
-                 into y: UnsafeMutablePointer<Float>, alpha: Float = 1, beta: Float = 0) {
+public func gemv(
+    _ a: MatrixView, transposeA: Bool = false, _ x: UnsafePointer<Float>,
+    into y: UnsafeMutablePointer<Float>, alpha: Float = 1, beta: Float = 0
+) {
     if a.rows == 0 || a.cols == 0 {
         let count = transposeA ? a.cols : a.rows
         if beta == 0 { y.update(repeating: 0, count: count) } else { for i in 0..<count { y[i] *= beta } }
         return
     }
-    cblas_sgemv(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, Int32(a.rows), Int32(a.cols),
-                alpha, a.base, Int32(a.stride), x, 1, beta, y, 1)
+    cblas_sgemv(
+        CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, Int32(a.rows), Int32(a.cols),
+        alpha, a.base, Int32(a.stride), x, 1, beta, y, 1)
 }
 
 /// y ← y + alpha·x over `count` floats.

@@ -8,7 +8,7 @@ import Foundation
 public func parallelItems(workers: Int, count: Int, _ body: (_ worker: Int, _ item: Int) throws -> Void) throws {
     let w = max(1, min(workers, count))
     if w == 1 {
-        for i in 0 ..< count { try body(0, i) }
+        for i in 0..<count { try body(0, i) }
         return
     }
     let errors = ErrorSlots(count: w)

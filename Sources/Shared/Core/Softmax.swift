@@ -43,7 +43,8 @@ public func softmaxRowsForward(_ s: MatrixView) {
 public func softmaxRowsBackward(output a: MatrixView, gradient g: MatrixView) {
     precondition(a.rows == g.rows && a.cols == g.cols)
     for k in 0..<a.rows {
-        let pa = a.row(k), pg = g.row(k)
+        let pa = a.row(k)
+        let pg = g.row(k)
         let inner = dot(pa, pg, count: a.cols)
         for n in 0..<a.cols { pg[n] = pa[n] * (pg[n] - inner) }
     }
@@ -54,7 +55,8 @@ public func softmaxRowsBackward(output a: MatrixView, gradient g: MatrixView) {
 public func logSoftmaxRowsForward(_ s: MatrixView, into out: MatrixView) {
     precondition(s.rows == out.rows && s.cols == out.cols)
     for k in 0..<s.rows {
-        let row = s.row(k), o = out.row(k)
+        let row = s.row(k)
+        let o = out.row(k)
         var top = -Float.infinity
         for n in 0..<s.cols { top = max(top, row[n]) }
         o.update(from: row, count: s.cols)
@@ -70,7 +72,8 @@ public func logSoftmaxRowsForward(_ s: MatrixView, into out: MatrixView) {
 public func logSoftmaxRowsBackward(probabilities a: MatrixView, gradient g: MatrixView) {
     precondition(a.rows == g.rows && a.cols == g.cols)
     for k in 0..<a.rows {
-        let pa = a.row(k), pg = g.row(k)
+        let pa = a.row(k)
+        let pg = g.row(k)
         var total: Float = 0
         for n in 0..<a.cols { total += pg[n] }
         for n in 0..<a.cols { pg[n] -= pa[n] * total }
@@ -91,10 +94,12 @@ public final class OnlineSoftmax {
 
     /// One tile: scores S (K×t), values V (t×W); `exp` is K×t scratch; pooled (K×W) accumulates.
     public func add(scores s: MatrixView, values v: MatrixView, exp e: MatrixView, into pooled: MatrixView) {
-        precondition(s.rows == maxima.count && e.rows == s.rows && e.cols == s.cols && v.rows == s.cols
-                     && pooled.rows == s.rows && pooled.cols == v.cols)
+        precondition(
+            s.rows == maxima.count && e.rows == s.rows && e.cols == s.cols && v.rows == s.cols
+                && pooled.rows == s.rows && pooled.cols == v.cols)
         for k in 0..<s.rows {
-            let row = s.row(k), out = e.row(k)
+            let row = s.row(k)
+            let out = e.row(k)
             var top = maxima[k]
             for n in 0..<s.cols { top = max(top, row[n]) }
             if top > maxima[k] {
@@ -113,7 +118,8 @@ public final class OnlineSoftmax {
     /// pooled[k] ← pooled[k] / Σ; scores (K×N, all tiles) ← their softmax over instances.
     public func finish(scores s: MatrixView, pooled: MatrixView) {
         for k in 0..<s.rows {
-            let inverse = 1 / sums[k], top = maxima[k]
+            let inverse = 1 / sums[k]
+            let top = maxima[k]
             for j in 0..<pooled.cols { pooled.row(k)[j] *= inverse }
             applyVectorised(s.row(k), count: s.cols) { vexp($0 - top) * inverse }
         }

@@ -6,7 +6,8 @@
 public func vexp(_ input: SIMD8<Float>) -> SIMD8<Float> {
     // exp(x) = 2^n · exp(r), n = round(x·log2 e), r = x − n·ln 2 (ln 2 split hi/lo for precision).
     // Clamp with selects: SIMD's clamped/pointwiseMin are generic calls that do not inline here.
-    let low = SIMD8<Float>(repeating: -87.3), high = SIMD8<Float>(repeating: 88.3)
+    let low = SIMD8<Float>(repeating: -87.3)
+    let high = SIMD8<Float>(repeating: 88.3)
     let x = input.replacing(with: low, where: input .< low).replacing(with: high, where: input .> high)
     // Adding 1.5·2^23 rounds to the nearest integer and leaves it in the low mantissa bits, which
     // avoids a float→int conversion (Swift's generic SIMD conversion is scalar, lane by lane).
@@ -74,7 +75,10 @@ func copyAddingZero(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Floa
         UnsafeMutableRawPointer(y + i).storeBytes(of: SIMD8<Float>() + v, as: SIMD8<Float>.self)
         i += 8
     }
-    while i < count { y[i] = 0 + x[i]; i += 1 }
+    while i < count {
+        y[i] = 0 + x[i]
+        i += 1
+    }
 }
 
 /// Scalar entry points (tests, small vectors).

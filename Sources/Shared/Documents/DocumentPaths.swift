@@ -59,7 +59,7 @@ public enum DocumentPath {
             if part == "..", let last = parts.last, last != ".." {
                 parts.removeLast()
             } else if part == ".." && isAbsolute {
-                continue   // "/.." is "/"
+                continue  // "/.." is "/"
             } else {
                 parts.append(part)
             }
@@ -80,8 +80,10 @@ public enum DocumentPath {
 extension DocumentIO {
     /// Reads and decodes a document from a file, or stdin when `path` is nil or "-"; its relative paths
     /// come back relative to the working directory (`PathCarrying`). Also returns the name to report.
-    public static func read<T: Decodable & PathCarrying>(_ type: T.Type, from path: String?,
-                                                          what: String = "input document") throws -> (document: T, source: String) {
+    public static func read<T: Decodable & PathCarrying>(
+        _ type: T.Type, from path: String?,
+        what: String = "input document"
+    ) throws -> (document: T, source: String) {
         let source = path.flatMap { $0 == "-" ? nil : $0 } ?? "stdin"
         let document = try decode(type, from: readInput(path, what: what), source: source)
         return (document.resolvingPaths(readFrom: path), source)
@@ -102,8 +104,16 @@ extension PipelineDocument: PathCarrying {
     /// the external dataset document).
     public func mappingPaths(_ change: (String) -> String) -> PipelineDocument {
         var document = self
-        document.packs = packs?.map { var pack = $0; pack.path = change(pack.path); return pack }
-        document.models = models?.map { var model = $0; model.checkpoint = change(model.checkpoint); return model }
+        document.packs = packs?.map {
+            var pack = $0
+            pack.path = change(pack.path)
+            return pack
+        }
+        document.models = models?.map {
+            var model = $0
+            model.checkpoint = change(model.checkpoint)
+            return model
+        }
         if var evaluation {
             evaluation.inputs = evaluation.inputs?.map(change)
             evaluation.instanceLabels = evaluation.instanceLabels.map(change)

@@ -60,8 +60,10 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
     /// Slides outside the training plan (`--dataset`), predicted by every fold's model.
     public var external: ExternalReport?
 
-    public init(source: String, inputs: [String]?, bootstrap: BootstrapSettings, folds: [FoldReport],
-                summary: [EvaluationPart: PartSummary], external: ExternalReport? = nil) {
+    public init(
+        source: String, inputs: [String]?, bootstrap: BootstrapSettings, folds: [FoldReport],
+        summary: [EvaluationPart: PartSummary], external: ExternalReport? = nil
+    ) {
         self.source = source
         self.inputs = inputs
         self.bootstrap = bootstrap
@@ -71,7 +73,10 @@ public struct EvaluationReport: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case source, inputs, hierarchyBeta = "hierarchy_beta", instanceLabels = "instance_labels", bootstrap, folds, summary, external
+        case source, inputs
+        case hierarchyBeta = "hierarchy_beta"
+        case instanceLabels = "instance_labels"
+        case bootstrap, folds, summary, external
     }
 }
 
@@ -89,8 +94,10 @@ public struct ExternalReport: Codable, Equatable, Sendable {
     public var combination: String
     public var labelledSlides: PartReport?
 
-    public init(dataset: String, slides: Int, labelled: Int, folds: [Int], combination: String = "mean",
-                labelledSlides: PartReport?) {
+    public init(
+        dataset: String, slides: Int, labelled: Int, folds: [Int], combination: String = "mean",
+        labelledSlides: PartReport?
+    ) {
         self.dataset = dataset
         self.slides = slides
         self.labelled = labelled
@@ -99,7 +106,10 @@ public struct ExternalReport: Codable, Equatable, Sendable {
         self.labelledSlides = labelledSlides
     }
 
-    enum CodingKeys: String, CodingKey { case dataset, slides, labelled, folds, combination, labelledSlides = "labelled_slides" }
+    enum CodingKeys: String, CodingKey {
+        case dataset, slides, labelled, folds, combination
+        case labelledSlides = "labelled_slides"
+    }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -108,7 +118,7 @@ public struct ExternalReport: Codable, Equatable, Sendable {
         try c.encode(labelled, forKey: .labelled)
         try c.encode(folds, forKey: .folds)
         try c.encode(combination, forKey: .combination)
-        try c.encode(labelledSlides, forKey: .labelledSlides)   // null, not absent, without labels
+        try c.encode(labelledSlides, forKey: .labelledSlides)  // null, not absent, without labels
     }
 }
 
@@ -146,8 +156,10 @@ public struct PartReport: Codable, Equatable, Sendable {
     /// Attention scored against key instances (`--instance-labels`); absent without them.
     public var instanceAttention: [AttentionLevel: InstanceAttentionReport]?
 
-    public init(slides: Int, levels: [EvaluationLevel: LevelReport], hierarchyConsistency: [EvaluationLevel: Estimate],
-                instanceAttention: [AttentionLevel: InstanceAttentionReport]? = nil) {
+    public init(
+        slides: Int, levels: [EvaluationLevel: LevelReport], hierarchyConsistency: [EvaluationLevel: Estimate],
+        instanceAttention: [AttentionLevel: InstanceAttentionReport]? = nil
+    ) {
         self.slides = slides
         self.levels = levels
         self.hierarchyConsistency = hierarchyConsistency
@@ -155,7 +167,9 @@ public struct PartReport: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case slides, levels, hierarchyConsistency = "hierarchy_consistency", instanceAttention = "instance_attention"
+        case slides, levels
+        case hierarchyConsistency = "hierarchy_consistency"
+        case instanceAttention = "instance_attention"
     }
 }
 
@@ -169,8 +183,10 @@ public struct LevelReport: Codable, Equatable, Sendable {
     /// Rows true class, columns predicted class.  [K][K]
     public var confusionMatrix: [[Int]]
 
-    public init(classes: [String], slides: Int, metrics: [ScalarMetric: Estimate], aucClassesLeftOut: [String],
-                perClass: [ClassReport], confusionMatrix: [[Int]]) {
+    public init(
+        classes: [String], slides: Int, metrics: [ScalarMetric: Estimate], aucClassesLeftOut: [String],
+        perClass: [ClassReport], confusionMatrix: [[Int]]
+    ) {
         self.classes = classes
         self.slides = slides
         self.metrics = metrics
@@ -180,8 +196,11 @@ public struct LevelReport: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case classes, slides, metrics, aucClassesLeftOut = "auc_classes_left_out", perClass = "per_class",
-             confusionMatrix = "confusion_matrix"
+        case classes, slides, metrics
+        case aucClassesLeftOut = "auc_classes_left_out"
+        case perClass = "per_class"
+        case
+            confusionMatrix = "confusion_matrix"
     }
 }
 
@@ -196,8 +215,10 @@ public struct ClassReport: Codable, Equatable, Sendable {
     public var specificity: Double?
     public var auc: Double?
 
-    public init(name: String, support: Int, predicted: Int, precision: Double, recall: Double, f1: Double,
-                specificity: Double?, auc: Double?) {
+    public init(
+        name: String, support: Int, predicted: Int, precision: Double, recall: Double, f1: Double,
+        specificity: Double?, auc: Double?
+    ) {
         self.name = name
         self.support = support
         self.predicted = predicted
@@ -208,7 +229,10 @@ public struct ClassReport: Codable, Equatable, Sendable {
         self.auc = auc
     }
 
-    enum CodingKeys: String, CodingKey { case name = "class", support, predicted, precision, recall, f1, specificity, auc }
+    enum CodingKeys: String, CodingKey {
+        case name = "class"
+        case support, predicted, precision, recall, f1, specificity, auc
+    }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -240,11 +264,14 @@ public struct Estimate: Codable, Equatable, Sendable {
         self.bootstrapSkipped = bootstrapSkipped
     }
 
-    enum CodingKeys: String, CodingKey { case value, undefined, ci95, bootstrapSkipped = "bootstrap_skipped" }
+    enum CodingKeys: String, CodingKey {
+        case value, undefined, ci95
+        case bootstrapSkipped = "bootstrap_skipped"
+    }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(value, forKey: .value)   // null, not absent, when undefined
+        try c.encode(value, forKey: .value)  // null, not absent, when undefined
         try c.encodeIfPresent(undefined, forKey: .undefined)
         try c.encodeIfPresent(ci95, forKey: .ci95)
         try c.encodeIfPresent(bootstrapSkipped, forKey: .bootstrapSkipped)
@@ -258,15 +285,19 @@ public struct PartSummary: Codable, Equatable, Sendable {
     /// Attention scored against key instances (`--instance-labels`); absent without them.
     public var instanceAttention: [AttentionLevel: InstanceAttentionSummary]?
 
-    public init(levels: [EvaluationLevel: LevelSummary], hierarchyConsistency: [EvaluationLevel: CrossFoldStatistic],
-                instanceAttention: [AttentionLevel: InstanceAttentionSummary]? = nil) {
+    public init(
+        levels: [EvaluationLevel: LevelSummary], hierarchyConsistency: [EvaluationLevel: CrossFoldStatistic],
+        instanceAttention: [AttentionLevel: InstanceAttentionSummary]? = nil
+    ) {
         self.levels = levels
         self.hierarchyConsistency = hierarchyConsistency
         self.instanceAttention = instanceAttention
     }
 
     enum CodingKeys: String, CodingKey {
-        case levels, hierarchyConsistency = "hierarchy_consistency", instanceAttention = "instance_attention"
+        case levels
+        case hierarchyConsistency = "hierarchy_consistency"
+        case instanceAttention = "instance_attention"
     }
 }
 
@@ -280,7 +311,10 @@ public struct LevelSummary: Codable, Equatable, Sendable {
         self.perClass = perClass
     }
 
-    enum CodingKeys: String, CodingKey { case metrics, perClass = "per_class" }
+    enum CodingKeys: String, CodingKey {
+        case metrics
+        case perClass = "per_class"
+    }
 }
 
 /// How the per-fold bootstrap intervals were drawn (see `Bootstrap`).
@@ -309,13 +343,17 @@ extension ScalarMetric: Codable, CodingKeyRepresentable {}
 /// `{"mean": .., "std": .., "sem": .., "folds": n, "undefined_folds": [..]}`; the three statistics are
 /// null, not absent, when undefined.
 extension CrossFoldStatistic: Codable {
-    enum CodingKeys: String, CodingKey { case mean, std, sem, folds, undefinedFolds = "undefined_folds" }
+    enum CodingKeys: String, CodingKey {
+        case mean, std, sem, folds
+        case undefinedFolds = "undefined_folds"
+    }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(mean: try c.decodeIfPresent(Double.self, forKey: .mean), std: try c.decodeIfPresent(Double.self, forKey: .std),
-                  sem: try c.decodeIfPresent(Double.self, forKey: .sem), folds: try c.decode(Int.self, forKey: .folds),
-                  undefinedFolds: try c.decode([Int].self, forKey: .undefinedFolds))
+        self.init(
+            mean: try c.decodeIfPresent(Double.self, forKey: .mean), std: try c.decodeIfPresent(Double.self, forKey: .std),
+            sem: try c.decodeIfPresent(Double.self, forKey: .sem), folds: try c.decode(Int.self, forKey: .folds),
+            undefinedFolds: try c.decode([Int].self, forKey: .undefinedFolds))
     }
 
     public func encode(to encoder: Encoder) throws {

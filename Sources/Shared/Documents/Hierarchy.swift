@@ -21,8 +21,9 @@ public struct Hierarchy: Codable, Equatable, Sendable {
         if let dup = firstDuplicate(fine) { throw ToolError("fine class '\(dup)' listed twice", at: source) }
         for label in fine {
             guard let p = parent[label] else {
-                throw ToolError("fine label '\(label)' has no parent", at: source,
-                                hint: "add \"\(label)\": \"<coarse class>\" to \"parent\"")
+                throw ToolError(
+                    "fine label '\(label)' has no parent", at: source,
+                    hint: "add \"\(label)\": \"<coarse class>\" to \"parent\"")
             }
             guard coarse.contains(p) else {
                 throw ToolError("parent '\(p)' of fine label '\(label)' is not a coarse class", at: source)

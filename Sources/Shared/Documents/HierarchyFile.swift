@@ -36,15 +36,18 @@ extension Hierarchy {
     }
 
     /// The official HMIL form: `labelList[j]` is fine class j, `mapping` is `"j:k, ..."` (fine j → coarse k).
-    public init(labelList: [String], mapping: String, coarseNames: [String]? = nil, coarseCount: Int? = nil,
-                source: String) throws {
+    public init(
+        labelList: [String], mapping: String, coarseNames: [String]? = nil, coarseCount: Int? = nil,
+        source: String
+    ) throws {
         var parentOf: [Int: Int] = [:]
         for pair in mapping.split(separator: ",") {
             let parts = pair.split(separator: ":", omittingEmptySubsequences: false)
                 .map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, let fine = Int(parts[0]), let coarse = Int(parts[1]) else {
-                throw ToolError("mapping entry '\(pair.trimmingCharacters(in: .whitespaces))' is not 'fine:coarse'",
-                                at: source, hint: "write the mapping as \"0:0, 1:0, 2:1\"")
+                throw ToolError(
+                    "mapping entry '\(pair.trimmingCharacters(in: .whitespaces))' is not 'fine:coarse'",
+                    at: source, hint: "write the mapping as \"0:0, 1:0, 2:1\"")
             }
             guard labelList.indices.contains(fine) else {
                 throw ToolError("mapping names fine index \(fine), but label_list has \(labelList.count) labels", at: source)
@@ -55,8 +58,9 @@ extension Hierarchy {
             }
         }
         for (index, label) in labelList.enumerated() where parentOf[index] == nil {
-            throw ToolError("fine label '\(label)' (index \(index)) has no parent in the mapping", at: source,
-                            hint: "add \"\(index):<coarse index>\" to the mapping")
+            throw ToolError(
+                "fine label '\(label)' (index \(index)) has no parent in the mapping", at: source,
+                hint: "add \"\(index):<coarse index>\" to the mapping")
         }
         let count = coarseNames?.count ?? coarseCount ?? ((parentOf.values.max() ?? -1) + 1)
         if let coarseCount, coarseCount != count {
@@ -65,7 +69,7 @@ extension Hierarchy {
         if let highest = parentOf.values.max(), highest >= count {
             throw ToolError("mapping names coarse index \(highest), but there are \(count) coarse classes", at: source)
         }
-        let names = coarseNames ?? (0 ..< count).map(String.init)
+        let names = coarseNames ?? (0..<count).map(String.init)
         var parent: [String: String] = [:]
         for (index, label) in labelList.enumerated() { parent[label] = names[parentOf[index]!] }
         self.init(coarse: names, fine: labelList, parent: parent)
@@ -73,7 +77,9 @@ extension Hierarchy {
 
     /// Reads `label_list`, `mapping` and `n_class` assignments out of a yacs config file.
     static func parseHMILConfig(_ text: String, source: String) throws -> Hierarchy {
-        var labelList: [String]?, mapping: String?, nClass: [Int]?
+        var labelList: [String]?
+        var mapping: String?
+        var nClass: [Int]?
         for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
             guard let equals = line.firstIndex(of: "=") else { continue }
@@ -88,8 +94,9 @@ extension Hierarchy {
             }
         }
         guard let labelList, let mapping else {
-            throw ToolError("not a hierarchy: neither JSON nor an HMIL config with label_list and mapping", at: source,
-                            hint: "give {\"coarse\": [...], \"fine\": [...], \"parent\": {...}} or the official config")
+            throw ToolError(
+                "not a hierarchy: neither JSON nor an HMIL config with label_list and mapping", at: source,
+                hint: "give {\"coarse\": [...], \"fine\": [...], \"parent\": {...}} or the official config")
         }
         if let nClass, nClass.count == 2, nClass[1] != labelList.count {
             throw ToolError("n_class says \(nClass[1]) fine classes but label_list has \(labelList.count)", at: source)
@@ -108,7 +115,10 @@ private struct HierarchyJSON: Decodable {
     var nClass: [Int]?
 
     enum CodingKeys: String, CodingKey {
-        case coarse, fine, parent, labelList = "label_list", mapping, nClass = "n_class"
+        case coarse, fine, parent
+        case labelList = "label_list"
+        case mapping
+        case nClass = "n_class"
     }
 
     func hierarchy(source: String) throws -> Hierarchy {
@@ -116,12 +126,14 @@ private struct HierarchyJSON: Decodable {
             if let nClass, nClass.count == 2, nClass[1] != labelList.count {
                 throw ToolError("n_class says \(nClass[1]) fine classes but label_list has \(labelList.count)", at: source)
             }
-            return try Hierarchy(labelList: labelList, mapping: mapping, coarseNames: coarse,
-                                 coarseCount: nClass?.first, source: source)
+            return try Hierarchy(
+                labelList: labelList, mapping: mapping, coarseNames: coarse,
+                coarseCount: nClass?.first, source: source)
         }
         guard let coarse, let fine else {
-            throw ToolError("hierarchy needs \"coarse\", \"fine\" and \"parent\" (or \"label_list\" and \"mapping\")",
-                            at: source)
+            throw ToolError(
+                "hierarchy needs \"coarse\", \"fine\" and \"parent\" (or \"label_list\" and \"mapping\")",
+                at: source)
         }
         return Hierarchy(coarse: coarse, fine: fine, parent: parent ?? [:])
     }
@@ -170,7 +182,10 @@ private struct PythonLiteral {
         } else {
             while true {
                 skipSpaces()
-                if peek() == "]" { position += 1; break } // trailing comma
+                if peek() == "]" {
+                    position += 1
+                    break
+                }  // trailing comma
                 values.append(try element(&self))
                 skipSpaces()
                 let separator = next()

@@ -19,26 +19,36 @@ public struct InstanceAttentionSummary: Codable, Equatable, Sendable {
         self.allFolds = allFolds
     }
 
-    enum CodingKeys: String, CodingKey { case pooledAUC = "pooled_auc", bagMeanAUC = "bag_mean_auc", allFolds = "all_folds" }
+    enum CodingKeys: String, CodingKey {
+        case pooledAUC = "pooled_auc"
+        case bagMeanAUC = "bag_mean_auc"
+        case allFolds = "all_folds"
+    }
 }
 
 /// `{"pooled_auc": .., "bag_mean_auc": .., "bags": n, "bags_without_positives": n, "bags_without_negatives": n,
 /// "bags_without_labels": n, "instances": n, "positives": n}`; the AUCs are null, not absent, when no bag was scored.
 extension InstanceAttentionReport: Codable {
     enum CodingKeys: String, CodingKey {
-        case pooledAUC = "pooled_auc", bagMeanAUC = "bag_mean_auc", bags, bagsWithoutPositives = "bags_without_positives"
-        case bagsWithoutNegatives = "bags_without_negatives", bagsWithoutLabels = "bags_without_labels", instances, positives
+        case pooledAUC = "pooled_auc"
+        case bagMeanAUC = "bag_mean_auc"
+        case bags
+        case bagsWithoutPositives = "bags_without_positives"
+        case bagsWithoutNegatives = "bags_without_negatives"
+        case bagsWithoutLabels = "bags_without_labels"
+        case instances, positives
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(pooledAUC: try c.decodeIfPresent(Double.self, forKey: .pooledAUC),
-                  bagMeanAUC: try c.decodeIfPresent(Double.self, forKey: .bagMeanAUC),
-                  bags: try c.decode(Int.self, forKey: .bags),
-                  bagsWithoutPositives: try c.decode(Int.self, forKey: .bagsWithoutPositives),
-                  bagsWithoutNegatives: try c.decode(Int.self, forKey: .bagsWithoutNegatives),
-                  bagsWithoutLabels: try c.decode(Int.self, forKey: .bagsWithoutLabels),
-                  instances: try c.decode(Int.self, forKey: .instances), positives: try c.decode(Int.self, forKey: .positives))
+        self.init(
+            pooledAUC: try c.decodeIfPresent(Double.self, forKey: .pooledAUC),
+            bagMeanAUC: try c.decodeIfPresent(Double.self, forKey: .bagMeanAUC),
+            bags: try c.decode(Int.self, forKey: .bags),
+            bagsWithoutPositives: try c.decode(Int.self, forKey: .bagsWithoutPositives),
+            bagsWithoutNegatives: try c.decode(Int.self, forKey: .bagsWithoutNegatives),
+            bagsWithoutLabels: try c.decode(Int.self, forKey: .bagsWithoutLabels),
+            instances: try c.decode(Int.self, forKey: .instances), positives: try c.decode(Int.self, forKey: .positives))
     }
 
     public func encode(to encoder: Encoder) throws {

@@ -28,8 +28,10 @@ public struct PipelineDocument: Codable, Equatable, Sendable {
     /// Added by hmil-eval (EvaluationReport.swift).
     public var evaluation: EvaluationReport?
 
-    public init(format: String, hierarchy: Hierarchy, scheme: String, seed: UInt64?,
-                slides: [SlideRecord], folds: [FoldRecord]) {
+    public init(
+        format: String, hierarchy: Hierarchy, scheme: String, seed: UInt64?,
+        slides: [SlideRecord], folds: [FoldRecord]
+    ) {
         self.format = format
         self.hierarchy = hierarchy
         self.scheme = scheme
@@ -44,12 +46,14 @@ public struct PipelineDocument: Codable, Equatable, Sendable {
     /// Throws unless the document has reached `format` (e.g. hmil-train needs a dataset).
     public func require(_ needed: String, source: String, producer: String) throws {
         guard let have = Self.stages.firstIndex(of: format) else {
-            throw ToolError("unknown document format '\(format)'", at: source,
-                            hint: "expected one of \(Self.stages.joined(separator: ", "))")
+            throw ToolError(
+                "unknown document format '\(format)'", at: source,
+                hint: "expected one of \(Self.stages.joined(separator: ", "))")
         }
         guard let need = Self.stages.firstIndex(of: needed), have >= need else {
-            throw ToolError("document is '\(format)' but this step needs '\(needed)'", at: source,
-                            hint: "run \(producer) first")
+            throw ToolError(
+                "document is '\(format)' but this step needs '\(needed)'", at: source,
+                hint: "run \(producer) first")
         }
     }
 }
@@ -67,8 +71,10 @@ public struct SlideRecord: Codable, Equatable, Sendable {
     /// Side of this slide's patches in its pack's `geometry.unit` (level-0 pixels or µm), when known.
     public var patchSize: Double?
 
-    public init(slideID: String, caseID: String, label: String, instances: Int? = nil, pack: Int? = nil,
-                patchSize: Double? = nil) {
+    public init(
+        slideID: String, caseID: String, label: String, instances: Int? = nil, pack: Int? = nil,
+        patchSize: Double? = nil
+    ) {
         self.slideID = slideID
         self.caseID = caseID
         self.label = label
@@ -78,7 +84,10 @@ public struct SlideRecord: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case slideID = "slide_id", caseID = "case_id", label, instances, pack, patchSize = "patch_size"
+        case slideID = "slide_id"
+        case caseID = "case_id"
+        case label, instances, pack
+        case patchSize = "patch_size"
     }
 
     public init(from decoder: Decoder) throws {
@@ -128,7 +137,9 @@ public struct PackReference: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case path, bags, featureDim = "feature_dim", dtype, geometry
+        case path, bags
+        case featureDim = "feature_dim"
+        case dtype, geometry
     }
 }
 
@@ -141,7 +152,10 @@ public struct DroppedSlide: Codable, Equatable, Sendable {
         self.reason = reason
     }
 
-    enum CodingKeys: String, CodingKey { case slideID = "slide_id", reason }
+    enum CodingKeys: String, CodingKey {
+        case slideID = "slide_id"
+        case reason
+    }
 }
 
 /// One trained fold (DESIGN §2.7), added by hmil-train.
@@ -163,5 +177,10 @@ public struct ModelRecord: Codable, Equatable, Sendable {
         self.cpuSeconds = cpuSeconds
     }
 
-    enum CodingKeys: String, CodingKey { case fold, checkpoint, bestEpoch = "best_epoch", val, cpuSeconds = "cpu_seconds" }
+    enum CodingKeys: String, CodingKey {
+        case fold, checkpoint
+        case bestEpoch = "best_epoch"
+        case val
+        case cpuSeconds = "cpu_seconds"
+    }
 }

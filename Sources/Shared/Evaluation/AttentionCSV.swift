@@ -20,8 +20,9 @@ public enum AttentionCSV {
         let n = output.instanceCount
         let flat = output.coarseLogits.isEmpty
         precondition(flat || output.coarseAttention.count == coarseClasses.count * n, "coarse attention is [Kc, N]")
-        precondition(flat ? output.fineAttention.count == n : output.fineAttention.count == fineClasses.count * n,
-                     "fine attention is [Kf, N] (flat: [1, N])")
+        precondition(
+            flat ? output.fineAttention.count == n : output.fineAttention.count == fineClasses.count * n,
+            "fine attention is [Kf, N] (flat: [1, N])")
         precondition(coordinates.map { $0.count == n } ?? true, "coordinates are [N, 2]")
         var columns = ["instance", "x", "y"]
         var rows: [(values: [Float], row: Int)] = []
@@ -40,7 +41,7 @@ public enum AttentionCSV {
         }
         var text = columns.joined(separator: ",") + "\n"
         text.reserveCapacity(n * (8 + 16 * rows.count))
-        for i in 0 ..< n {
+        for i in 0..<n {
             text += String(i)
             switch coordinates {
             case .int32(let c): text += ",\(c[2 * i]),\(c[2 * i + 1])"
@@ -62,17 +63,20 @@ public enum AttentionCSV {
     /// Writes one bag's file atomically.
     public static func write(_ prediction: BagPrediction, fold: Int, hierarchy: Hierarchy, folder: String) throws {
         guard let output = prediction.output else { preconditionFailure("predict with keepOutputs to export attention") }
-        let text = encode(output: output, coordinates: prediction.coordinates,
-                          coarseClasses: output.coarseLogits.isEmpty ? [] : hierarchy.coarse, fineClasses: hierarchy.fine)
+        let text = encode(
+            output: output, coordinates: prediction.coordinates,
+            coarseClasses: output.coarseLogits.isEmpty ? [] : hierarchy.coarse, fineClasses: hierarchy.fine)
         try AtomicFile.write(Data(text.utf8), to: path(folder: folder, fold: fold, slideID: prediction.slideID))
     }
 
     /// Slide ids become file names (as CLAM's pt_files/<slide_id>.pt): no path separators, no `.`/`..`.
     public static func checkFileName(_ slideID: String) throws {
         guard !slideID.isEmpty, slideID != ".", slideID != "..", !slideID.contains("/"), !slideID.contains("\0"),
-              slideID.utf8.count <= 250 else {
-            throw ToolError("slide id cannot be a file name for its attention file", at: "slide \(slideID)",
-                            hint: "slide ids name files (as CLAM's pt_files/<slide_id>.pt); leave out --attention or rename the slide")
+            slideID.utf8.count <= 250
+        else {
+            throw ToolError(
+                "slide id cannot be a file name for its attention file", at: "slide \(slideID)",
+                hint: "slide ids name files (as CLAM's pt_files/<slide_id>.pt); leave out --attention or rename the slide")
         }
     }
 

@@ -25,8 +25,10 @@ public enum CheckpointPredictions {
         public var quiet: Bool
         public var tool: String
 
-        public init(parts: [EvaluationPart] = EvaluationPart.allCases, threads: Int = 0, attentionFolder: String? = nil,
-                    instanceLabels: InstanceLabels? = nil, hierarchyBeta: Double? = nil, quiet: Bool = true, tool: String = "hmil-eval") {
+        public init(
+            parts: [EvaluationPart] = EvaluationPart.allCases, threads: Int = 0, attentionFolder: String? = nil,
+            instanceLabels: InstanceLabels? = nil, hierarchyBeta: Double? = nil, quiet: Bool = true, tool: String = "hmil-eval"
+        ) {
             self.parts = parts
             self.threads = threads
             self.attentionFolder = attentionFolder
@@ -54,9 +56,11 @@ public enum CheckpointPredictions {
                 if !slides.isEmpty { work.append((record, part, slides)) }
             }
         }
-        guard !work.isEmpty else { return [] }   // --parts none (external data only): the plan's packs are not needed
+        guard !work.isEmpty else { return [] }  // --parts none (external data only): the plan's packs are not needed
         if let folder = options.attentionFolder {
-            for item in work { for slide in item.slides { _ = try AttentionCSV.path(folder: folder, fold: item.record.fold, slideID: slide.slideID) } }
+            for item in work {
+                for slide in item.slides { _ = try AttentionCSV.path(folder: folder, fold: item.record.fold, slideID: slide.slideID) }
+            }
         }
         let bags = try BagSource(document: document, source: source)
         for record in models {
@@ -75,19 +79,23 @@ public enum CheckpointPredictions {
         let keepOutputs = options.attentionFolder != nil || options.instanceLabels != nil
 
         let inference = SlideInference(threads: options.threads)
-        let progress = Progress(tool: options.tool, label: "predicting", total: work.reduce(0) { $0 + $1.slides.count },
-                                unit: "slides", quiet: options.quiet)
+        let progress = Progress(
+            tool: options.tool, label: "predicting", total: work.reduce(0) { $0 + $1.slides.count },
+            unit: "slides", quiet: options.quiet)
         var parts: [PartPredictions] = []
         var loaded: FoldModel?
         for item in work {
             if loaded?.fold != item.record.fold {
-                loaded = nil   // one model in memory at a time
+                loaded = nil  // one model in memory at a time
                 loaded = try FoldModel.load(item.record, hierarchy: hierarchy, featureDim: bags.featureDim, data: source)
             }
-            var builder = PartPredictionsBuilder(fold: item.record.fold, part: item.part, hierarchy: hierarchy,
-                                                 hierarchyBeta: options.hierarchyBeta, scoresAttention: options.instanceLabels != nil)
-            try inference.run(model: loaded!.model, bags: bags, slideIDs: item.slides.map(\.slideID),
-                              keepOutputs: keepOutputs, progress: progress) { position, prediction in
+            var builder = PartPredictionsBuilder(
+                fold: item.record.fold, part: item.part, hierarchy: hierarchy,
+                hierarchyBeta: options.hierarchyBeta, scoresAttention: options.instanceLabels != nil)
+            try inference.run(
+                model: loaded!.model, bags: bags, slideIDs: item.slides.map(\.slideID),
+                keepOutputs: keepOutputs, progress: progress
+            ) { position, prediction in
                 let fineLabel = item.slides[position].fineLabel
                 builder.append(slideID: prediction.slideID, fineLabel: fineLabel, prediction: prediction)
                 if options.instanceLabels != nil {
@@ -105,7 +113,8 @@ public enum CheckpointPredictions {
 
     /// The slides of one fold's part with their fine class indices, in the fold's order.
     public static func evaluationSlides(fold: Int, part: EvaluationPart, document: PipelineDocument, source: String) throws
-        -> [(slideID: String, fineLabel: Int)] {
+        -> [(slideID: String, fineLabel: Int)]
+    {
         guard let record = document.folds.first(where: { $0.fold == fold }) else {
             throw ToolError("model for fold \(fold), which the document's folds do not list", at: source)
         }

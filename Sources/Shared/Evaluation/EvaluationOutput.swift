@@ -18,8 +18,10 @@ public enum EvaluationOutput {
     /// Folder of the attention files inside RESULTS (external data: RESULTS/external/attention).
     public static let attentionFolder = "attention"
 
-    public static func publish(_ document: PipelineDocument, predictions: [PartPredictions], external: ExternalPredictions? = nil,
-                               out: String?, format: Format, quiet: Bool) throws {
+    public static func publish(
+        _ document: PipelineDocument, predictions: [PartPredictions], external: ExternalPredictions? = nil,
+        out: String?, format: Format, quiet: Bool
+    ) throws {
         guard let report = document.evaluation else { preconditionFailure("publish an evaluated document") }
         if let out {
             try ResultsWriter.write(report, predictions: predictions, to: out)
@@ -46,16 +48,18 @@ public enum EvaluationOutput {
                 for level in EvaluationLevel.allCases {
                     guard let estimate = partReport.levels[level]?.metrics[.aucMacro], estimate.value == nil else { continue }
                     let source = names[fold.fold].map { ", \($0)" } ?? ""
-                    lines.append("AUC undefined on fold \(fold.fold) (\(part.rawValue), \(ResultsWriter.describe(level)) level\(source)): "
-                        + (estimate.undefined ?? "undefined") + "; reported as null")
+                    lines.append(
+                        "AUC undefined on fold \(fold.fold) (\(part.rawValue), \(ResultsWriter.describe(level)) level\(source)): "
+                            + (estimate.undefined ?? "undefined") + "; reported as null")
                 }
             }
         }
         if let labelled = report.external?.labelledSlides {
             for level in EvaluationLevel.allCases {
                 guard let estimate = labelled.levels[level]?.metrics[.aucMacro], estimate.value == nil else { continue }
-                lines.append("AUC undefined on the external data (\(ResultsWriter.describe(level)) level, \(report.external!.dataset)): "
-                    + (estimate.undefined ?? "undefined") + "; reported as null")
+                lines.append(
+                    "AUC undefined on the external data (\(ResultsWriter.describe(level)) level, \(report.external!.dataset)): "
+                        + (estimate.undefined ?? "undefined") + "; reported as null")
             }
         }
         return lines

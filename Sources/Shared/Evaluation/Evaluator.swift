@@ -5,8 +5,10 @@
 /// resamples for every level of a fold's part (a paired bootstrap), so results do not depend on the
 /// order in which folds are evaluated.
 public enum Evaluator {
-    public static func evaluate(_ parts: [PartPredictions], bootstrap: BootstrapSettings, source: String,
-                                inputs: [String]? = nil) -> EvaluationReport {
+    public static func evaluate(
+        _ parts: [PartPredictions], bootstrap: BootstrapSettings, source: String,
+        inputs: [String]? = nil
+    ) -> EvaluationReport {
         var folds: [Int: [EvaluationPart: PartReport]] = [:]
         for part in parts {
             folds[part.fold, default: [:]][part.part] = evaluate(part, bootstrap: bootstrap)
@@ -17,8 +19,9 @@ public enum Evaluator {
         for part in parts.sorted(by: { $0.fold < $1.fold }) {
             if let attention = part.instanceAttention { pooled[part.part, default: InstanceAttention()].merge(attention) }
         }
-        return EvaluationReport(source: source, inputs: inputs, bootstrap: bootstrap, folds: foldReports,
-                                summary: summarize(foldReports, allFolds: pooled))
+        return EvaluationReport(
+            source: source, inputs: inputs, bootstrap: bootstrap, folds: foldReports,
+            summary: summarize(foldReports, allFolds: pooled))
     }
 
     public static func evaluate(_ part: PartPredictions, bootstrap: BootstrapSettings) -> PartReport {
@@ -38,14 +41,15 @@ public enum Evaluator {
         if let fine = part.levels[.fine], let parent = part.fineParent {
             for level in [EvaluationLevel.coarse, .coarseFromFine] {
                 guard let coarse = part.levels[level] else { continue }
-                let agrees = (0 ..< fine.count).map { parent[fine.predictions[$0]] == coarse.predictions[$0] }
+                let agrees = (0..<fine.count).map { parent[fine.predictions[$0]] == coarse.predictions[$0] }
                 consistency[level] = estimate(bootstrap: bootstrap, stream: stream, count: fine.count) { weights in
                     Self.share(agrees, weights: weights)
                 }
             }
         }
-        return PartReport(slides: part.slideIDs.count, levels: levels, hierarchyConsistency: consistency,
-                          instanceAttention: part.instanceAttention?.report())
+        return PartReport(
+            slides: part.slideIDs.count, levels: levels, hierarchyConsistency: consistency,
+            instanceAttention: part.instanceAttention?.report())
     }
 
     /// All metrics of one level, each with its bootstrap interval.
@@ -57,7 +61,11 @@ public enum Evaluator {
         forEachResample(bootstrap: bootstrap, stream: stream, count: predictions.count) { weights in
             let sample = scorer.scores(weights: weights)
             for metric in ScalarMetric.allCases {
-                if let value = sample.values[metric] { resampled[metric, default: []].append(value) } else { skipped[metric, default: 0] += 1 }
+                if let value = sample.values[metric] {
+                    resampled[metric, default: []].append(value)
+                } else {
+                    skipped[metric, default: 0] += 1
+                }
             }
         }
         var metrics: [ScalarMetric: Estimate] = [:]
@@ -69,14 +77,18 @@ public enum Evaluator {
         }
         let c = scores.classification
         let perClass = predictions.classes.indices.map { k in
-            ClassReport(name: predictions.classes[k], support: Int(c.support[k]), predicted: Int(c.predictedCounts[k]),
-                        precision: c.precision[k], recall: c.recall[k], f1: c.f1[k], specificity: c.specificity[k],
-                        auc: scores.classAUC[k])
+            ClassReport(
+                name: predictions.classes[k], support: Int(c.support[k]), predicted: Int(c.predictedCounts[k]),
+                precision: c.precision[k], recall: c.recall[k], f1: c.f1[k], specificity: c.specificity[k],
+                auc: scores.classAUC[k])
         }
-        return LevelReport(classes: predictions.classes, slides: predictions.count, metrics: metrics,
-                           aucClassesLeftOut: scores.aucClassesLeftOut.map { predictions.classes[$0] }, perClass: perClass,
-                           confusionMatrix: ConfusionMatrix(labels: predictions.labels, predictions: predictions.predictions,
-                                                            classCount: predictions.classCount).integerRows)
+        return LevelReport(
+            classes: predictions.classes, slides: predictions.count, metrics: metrics,
+            aucClassesLeftOut: scores.aucClassesLeftOut.map { predictions.classes[$0] }, perClass: perClass,
+            confusionMatrix: ConfusionMatrix(
+                labels: predictions.labels, predictions: predictions.predictions,
+                classCount: predictions.classCount
+            ).integerRows)
     }
 
     /// Runs `body` once per resample with the resample's multiplicities as weights.  [n]
@@ -84,7 +96,7 @@ public enum Evaluator {
         guard bootstrap.resamples > 0, count > 0 else { return }
         var generator = SeededGenerator(seed: bootstrap.seed, stream: stream)
         var weights = [Double](repeating: 0, count: count)
-        for _ in 0 ..< bootstrap.resamples {
+        for _ in 0..<bootstrap.resamples {
             Bootstrap.drawMultiplicities(into: &weights, using: &generator)
             body(weights)
         }
@@ -97,14 +109,16 @@ public enum Evaluator {
             if let value = metric(weights) { values.append(value) } else { skipped += 1 }
         }
         let value = metric(nil)
-        return Estimate(value: value, undefined: value == nil ? "no slides" : nil,
-                        ci95: bootstrap.resamples > 0 ? Bootstrap.interval(values, confidence: bootstrap.confidence) : nil,
-                        bootstrapSkipped: bootstrap.resamples > 0 ? skipped : nil)
+        return Estimate(
+            value: value, undefined: value == nil ? "no slides" : nil,
+            ci95: bootstrap.resamples > 0 ? Bootstrap.interval(values, confidence: bootstrap.confidence) : nil,
+            bootstrapSkipped: bootstrap.resamples > 0 ? skipped : nil)
     }
 
     /// Each attention level's AUCs across the folds of one part; nil when no fold scored attention.
     static func summarizeAttention(_ reports: [(fold: Int, report: PartReport)], allFolds: InstanceAttention?)
-        -> [AttentionLevel: InstanceAttentionSummary]? {
+        -> [AttentionLevel: InstanceAttentionSummary]?
+    {
         let scored = reports.compactMap { r in r.report.instanceAttention.map { (fold: r.fold, levels: $0) } }
         guard !scored.isEmpty else { return nil }
         var summary: [AttentionLevel: InstanceAttentionSummary] = [:]
@@ -120,7 +134,8 @@ public enum Evaluator {
     }
 
     static func share(_ flags: [Bool], weights: [Double]?) -> Double? {
-        var hits = 0.0, total = 0.0
+        var hits = 0.0
+        var total = 0.0
         for i in flags.indices {
             let w = weights?[i] ?? 1
             total += w
@@ -152,7 +167,7 @@ public enum Evaluator {
                         "recall": CrossFoldStatistic(values: classes.map { ($0.fold, $0.report.recall) }),
                         "f1": CrossFoldStatistic(values: classes.map { ($0.fold, $0.report.f1) }),
                         "specificity": CrossFoldStatistic(values: classes.map { ($0.fold, $0.report.specificity) }),
-                        "auc": CrossFoldStatistic(values: classes.map { ($0.fold, $0.report.auc) }),
+                        "auc": CrossFoldStatistic(values: classes.map { ($0.fold, $0.report.auc) })
                     ]
                 }
                 levels[level] = LevelSummary(metrics: metrics, perClass: perClass)
@@ -162,8 +177,9 @@ public enum Evaluator {
                 let values = reports.compactMap { r in r.report.hierarchyConsistency[level].map { (fold: r.fold, value: $0.value) } }
                 if !values.isEmpty { consistency[level] = CrossFoldStatistic(values: values) }
             }
-            summary[part] = PartSummary(levels: levels, hierarchyConsistency: consistency,
-                                        instanceAttention: summarizeAttention(reports, allFolds: allFolds[part]))
+            summary[part] = PartSummary(
+                levels: levels, hierarchyConsistency: consistency,
+                instanceAttention: summarizeAttention(reports, allFolds: allFolds[part]))
         }
         return summary
     }

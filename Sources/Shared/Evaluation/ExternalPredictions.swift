@@ -16,8 +16,8 @@ import Foundation
 public struct ExternalPredictions: Sendable {
     public struct FoldProbabilities: Sendable {
         public var fold: Int
-        public var fine: [Double]       // [n, Kf]
-        public var coarse: [Double]?    // [n, Kc], nil for the flat model
+        public var fine: [Double]  // [n, Kf]
+        public var coarse: [Double]?  // [n, Kc], nil for the flat model
 
         public init(fold: Int, fine: [Double], coarse: [Double]?) {
             self.fold = fold
@@ -29,7 +29,7 @@ public struct ExternalPredictions: Sendable {
     public let hierarchy: Hierarchy
     /// The dataset document's path (or name).
     public let dataset: String
-    public let slideIDs: [String]        // [n]
+    public let slideIDs: [String]  // [n]
     /// True fine class index; nil for an unlabelled slide.  [n]
     public let fineLabels: [Int?]
     /// Each fold's model alone, in fold order.
@@ -41,14 +41,17 @@ public struct ExternalPredictions: Sendable {
 
     /// Predicts every slide of `dataset` with every model of `models` (a models document) and keeps each
     /// fold's probabilities. With `options.attentionFolder`, each fold's attention is written there too.
-    public static func predict(dataset: PipelineDocument, source: String, models: PipelineDocument, modelsSource: String,
-                               options: CheckpointPredictions.Options) throws -> ExternalPredictions {
+    public static func predict(
+        dataset: PipelineDocument, source: String, models: PipelineDocument, modelsSource: String,
+        options: CheckpointPredictions.Options
+    ) throws -> ExternalPredictions {
         try dataset.require(PipelineDocument.datasetFormat, source: source, producer: "hmil-pack")
         let hierarchy = dataset.hierarchy
         try hierarchy.validate(source: source)
         guard hierarchy == models.hierarchy else {
-            throw ToolError("dataset's hierarchy \(FoldModel.describe(hierarchy)) differs from the models' \(FoldModel.describe(models.hierarchy)) in \(modelsSource)",
-                            at: source, hint: "label the new slides with the classes the models were trained on, or leave labels empty")
+            throw ToolError(
+                "dataset's hierarchy \(FoldModel.describe(hierarchy)) differs from the models' \(FoldModel.describe(models.hierarchy)) in \(modelsSource)",
+                at: source, hint: "label the new slides with the classes the models were trained on, or leave labels empty")
         }
         guard let records = models.models, !records.isEmpty else {
             throw ToolError("document has no trained models", at: modelsSource, hint: "run hmil-train first")
@@ -64,8 +67,9 @@ public struct ExternalPredictions: Sendable {
             } else if let index = hierarchy.fineIndex(of: slide.label) {
                 fineLabels.append(index)
             } else {
-                throw ToolError("label '\(slide.label)' is not a fine class of the hierarchy", at: "\(source), slide \(slide.slideID)",
-                                hint: "use one of \(hierarchy.fine.joined(separator: ", ")), or \"\" for an unlabelled slide")
+                throw ToolError(
+                    "label '\(slide.label)' is not a fine class of the hierarchy", at: "\(source), slide \(slide.slideID)",
+                    hint: "use one of \(hierarchy.fine.joined(separator: ", ")), or \"\" for an unlabelled slide")
             }
         }
         guard !dataset.slides.isEmpty else { throw ToolError("dataset lists no slides", at: source) }
@@ -81,17 +85,24 @@ public struct ExternalPredictions: Sendable {
         }
 
         let inference = SlideInference(threads: options.threads)
-        let progress = Progress(tool: options.tool, label: "predicting external data", total: slideIDs.count * sorted.count,
-                                unit: "slides", quiet: options.quiet)
+        let progress = Progress(
+            tool: options.tool, label: "predicting external data", total: slideIDs.count * sorted.count,
+            unit: "slides", quiet: options.quiet)
         var folds: [FoldProbabilities] = []
         for record in sorted {
             let loaded = try FoldModel.load(record, hierarchy: hierarchy, featureDim: bags.featureDim, data: source)
-            var fine: [Double] = [], coarse: [Double] = []
+            var fine: [Double] = []
+            var coarse: [Double] = []
             var hasCoarse = false
-            try inference.run(model: loaded.model, bags: bags, slideIDs: slideIDs, keepOutputs: options.attentionFolder != nil,
-                              progress: progress) { _, prediction in
+            try inference.run(
+                model: loaded.model, bags: bags, slideIDs: slideIDs, keepOutputs: options.attentionFolder != nil,
+                progress: progress
+            ) { _, prediction in
                 fine += prediction.fineProbabilities
-                if let c = prediction.coarseProbabilities { coarse += c; hasCoarse = true }
+                if let c = prediction.coarseProbabilities {
+                    coarse += c
+                    hasCoarse = true
+                }
                 if let folder = options.attentionFolder {
                     try AttentionCSV.write(prediction, fold: record.fold, hierarchy: hierarchy, folder: folder)
                 }
@@ -100,16 +111,20 @@ public struct ExternalPredictions: Sendable {
         }
         progress.finish()
         guard Set(folds.map { $0.coarse == nil }).count == 1 else {
-            throw ToolError("the folds' models mix HMIL and the flat ABMIL model", at: modelsSource,
-                            hint: "average models of one kind")
+            throw ToolError(
+                "the folds' models mix HMIL and the flat ABMIL model", at: modelsSource,
+                hint: "average models of one kind")
         }
         let training = Set(models.slides.map(\.slideID))
-        return ExternalPredictions(hierarchy: hierarchy, dataset: source, slideIDs: slideIDs, fineLabels: fineLabels, folds: folds,
-                                   alsoInTrainingPlan: slideIDs.filter { training.contains($0) }, hierarchyBeta: options.hierarchyBeta)
+        return ExternalPredictions(
+            hierarchy: hierarchy, dataset: source, slideIDs: slideIDs, fineLabels: fineLabels, folds: folds,
+            alsoInTrainingPlan: slideIDs.filter { training.contains($0) }, hierarchyBeta: options.hierarchyBeta)
     }
 
-    public init(hierarchy: Hierarchy, dataset: String, slideIDs: [String], fineLabels: [Int?], folds: [FoldProbabilities],
-                alsoInTrainingPlan: [String] = [], hierarchyBeta: Double? = nil) {
+    public init(
+        hierarchy: Hierarchy, dataset: String, slideIDs: [String], fineLabels: [Int?], folds: [FoldProbabilities],
+        alsoInTrainingPlan: [String] = [], hierarchyBeta: Double? = nil
+    ) {
         precondition(!folds.isEmpty, "at least one fold")
         precondition(fineLabels.count == slideIDs.count, "one label (or nil) per slide")
         precondition(hierarchyBeta == nil || folds.allSatisfy { $0.coarse != nil }, "the hierarchical decision needs a coarse head")
@@ -127,7 +142,8 @@ public struct ExternalPredictions: Sendable {
 
     /// The levels this model kind has, in `EvaluationLevel` order.
     public var levels: [EvaluationLevel] {
-        folds[0].coarse == nil ? [.coarseFromFine, .fine] : EvaluationLevel.allCases.filter { $0 != .fineHierarchical || hierarchyBeta != nil }
+        folds[0].coarse == nil
+            ? [.coarseFromFine, .fine] : EvaluationLevel.allCases.filter { $0 != .fineHierarchical || hierarchyBeta != nil }
     }
 
     /// One level's probabilities of one fold's model.  [n, K]
@@ -136,12 +152,15 @@ public struct ExternalPredictions: Sendable {
         case .fine: return fold.fine
         case .coarse: return fold.coarse!
         case .fineHierarchical:
-            return HierarchicalDecision.probabilities(fine: fold.fine, coarse: fold.coarse!, parent: hierarchy.parentIndex,
-                                                      coarseCount: hierarchy.coarseCount, beta: hierarchyBeta!)
+            return HierarchicalDecision.probabilities(
+                fine: fold.fine, coarse: fold.coarse!, parent: hierarchy.parentIndex,
+                coarseCount: hierarchy.coarseCount, beta: hierarchyBeta!)
         case .coarseFromFine:
-            let parent = hierarchy.parentIndex, kf = hierarchy.fineCount, kc = hierarchy.coarseCount
+            let parent = hierarchy.parentIndex
+            let kf = hierarchy.fineCount
+            let kc = hierarchy.coarseCount
             var q = [Double](repeating: 0, count: count * kc)
-            for bag in 0 ..< count { for j in 0 ..< kf { q[bag * kc + parent[j]] += fold.fine[bag * kf + j] } }
+            for bag in 0..<count { for j in 0..<kf { q[bag * kc + parent[j]] += fold.fine[bag * kf + j] } }
             return q
         }
     }
@@ -176,15 +195,16 @@ public struct ExternalPredictions: Sendable {
             let labels = self.labels(level)
             levelPredictions[level] = LevelPredictions(
                 classes: classes(level), slideIDs: keep.map { slideIDs[$0] }, labels: keep.map { labels[$0]! },
-                probabilities: keep.flatMap { mean[($0 * k) ..< ($0 * k + k)] })
+                probabilities: keep.flatMap { mean[($0 * k)..<($0 * k + k)] })
         }
         return PartPredictions(fold: 0, part: .test, levels: levelPredictions, fineParent: hierarchy.parentIndex)
     }
 
     /// The `external` section of the report: counts, folds and the metrics of the labelled slides.
     public func report(bootstrap: BootstrapSettings) -> ExternalReport {
-        ExternalReport(dataset: dataset, slides: count, labelled: labelledCount, folds: folds.map(\.fold),
-                       labelledSlides: labelledPart().map { Evaluator.evaluate($0, bootstrap: bootstrap, stream: Evaluator.externalStream) })
+        ExternalReport(
+            dataset: dataset, slides: count, labelled: labelledCount, folds: folds.map(\.fold),
+            labelledSlides: labelledPart().map { Evaluator.evaluate($0, bootstrap: bootstrap, stream: Evaluator.externalStream) })
     }
 
     /// Writes every level's `predictions.csv` and `fold_<k>.csv` under `folder` (RESULTS/external).
@@ -193,14 +213,20 @@ public struct ExternalPredictions: Sendable {
         var written: [String] = []
         for level in levels {
             let directory = "\(folder)/\(level.rawValue)"
-            let labels = self.labels(level), k = classes(level).count
-            try AtomicFile.write(Data(Self.csv(slideIDs: slideIDs, labels: labels, classCount: k, probabilities: meanProbabilities(level)).utf8),
-                                 to: directory + "/predictions.csv")
+            let labels = self.labels(level)
+            let k = classes(level).count
+            try AtomicFile.write(
+                Data(Self.csv(slideIDs: slideIDs, labels: labels, classCount: k, probabilities: meanProbabilities(level)).utf8),
+                to: directory + "/predictions.csv")
             written.append(directory + "/predictions.csv")
             for fold in folds {
                 let path = "\(directory)/fold_\(fold.fold).csv"
-                try AtomicFile.write(Data(Self.csv(slideIDs: slideIDs, labels: labels, classCount: k,
-                                                   probabilities: probabilities(level, fold: fold)).utf8), to: path)
+                try AtomicFile.write(
+                    Data(
+                        Self.csv(
+                            slideIDs: slideIDs, labels: labels, classCount: k,
+                            probabilities: probabilities(level, fold: fold)
+                        ).utf8), to: path)
                 written.append(path)
             }
         }
@@ -210,9 +236,9 @@ public struct ExternalPredictions: Sendable {
     /// CLAM's fold_k.csv layout; `Y` empty for unlabelled slides and left out when none is labelled.
     static func csv(slideIDs: [String], labels: [Int?], classCount k: Int, probabilities: [Double]) -> String {
         let withY = labels.contains { $0 != nil }
-        var text = "slide_id" + (withY ? ",Y" : "") + ",Y_hat" + (0 ..< k).map { ",p_\($0)" }.joined() + "\n"
+        var text = "slide_id" + (withY ? ",Y" : "") + ",Y_hat" + (0..<k).map { ",p_\($0)" }.joined() + "\n"
         for bag in slideIDs.indices {
-            let row = probabilities[(bag * k) ..< (bag * k + k)]
+            let row = probabilities[(bag * k)..<(bag * k + k)]
             text += CSVWriter.quoted(slideIDs[bag])
             if withY { text += "," + (labels[bag].map { PredictionCSV.pythonText(Double($0)) } ?? "") }
             text += "," + PredictionCSV.pythonText(Double(LevelPredictions.argmax(row)))

@@ -15,8 +15,9 @@ public struct FoldModel {
         let place = "\(path), fold \(record.fold) of \(data)"
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else {
-            throw ToolError("checkpoint file not found", at: place,
-                            hint: "train the fold again (hmil-train --fold \(record.fold)), or give the models document where hmil-train saved it")
+            throw ToolError(
+                "checkpoint file not found", at: place,
+                hint: "train the fold again (hmil-train --fold \(record.fold)), or give the models document where hmil-train saved it")
         }
         // Loading composes weight products with BLAS (`prepare()`); on one thread they come out the same
         // whatever ran before, so a fold's predictions do not depend on which folds were evaluated with it.
@@ -29,16 +30,20 @@ public struct FoldModel {
     /// Refuses a model without a coarse head (the flat ABMIL model) for an option that needs one.
     public func requireCoarseHead(for option: String) throws {
         guard case .abmil = model.configuration else { return }
-        throw ToolError("\(option) needs a model with a coarse head; fold \(fold)'s checkpoint is the flat ABMIL model", at: checkpoint,
-                        hint: "leave out \(option) for ABMIL: its coarse level is its fine probabilities summed (coarse_from_fine)")
+        throw ToolError(
+            "\(option) needs a model with a coarse head; fold \(fold)'s checkpoint is the flat ABMIL model", at: checkpoint,
+            hint: "leave out \(option) for ABMIL: its coarse level is its fine probabilities summed (coarse_from_fine)")
     }
 
     /// The checks of `load`, on what a checkpoint records.
-    public static func check(_ configuration: ModelConfiguration, trainedOn trained: Hierarchy?, against hierarchy: Hierarchy,
-                             featureDim: Int, at place: String) throws {
+    public static func check(
+        _ configuration: ModelConfiguration, trainedOn trained: Hierarchy?, against hierarchy: Hierarchy,
+        featureDim: Int, at place: String
+    ) throws {
         if let trained, trained != hierarchy {
-            throw ToolError("checkpoint was trained with hierarchy \(describe(trained)), the document has \(describe(hierarchy))",
-                            at: place, hint: "evaluate a model on data labelled with the hierarchy it was trained on")
+            throw ToolError(
+                "checkpoint was trained with hierarchy \(describe(trained)), the document has \(describe(hierarchy))",
+                at: place, hint: "evaluate a model on data labelled with the hierarchy it was trained on")
         }
         let (coarse, fine): (Int?, Int) = {
             switch configuration {
@@ -47,13 +52,15 @@ public struct FoldModel {
             }
         }()
         if fine != hierarchy.fineCount || (coarse.map { $0 != hierarchy.coarseCount } ?? false) {
-            throw ToolError("checkpoint's model has \(coarse.map { "\($0) coarse and " } ?? "")\(fine) fine classes, "
-                + "the document's hierarchy \(hierarchy.coarseCount) coarse and \(hierarchy.fineCount) fine", at: place,
+            throw ToolError(
+                "checkpoint's model has \(coarse.map { "\($0) coarse and " } ?? "")\(fine) fine classes, "
+                    + "the document's hierarchy \(hierarchy.coarseCount) coarse and \(hierarchy.fineCount) fine", at: place,
                 hint: "evaluate a model on data labelled with the hierarchy it was trained on")
         }
         if configuration.featureDim != featureDim {
-            throw ToolError("checkpoint expects \(configuration.featureDim) features per instance, the document's packs hold \(featureDim)",
-                            at: place, hint: "extract the features of new data with the model's feature extractor")
+            throw ToolError(
+                "checkpoint expects \(configuration.featureDim) features per instance, the document's packs hold \(featureDim)",
+                at: place, hint: "extract the features of new data with the model's feature extractor")
         }
     }
 

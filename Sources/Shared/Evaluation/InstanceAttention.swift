@@ -17,12 +17,14 @@ public struct InstanceAttention: Sendable {
     public mutating func add(_ output: BagOutput, fineLabel: Int, parent: [Int], isKey: [Bool]?) {
         let n = output.instanceCount
         if output.coarseLogits.isEmpty {
-            levels[.fine, default: InstanceAttentionScores()].add(attention: output.fineAttention[0 ..< n], isKey: isKey)
+            levels[.fine, default: InstanceAttentionScores()].add(attention: output.fineAttention[0..<n], isKey: isKey)
         } else {
-            let j = fineLabel, k = parent[fineLabel]
-            levels[.fine, default: InstanceAttentionScores()].add(attention: output.fineAttention[(j * n) ..< (j * n + n)], isKey: isKey)
-            levels[.coarse, default: InstanceAttentionScores()].add(attention: output.coarseAttention[(k * n) ..< (k * n + n)],
-                                                                    isKey: isKey)
+            let j = fineLabel
+            let k = parent[fineLabel]
+            levels[.fine, default: InstanceAttentionScores()].add(attention: output.fineAttention[(j * n)..<(j * n + n)], isKey: isKey)
+            levels[.coarse, default: InstanceAttentionScores()].add(
+                attention: output.coarseAttention[(k * n)..<(k * n + n)],
+                isKey: isKey)
         }
     }
 

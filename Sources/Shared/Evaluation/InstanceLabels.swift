@@ -42,8 +42,9 @@ public struct InstanceLabels: Sendable {
             guard let (slideColumn, instanceColumn, labelColumn, width) = columns else {
                 func column(_ name: String) throws -> Int {
                     guard let index = record.fields.firstIndex(of: name) else {
-                        throw ToolError("no column '\(name)' in the header", at: at,
-                                        hint: "instance labels have the columns slide_id,instance,label (1 = key instance, 0 = not)")
+                        throw ToolError(
+                            "no column '\(name)' in the header", at: at,
+                            hint: "instance labels have the columns slide_id,instance,label (1 = key instance, 0 = not)")
                     }
                     return index
                 }
@@ -57,8 +58,9 @@ public struct InstanceLabels: Sendable {
             guard !slide.isEmpty else { throw ToolError("empty slide_id", at: at) }
             let text = record.fields[instanceColumn]
             guard let instance = Int32(text), instance >= 0 else {
-                throw ToolError("instance '\(text)' of slide \(slide) is not a row number 0, 1, …", at: at,
-                                hint: "instance is the bag's feature row, counted from 0")
+                throw ToolError(
+                    "instance '\(text)' of slide \(slide) is not a row number 0, 1, …", at: at,
+                    hint: "instance is the bag's feature row, counted from 0")
             }
             let flag: Bool
             switch record.fields[labelColumn] {
@@ -96,24 +98,27 @@ public struct InstanceLabels: Sendable {
     public func flags(of slideID: String, instanceCount n: Int) throws -> [Bool]? {
         guard let rows = slides[slideID] else { return nil }
         var flags = [Bool](repeating: false, count: n)
-        var lineOf = [Int](repeating: 0, count: n)   // 0: no row yet
+        var lineOf = [Int](repeating: 0, count: n)  // 0: no row yet
         for (r, instance) in rows.instances.enumerated() {
             let at = "\(source), line \(rows.lines[r])"
             let i = Int(instance)
             guard i < n else {
-                throw ToolError("instance \(i) of slide \(slideID) is out of range: the bag has \(n) instances (0…\(n - 1))", at: at,
-                                hint: "instance is the bag's feature row, as in the pack and the attention files")
+                throw ToolError(
+                    "instance \(i) of slide \(slideID) is out of range: the bag has \(n) instances (0…\(n - 1))", at: at,
+                    hint: "instance is the bag's feature row, as in the pack and the attention files")
             }
             guard lineOf[i] == 0 else {
-                throw ToolError("instance \(i) of slide \(slideID) listed twice (first on line \(lineOf[i]))", at: at,
-                                hint: "one row per instance")
+                throw ToolError(
+                    "instance \(i) of slide \(slideID) listed twice (first on line \(lineOf[i]))", at: at,
+                    hint: "one row per instance")
             }
             lineOf[i] = rows.lines[r]
             flags[i] = rows.labels[r]
         }
         if let missing = lineOf.firstIndex(of: 0) {
-            throw ToolError("slide \(slideID) has rows for \(rows.instances.count) of its \(n) instances (first missing: \(missing))",
-                            at: source, hint: "give every instance of a listed slide a row, label 0 or 1")
+            throw ToolError(
+                "slide \(slideID) has rows for \(rows.instances.count) of its \(n) instances (first missing: \(missing))",
+                at: source, hint: "give every instance of a listed slide a row, label 0 or 1")
         }
         return flags
     }

@@ -9,7 +9,8 @@ public enum ModelsDocuments {
         for input in inputs {
             try input.document.require(PipelineDocument.modelsFormat, source: input.source, producer: "hmil-train")
             guard let models = input.document.models, !models.isEmpty else {
-                throw ToolError("document has no trained models", at: input.source, hint: "run hmil-train, or score CSVs with --predictions")
+                throw ToolError(
+                    "document has no trained models", at: input.source, hint: "run hmil-train, or score CSVs with --predictions")
             }
         }
         let first = inputs[0]
@@ -17,14 +18,16 @@ public enum ModelsDocuments {
         var origin: [Int: (record: ModelRecord, source: String)] = [:]
         for input in inputs {
             if let difference = planDifference(first.document, input.document) {
-                throw ToolError("plan differs from \(first.source)'s (\(difference))", at: input.source,
-                                hint: "merge models trained from one dataset document")
+                throw ToolError(
+                    "plan differs from \(first.source)'s (\(difference))", at: input.source,
+                    hint: "merge models trained from one dataset document")
             }
             for record in input.document.models! {
                 if let earlier = origin[record.fold] {
                     guard earlier.record == record else {
-                        throw ToolError("fold \(record.fold) has another model in \(earlier.source)", at: input.source,
-                                        hint: "pass each fold's models document once")
+                        throw ToolError(
+                            "fold \(record.fold) has another model in \(earlier.source)", at: input.source,
+                            hint: "pass each fold's models document once")
                     }
                     continue
                 }

@@ -32,23 +32,27 @@ public struct PartPredictions: Sendable {
     ///   - fineProbabilities: [n, Kf]
     ///   - coarseProbabilities: [n, Kc]
     ///   - hierarchyBeta: β of the `fine_hierarchical` level (needs `coarseProbabilities`); nil: no such level.
-    public init(fold: Int, part: EvaluationPart, hierarchy: Hierarchy, slideIDs: [String], fineLabels: [Int],
-                fineProbabilities: [Double], coarseProbabilities: [Double]?, hierarchyBeta: Double? = nil) {
+    public init(
+        fold: Int, part: EvaluationPart, hierarchy: Hierarchy, slideIDs: [String], fineLabels: [Int],
+        fineProbabilities: [Double], coarseProbabilities: [Double]?, hierarchyBeta: Double? = nil
+    ) {
         precondition(hierarchyBeta == nil || coarseProbabilities != nil, "the hierarchical decision needs a coarse head")
         let parent = hierarchy.parentIndex
         let fine = LevelPredictions(classes: hierarchy.fine, slideIDs: slideIDs, labels: fineLabels, probabilities: fineProbabilities)
         var levels: [EvaluationLevel: LevelPredictions] = [
             .fine: fine,
-            .coarseFromFine: fine.summedIntoParents(parent, coarseClasses: hierarchy.coarse),
+            .coarseFromFine: fine.summedIntoParents(parent, coarseClasses: hierarchy.coarse)
         ]
         if let coarseProbabilities {
-            levels[.coarse] = LevelPredictions(classes: hierarchy.coarse, slideIDs: slideIDs, labels: fineLabels.map { parent[$0] },
-                                               probabilities: coarseProbabilities)
+            levels[.coarse] = LevelPredictions(
+                classes: hierarchy.coarse, slideIDs: slideIDs, labels: fineLabels.map { parent[$0] },
+                probabilities: coarseProbabilities)
             if let beta = hierarchyBeta {
                 levels[.fineHierarchical] = LevelPredictions(
                     classes: hierarchy.fine, slideIDs: slideIDs, labels: fineLabels,
-                    probabilities: HierarchicalDecision.probabilities(fine: fineProbabilities, coarse: coarseProbabilities, parent: parent,
-                                                                      coarseCount: hierarchy.coarseCount, beta: beta))
+                    probabilities: HierarchicalDecision.probabilities(
+                        fine: fineProbabilities, coarse: coarseProbabilities, parent: parent,
+                        coarseCount: hierarchy.coarseCount, beta: beta))
             }
         }
         self.init(fold: fold, part: part, levels: levels, fineParent: parent)
@@ -91,14 +95,16 @@ public struct PartPredictionsBuilder {
 
     /// Adds one slide: its true fine class index and the forward pass's logits (coarse logits empty for ABMIL).
     public mutating func append(slideID: String, fineLabel: Int, output: BagOutput) {
-        append(slideID: slideID, fineLabel: fineLabel, fineProbabilities: Softmax.probabilities(output.fineLogits),
-               coarseProbabilities: output.coarseLogits.isEmpty ? nil : Softmax.probabilities(output.coarseLogits))
+        append(
+            slideID: slideID, fineLabel: fineLabel, fineProbabilities: Softmax.probabilities(output.fineLogits),
+            coarseProbabilities: output.coarseLogits.isEmpty ? nil : Softmax.probabilities(output.coarseLogits))
     }
 
     /// Adds one slide as `Predictor` predicted it (softmax of the logits, in Double).
     public mutating func append(slideID: String, fineLabel: Int, prediction: BagPrediction) {
-        append(slideID: slideID, fineLabel: fineLabel, fineProbabilities: prediction.fineProbabilities,
-               coarseProbabilities: prediction.coarseProbabilities)
+        append(
+            slideID: slideID, fineLabel: fineLabel, fineProbabilities: prediction.fineProbabilities,
+            coarseProbabilities: prediction.coarseProbabilities)
     }
 
     /// Adds one slide's probabilities: fine [Kf], coarse [Kc] (nil for the flat model).
@@ -115,9 +121,10 @@ public struct PartPredictionsBuilder {
     }
 
     public func build() -> PartPredictions {
-        var predictions = PartPredictions(fold: fold, part: part, hierarchy: hierarchy, slideIDs: slideIDs, fineLabels: fineLabels,
-                                          fineProbabilities: fine, coarseProbabilities: hasCoarseHead == true ? coarse : nil,
-                                          hierarchyBeta: hasCoarseHead == true ? hierarchyBeta : nil)
+        var predictions = PartPredictions(
+            fold: fold, part: part, hierarchy: hierarchy, slideIDs: slideIDs, fineLabels: fineLabels,
+            fineProbabilities: fine, coarseProbabilities: hasCoarseHead == true ? coarse : nil,
+            hierarchyBeta: hasCoarseHead == true ? hierarchyBeta : nil)
         predictions.instanceAttention = instanceAttention
         return predictions
     }

@@ -19,7 +19,8 @@ public enum PredictionCSV {
 
     public static func read(path: String, classes: [String], level: String) throws -> LevelPredictions {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let size = attributes[.size] as? Int, let data = FileManager.default.contents(atPath: path) else {
+            let size = attributes[.size] as? Int, let data = FileManager.default.contents(atPath: path)
+        else {
             throw ToolError("cannot read prediction file", at: path, hint: "check the path")
         }
         guard size <= maximumFileBytes, data.count <= maximumFileBytes else {
@@ -52,8 +53,9 @@ public enum PredictionCSV {
             let slide = fields[slideColumn]
             let place = "\(source), line \(record.line), slide \(slide)"
             if let earlier = firstLine[slide] {
-                throw ToolError("slide listed twice (lines \(earlier) and \(record.line))", at: "\(source), slide \(slide)",
-                                hint: "one row per slide")
+                throw ToolError(
+                    "slide listed twice (lines \(earlier) and \(record.line))", at: "\(source), slide \(slide)",
+                    hint: "one row per slide")
             }
             firstLine[slide] = record.line
             let y = try classIndex(fields[yColumn], column: "Y", classCount: k, level: level, at: place)
@@ -67,8 +69,9 @@ public enum PredictionCSV {
                 probabilities.append(p)
             }
             guard abs(sum - 1) <= probabilityTolerance else {
-                throw ToolError("probabilities p_0..p_\(k - 1) sum to \(sum), not 1 (tolerance \(probabilityTolerance))", at: place,
-                                hint: "write softmax probabilities, one column per class")
+                throw ToolError(
+                    "probabilities p_0..p_\(k - 1) sum to \(sum), not 1 (tolerance \(probabilityTolerance))", at: place,
+                    hint: "write softmax probabilities, one column per class")
             }
             slideIDs.append(slide)
             labels.append(y)
@@ -76,33 +79,37 @@ public enum PredictionCSV {
         }
         guard columns != nil else { throw ToolError("prediction file is empty", at: source) }
         guard !slideIDs.isEmpty else { throw ToolError("prediction file has a header but no rows", at: source) }
-        return LevelPredictions(classes: classes, slideIDs: slideIDs, labels: labels, predictions: predictions,
-                                probabilities: probabilities)
+        return LevelPredictions(
+            classes: classes, slideIDs: slideIDs, labels: labels, predictions: predictions,
+            probabilities: probabilities)
     }
 
     /// Finds the columns by name; all of slide_id, Y, Y_hat, p_0..p_{K-1} must be there, and no p_c with c ≥ K.
     private static func header(_ record: RFC4180.Record, source: String, classCount k: Int, level: String) throws
-        -> (slide: Int, y: Int, yHat: Int, p: [Int]) {
+        -> (slide: Int, y: Int, yHat: Int, p: [Int])
+    {
         let place = "\(source), line \(record.line)"
         var index: [String: Int] = [:]
         for (i, name) in record.fields.enumerated() {
             if index[name] != nil, !name.isEmpty { throw ToolError("column '\(name)' appears twice", at: place) }
             index[name] = i
         }
-        let required = ["slide_id", "Y", "Y_hat"] + (0 ..< k).map { "p_\($0)" }
+        let required = ["slide_id", "Y", "Y_hat"] + (0..<k).map { "p_\($0)" }
         let missing = required.filter { index[$0] == nil }
         if !missing.isEmpty {
-            throw ToolError("missing column\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", "))", at: place,
-                            hint: "CLAM's fold_k.csv layout is slide_id,Y,Y_hat,p_0..p_\(k - 1) for the \(k) \(level) classes")
+            throw ToolError(
+                "missing column\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", "))", at: place,
+                hint: "CLAM's fold_k.csv layout is slide_id,Y,Y_hat,p_0..p_\(k - 1) for the \(k) \(level) classes")
         }
         let extra = record.fields.filter { name in
             name.hasPrefix("p_") && Int(name.dropFirst(2)).map { $0 >= k } == true
         }
         if let first = extra.first {
-            throw ToolError("column '\(first)' but the \(level) level has \(k) classes (p_0..p_\(k - 1))", at: place,
-                            hint: "check --level and the hierarchy")
+            throw ToolError(
+                "column '\(first)' but the \(level) level has \(k) classes (p_0..p_\(k - 1))", at: place,
+                hint: "check --level and the hierarchy")
         }
-        return (index["slide_id"]!, index["Y"]!, index["Y_hat"]!, (0 ..< k).map { index["p_\($0)"]! })
+        return (index["slide_id"]!, index["Y"]!, index["Y_hat"]!, (0..<k).map { index["p_\($0)"]! })
     }
 
     /// A class index written as an integer or an integral float ("2", "2.0").
@@ -111,19 +118,21 @@ public enum PredictionCSV {
             throw ToolError("\(column) is '\(text)', not a class index", at: place)
         }
         guard value >= 0, value < Double(k) else {
-            throw ToolError("\(column) = \(text) is out of range: the \(level) level has \(k) classes (0..\(k - 1))", at: place,
-                            hint: "check --level and the hierarchy")
+            throw ToolError(
+                "\(column) = \(text) is out of range: the \(level) level has \(k) classes (0..\(k - 1))", at: place,
+                hint: "check --level and the hierarchy")
         }
         return Int(value)
     }
 
     /// The file's text, exactly as CLAM writes it for the same values.
     public static func encode(_ p: LevelPredictions) -> String {
-        var text = "slide_id,Y,Y_hat" + (0 ..< p.classCount).map { ",p_\($0)" }.joined() + "\n"
-        for bag in 0 ..< p.count {
-            text += CSVWriter.quoted(p.slideIDs[bag]) + "," + pythonText(Double(p.labels[bag])) + ","
+        var text = "slide_id,Y,Y_hat" + (0..<p.classCount).map { ",p_\($0)" }.joined() + "\n"
+        for bag in 0..<p.count {
+            text +=
+                CSVWriter.quoted(p.slideIDs[bag]) + "," + pythonText(Double(p.labels[bag])) + ","
                 + pythonText(Double(p.predictions[bag]))
-            for c in 0 ..< p.classCount { text += "," + pythonText(p.probability(bag: bag, class: c)) }
+            for c in 0..<p.classCount { text += "," + pythonText(p.probability(bag: bag, class: c)) }
             text += "\n"
         }
         return text

@@ -27,17 +27,21 @@ public enum PredictionFiles {
         for (position, path) in paths.enumerated() {
             let fold = foldNumber(of: path) ?? position
             if let other = seen[fold] {
-                throw ToolError("fold \(fold) given twice (\(other) and \(path))", at: path,
-                                hint: "name files fold_<k>.csv with distinct k, or pass each fold once")
+                throw ToolError(
+                    "fold \(fold) given twice (\(other) and \(path))", at: path,
+                    hint: "name files fold_<k>.csv with distinct k, or pass each fold once")
             }
             seen[fold] = path
             switch level {
             case .fine:
                 let fine = try PredictionCSV.read(path: path, classes: hierarchy.fine, level: "fine")
                 let parent = hierarchy.parentIndex
-                parts.append(PartPredictions(fold: fold, part: part, levels: [
-                    .fine: fine, .coarseFromFine: fine.summedIntoParents(parent, coarseClasses: hierarchy.coarse),
-                ], fineParent: parent))
+                parts.append(
+                    PartPredictions(
+                        fold: fold, part: part,
+                        levels: [
+                            .fine: fine, .coarseFromFine: fine.summedIntoParents(parent, coarseClasses: hierarchy.coarse)
+                        ], fineParent: parent))
             case .coarse:
                 let coarse = try PredictionCSV.read(path: path, classes: hierarchy.coarse, level: "coarse")
                 parts.append(PartPredictions(fold: fold, part: part, levels: [.coarse: coarse], fineParent: nil))
@@ -59,8 +63,9 @@ public enum PredictionFiles {
                 let name = hierarchy.fine[label]
                 if let earlier = labelOf[id] {
                     if earlier.label != name {
-                        throw ToolError("slide is '\(earlier.label)' in \(earlier.path) but '\(name)' here", at: "\(path), slide \(id)",
-                                        hint: "a slide has one label in every fold")
+                        throw ToolError(
+                            "slide is '\(earlier.label)' in \(earlier.path) but '\(name)' here", at: "\(path), slide \(id)",
+                            hint: "a slide has one label in every fold")
                     }
                     continue
                 }
@@ -71,7 +76,8 @@ public enum PredictionFiles {
         let folds = parts.sorted { $0.fold < $1.fold }.map { p in
             FoldRecord(fold: p.fold, train: [], val: p.part == .val ? p.slideIDs : [], test: p.part == .test ? p.slideIDs : [])
         }
-        return PipelineDocument(format: PipelineDocument.evalFormat, hierarchy: hierarchy, scheme: "predictions", seed: nil,
-                                slides: slides, folds: folds)
+        return PipelineDocument(
+            format: PipelineDocument.evalFormat, hierarchy: hierarchy, scheme: "predictions", seed: nil,
+            slides: slides, folds: folds)
     }
 }

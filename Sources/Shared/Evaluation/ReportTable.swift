@@ -15,8 +15,9 @@ public enum ReportTable {
                 let levelReports = folds.compactMap { $0.parts[part]?.levels[level] }
                 let slides = levelReports.reduce(0) { $0 + $1.slides }
                 let foldWord = levelReports.count == 1 ? "1 fold" : "\(levelReports.count) folds, mean ± std across folds"
-                out += table(title: "\(describe(level, report)) level, \(part.rawValue) part (\(slides) slides, \(foldWord))",
-                             summary: levelSummary, reports: levelReports, consistency: summary.hierarchyConsistency[level])
+                out += table(
+                    title: "\(describe(level, report)) level, \(part.rawValue) part (\(slides) slides, \(foldWord))",
+                    summary: levelSummary, reports: levelReports, consistency: summary.hierarchyConsistency[level])
                 out += "\n"
             }
             if let attention = summary.instanceAttention {
@@ -34,14 +35,16 @@ public enum ReportTable {
         let folds = external.folds.count == 1 ? "fold \(external.folds[0])'s model" : "mean of \(external.folds.count) folds' models"
         var out = "external data \(external.dataset): \(external.slides) slides, \(external.labelled) labelled, \(folds)\n"
         guard let labelled = external.labelledSlides,
-              let summary = Evaluator.summarize([FoldReport(fold: 0, parts: [.test: labelled])])[.test] else {
+            let summary = Evaluator.summarize([FoldReport(fold: 0, parts: [.test: labelled])])[.test]
+        else {
             return out + "  no labels: predictions only (external/<level>/predictions.csv)\n\n"
         }
         out += "\n"
         for level in EvaluationLevel.allCases {
             guard let levelSummary = summary.levels[level], let levelReport = labelled.levels[level] else { continue }
-            out += table(title: "\(describe(level, report: nil, beta: beta)) level, external data (\(levelReport.slides) labelled slides, \(folds))",
-                         summary: levelSummary, reports: [levelReport], consistency: summary.hierarchyConsistency[level])
+            out += table(
+                title: "\(describe(level, report: nil, beta: beta)) level, external data (\(levelReport.slides) labelled slides, \(folds))",
+                summary: levelSummary, reports: [levelReport], consistency: summary.hierarchyConsistency[level])
             out += "\n"
         }
         return out
@@ -67,13 +70,17 @@ public enum ReportTable {
             let all = s.allFolds
             func auc(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "—" }
             func count(_ value: Int?) -> String { value.map(String.init) ?? "—" }
-            rows.append(["\(level.rawValue) attention", cell(s.pooledAUC), cell(s.bagMeanAUC), auc(all?.pooledAUC), auc(all?.bagMeanAUC),
-                         count(all?.bags), count(all?.instances), count(all?.positives), count(all?.bagsWithoutPositives),
-                         count(all?.bagsWithoutNegatives), count(all?.bagsWithoutLabels)])
+            rows.append([
+                "\(level.rawValue) attention", cell(s.pooledAUC), cell(s.bagMeanAUC), auc(all?.pooledAUC), auc(all?.bagMeanAUC),
+                count(all?.bags), count(all?.instances), count(all?.positives), count(all?.bagsWithoutPositives),
+                count(all?.bagsWithoutNegatives), count(all?.bagsWithoutLabels)
+            ])
         }
-        let widths = [max(16, rows.map { $0[0].count }.max() ?? 0)] + headers.indices.map { c in
-            max(headers[c].count, rows.map { $0[c + 1].count }.max() ?? 0) + 2
-        }
+        let widths =
+            [max(16, rows.map { $0[0].count }.max() ?? 0)]
+            + headers.indices.map { c in
+                max(headers[c].count, rows.map { $0[c + 1].count }.max() ?? 0) + 2
+            }
         func pad(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
         func line(_ cells: [String]) -> String { zip(cells, widths).map { pad($0, $1) }.joined() + "\n" }
         var text = title + "\n" + line([""] + headers)
@@ -102,10 +109,18 @@ public enum ReportTable {
         }
         text += "\n"
         text += row("accuracy", ["", "", cell(summary.metrics[.accuracy]), "", ""], String(slides))
-        text += row("macro avg", [cell(summary.metrics[.precisionMacro]), cell(summary.metrics[.recallMacro]),
-                                  cell(summary.metrics[.f1Macro]), "", cell(summary.metrics[.aucMacro])], String(slides))
-        text += row("weighted avg", [cell(summary.metrics[.precisionWeighted]), cell(summary.metrics[.recallWeighted]),
-                                     cell(summary.metrics[.f1Weighted]), "", ""], String(slides))
+        text += row(
+            "macro avg",
+            [
+                cell(summary.metrics[.precisionMacro]), cell(summary.metrics[.recallMacro]),
+                cell(summary.metrics[.f1Macro]), "", cell(summary.metrics[.aucMacro])
+            ], String(slides))
+        text += row(
+            "weighted avg",
+            [
+                cell(summary.metrics[.precisionWeighted]), cell(summary.metrics[.recallWeighted]),
+                cell(summary.metrics[.f1Weighted]), "", ""
+            ], String(slides))
         text += "\n"
         text += line("balanced accuracy", summary.metrics[.balancedAccuracy])
         text += line("quadratic kappa", summary.metrics[.kappaQuadratic])
@@ -131,7 +146,8 @@ public enum ReportTable {
         var text = "  " + name.padding(toLength: 26, withPad: " ", startingAt: 0) + cell(stat)
         if let sem = stat.sem { text += String(format: "  (sem %.3f)", sem) }
         if !stat.undefinedFolds.isEmpty {
-            text += "  undefined on fold\(stat.undefinedFolds.count > 1 ? "s" : "") "
+            text +=
+                "  undefined on fold\(stat.undefinedFolds.count > 1 ? "s" : "") "
                 + stat.undefinedFolds.map(String.init).joined(separator: ", ")
         }
         return text + "\n"

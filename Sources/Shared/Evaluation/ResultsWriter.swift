@@ -26,23 +26,28 @@ public enum ResultsWriter {
                 let ofLevel = ofPart.compactMap { p in p.levels[level].map { (fold: p.fold, predictions: $0) } }
                 guard let first = ofLevel.first else { continue }
                 let directory = "\(folder)/\(part.rawValue)/\(level.rawValue)"
-                var pooled = [[Int]](repeating: [Int](repeating: 0, count: first.predictions.classCount), count: first.predictions.classCount)
+                var pooled = [[Int]](
+                    repeating: [Int](repeating: 0, count: first.predictions.classCount), count: first.predictions.classCount)
                 for (fold, levelPredictions) in ofLevel {
                     try save(PredictionCSV.encode(levelPredictions), "\(directory)/fold_\(fold).csv")
                     let scorer = LevelScorer(levelPredictions)
                     let series = levelPredictions.classes.indices.map {
                         SVGPlots.ROCSeries(name: levelPredictions.classes[$0], curve: scorer.rocCurve(of: $0))
                     }
-                    try save(SVGPlots.roc(title: "ROC, \(describe(level)) level, fold \(fold) (\(part.rawValue), \(levelPredictions.count) slides)",
-                                          series: series),
-                             "\(directory)/roc_fold_\(fold).svg")
+                    try save(
+                        SVGPlots.roc(
+                            title: "ROC, \(describe(level)) level, fold \(fold) (\(part.rawValue), \(levelPredictions.count) slides)",
+                            series: series),
+                        "\(directory)/roc_fold_\(fold).svg")
                     for (truth, predicted) in zip(levelPredictions.labels, levelPredictions.predictions) { pooled[truth][predicted] += 1 }
                 }
                 try save(SummaryCSV.encode(part: part, level: level, folds: report.folds), "\(directory)/summary.csv")
                 let folds = ofLevel.count == 1 ? "fold \(ofLevel[0].fold)" : "\(ofLevel.count) folds summed"
-                try save(SVGPlots.confusion(title: "Confusion matrix, \(describe(level)) level (\(part.rawValue), \(folds))",
-                                            classes: first.predictions.classes, counts: pooled),
-                         "\(directory)/confusion.svg")
+                try save(
+                    SVGPlots.confusion(
+                        title: "Confusion matrix, \(describe(level)) level (\(part.rawValue), \(folds))",
+                        classes: first.predictions.classes, counts: pooled),
+                    "\(directory)/confusion.svg")
             }
         }
         return written

@@ -31,7 +31,7 @@ public enum SVGPlots {
         var svg = header(width: width, height: height)
         svg += text(title, x: width / 2, y: 28, size: 16, anchor: "middle", weight: "bold")
         svg += axes(x: plot.x, y: plot.y, size: plot.size)
-        for i in 0 ... 5 {
+        for i in 0...5 {
             let v = Double(i) / 5
             let label = String(format: "%.1f", v)
             svg += line(px(v), plot.y + plot.size, px(v), plot.y + plot.size + 5, stroke: "#333")
@@ -43,10 +43,13 @@ public enum SVGPlots {
                 svg += line(plot.x, py(v), plot.x + plot.size, py(v), stroke: "#e5e5e5")
             }
         }
-        svg += text("False positive rate (1 − specificity)", x: plot.x + plot.size / 2, y: plot.y + plot.size + 45, size: 13, anchor: "middle")
-        svg += "<text x=\"\(n(plot.x - 45))\" y=\"\(n(plot.y + plot.size / 2))\" font-size=\"13\" text-anchor=\"middle\" "
+        svg += text(
+            "False positive rate (1 − specificity)", x: plot.x + plot.size / 2, y: plot.y + plot.size + 45, size: 13, anchor: "middle")
+        svg +=
+            "<text x=\"\(n(plot.x - 45))\" y=\"\(n(plot.y + plot.size / 2))\" font-size=\"13\" text-anchor=\"middle\" "
             + "transform=\"rotate(-90 \(n(plot.x - 45)) \(n(plot.y + plot.size / 2)))\">True positive rate (sensitivity)</text>\n"
-        svg += "<line x1=\"\(n(px(0)))\" y1=\"\(n(py(0)))\" x2=\"\(n(px(1)))\" y2=\"\(n(py(1)))\" stroke=\"#999\" stroke-dasharray=\"5,4\"/>\n"
+        svg +=
+            "<line x1=\"\(n(px(0)))\" y1=\"\(n(py(0)))\" x2=\"\(n(px(1)))\" y2=\"\(n(py(1)))\" stroke=\"#999\" stroke-dasharray=\"5,4\"/>\n"
 
         for (i, s) in series.enumerated() {
             let colour = palette[i % palette.count]
@@ -62,8 +65,9 @@ public enum SVGPlots {
             }
         }
         svg += text("chance", x: legendX + 30, y: plot.y + 14 + Double(series.count) * 22, size: 12, fill: "#666")
-        svg += line(legendX, plot.y + 10 + Double(series.count) * 22, legendX + 24, plot.y + 10 + Double(series.count) * 22,
-                    stroke: "#999", dash: "5,4")
+        svg += line(
+            legendX, plot.y + 10 + Double(series.count) * 22, legendX + 24, plot.y + 10 + Double(series.count) * 22,
+            stroke: "#999", dash: "5,4")
         return svg + "</svg>\n"
     }
 
@@ -83,37 +87,46 @@ public enum SVGPlots {
 
         var svg = header(width: width, height: height)
         svg += text(title, x: width / 2, y: 26, size: 16, anchor: "middle", weight: "bold")
-        for row in 0 ..< k {
+        for row in 0..<k {
             let support = counts[row].reduce(0, +)
-            for column in 0 ..< k {
+            for column in 0..<k {
                 let share = support > 0 ? Double(counts[row][column]) / Double(support) : 0
-                let x = left + Double(column) * cell, y = top + Double(row) * cell
-                svg += "<rect x=\"\(n(x))\" y=\"\(n(y))\" width=\"\(n(cell))\" height=\"\(n(cell))\" fill=\"\(shade(share))\" stroke=\"#fff\"/>\n"
+                let x = left + Double(column) * cell
+                let y = top + Double(row) * cell
+                svg +=
+                    "<rect x=\"\(n(x))\" y=\"\(n(y))\" width=\"\(n(cell))\" height=\"\(n(cell))\" fill=\"\(shade(share))\" stroke=\"#fff\"/>\n"
                 let ink = share > 0.55 ? "#fff" : "#111"
-                svg += text("\(counts[row][column])", x: x + cell / 2, y: y + cell / 2, size: 14, anchor: "middle", fill: ink, weight: "bold")
+                svg += text(
+                    "\(counts[row][column])", x: x + cell / 2, y: y + cell / 2, size: 14, anchor: "middle", fill: ink, weight: "bold")
                 if support > 0 {
-                    svg += text(String(format: "%.0f%%", share * 100), x: x + cell / 2, y: y + cell / 2 + 15, size: 10, anchor: "middle", fill: ink)
+                    svg += text(
+                        String(format: "%.0f%%", share * 100), x: x + cell / 2, y: y + cell / 2 + 15, size: 10, anchor: "middle", fill: ink)
                 }
             }
             svg += text(classes[row], x: left - 8, y: top + (Double(row) + 0.5) * cell + 4, size: 12, anchor: "end")
         }
-        for column in 0 ..< k {
-            let x = left + (Double(column) + 0.5) * cell, y = top + gridSize + 12
-            svg += "<text x=\"\(n(x))\" y=\"\(n(y))\" font-size=\"12\" text-anchor=\"end\" transform=\"rotate(-45 \(n(x)) \(n(y)))\">"
+        for column in 0..<k {
+            let x = left + (Double(column) + 0.5) * cell
+            let y = top + gridSize + 12
+            svg +=
+                "<text x=\"\(n(x))\" y=\"\(n(y))\" font-size=\"12\" text-anchor=\"end\" transform=\"rotate(-45 \(n(x)) \(n(y)))\">"
                 + escape(classes[column]) + "</text>\n"
         }
         svg += text("Predicted class", x: left + gridSize / 2, y: bottom + 8, size: 13, anchor: "middle")
-        svg += "<text x=\"16\" y=\"\(n(top + gridSize / 2))\" font-size=\"13\" text-anchor=\"middle\" "
+        svg +=
+            "<text x=\"16\" y=\"\(n(top + gridSize / 2))\" font-size=\"13\" text-anchor=\"middle\" "
             + "transform=\"rotate(-90 16 \(n(top + gridSize / 2)))\">True class</text>\n"
         // Colour scale: share of the true class's bags.
         let scaleX = left + gridSize + 40
-        for step in 0 ..< 10 {
+        for step in 0..<10 {
             let share = 1 - Double(step) / 9
-            svg += "<rect x=\"\(n(scaleX))\" y=\"\(n(top + Double(step) * gridSize / 10))\" width=\"16\" height=\"\(n(gridSize / 10 + 0.5))\" fill=\"\(shade(share))\"/>\n"
+            svg +=
+                "<rect x=\"\(n(scaleX))\" y=\"\(n(top + Double(step) * gridSize / 10))\" width=\"16\" height=\"\(n(gridSize / 10 + 0.5))\" fill=\"\(shade(share))\"/>\n"
         }
         svg += text("100%", x: scaleX + 22, y: top + 10, size: 11)
         svg += text("0%", x: scaleX + 22, y: top + gridSize - 2, size: 11)
-        svg += "<text x=\"\(n(scaleX + 60))\" y=\"\(n(top + gridSize / 2))\" font-size=\"11\" text-anchor=\"middle\" "
+        svg +=
+            "<text x=\"\(n(scaleX + 60))\" y=\"\(n(top + gridSize / 2))\" font-size=\"11\" text-anchor=\"middle\" "
             + "transform=\"rotate(90 \(n(scaleX + 60)) \(n(top + gridSize / 2)))\">share of true class</text>\n"
         return svg + "</svg>\n"
     }
@@ -129,13 +142,17 @@ public enum SVGPlots {
         "<rect x=\"\(n(x))\" y=\"\(n(y))\" width=\"\(n(size))\" height=\"\(n(size))\" fill=\"none\" stroke=\"#333\"/>\n"
     }
 
-    static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String, width: Double = 1, dash: String? = nil) -> String {
+    static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String, width: Double = 1, dash: String? = nil)
+        -> String
+    {
         "<line x1=\"\(n(x1))\" y1=\"\(n(y1))\" x2=\"\(n(x2))\" y2=\"\(n(y2))\" stroke=\"\(stroke)\" stroke-width=\"\(n(width))\""
             + (dash.map { " stroke-dasharray=\"\($0)\"" } ?? "") + "/>\n"
     }
 
-    static func text(_ content: String, x: Double, y: Double, size: Int, anchor: String = "start", fill: String = "#111",
-                     weight: String = "normal") -> String {
+    static func text(
+        _ content: String, x: Double, y: Double, size: Int, anchor: String = "start", fill: String = "#111",
+        weight: String = "normal"
+    ) -> String {
         "<text x=\"\(n(x))\" y=\"\(n(y))\" font-size=\"\(size)\" text-anchor=\"\(anchor)\" fill=\"\(fill)\""
             + (weight == "normal" ? "" : " font-weight=\"\(weight)\"") + ">\(escape(content))</text>\n"
     }
@@ -150,8 +167,10 @@ public enum SVGPlots {
     /// A coordinate with at most two decimals and no trailing zeros.
     static func n(_ value: Double) -> String {
         let rounded = (value * 100).rounded() / 100
-        return rounded == rounded.rounded() ? String(Int(rounded)) : String(format: "%.2f", rounded)
-            .replacingOccurrences(of: #"0$"#, with: "", options: .regularExpression)
+        return rounded == rounded.rounded()
+            ? String(Int(rounded))
+            : String(format: "%.2f", rounded)
+                .replacingOccurrences(of: #"0$"#, with: "", options: .regularExpression)
     }
 
     static func escape(_ text: String) -> String {

@@ -5,7 +5,7 @@
 public enum SummaryCSV {
     /// Our columns after CLAM's, in order.
     static let extraMetrics: [ScalarMetric] = [
-        .balancedAccuracy, .precisionMacro, .recallMacro, .f1Macro, .precisionWeighted, .recallWeighted, .f1Weighted, .kappaQuadratic,
+        .balancedAccuracy, .precisionMacro, .recallMacro, .f1Macro, .precisionWeighted, .recallWeighted, .f1Weighted, .kappaQuadratic
     ]
 
     public static func encode(part: EvaluationPart, level: EvaluationLevel, folds: [FoldReport]) -> String {

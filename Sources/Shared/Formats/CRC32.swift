@@ -10,13 +10,13 @@ enum CRC32 {
     /// 16 tables of 256 entries, flat: table k maps a byte to its CRC after k more zero bytes.
     private static let tables: [UInt32] = {
         var t = [UInt32](repeating: 0, count: 16 * 256)
-        for n in 0 ..< 256 {
+        for n in 0..<256 {
             var c = UInt32(n)
-            for _ in 0 ..< 8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+            for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
             t[n] = c
         }
-        for k in 1 ..< 16 {
-            for n in 0 ..< 256 {
+        for k in 1..<16 {
+            for n in 0..<256 {
                 let previous = t[(k - 1) * 256 + n]
                 t[k * 256 + n] = (previous >> 8) ^ t[Int(previous & 0xFF)]
             }

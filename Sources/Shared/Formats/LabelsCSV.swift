@@ -35,13 +35,16 @@ public enum LabelsCSV {
         }
         func column(_ name: String) throws -> Int {
             guard let index = header.fields.firstIndex(of: name) else {
-                throw ToolError("no column '\(name)' in the header", at: "\(source), line \(header.line)",
-                                hint: "columns are \(header.fields.map { "'\($0)'" }.joined(separator: ", "))"
-                                    + (name == labelColumn ? "; --label-col picks the label column" : ""))
+                throw ToolError(
+                    "no column '\(name)' in the header", at: "\(source), line \(header.line)",
+                    hint: "columns are \(header.fields.map { "'\($0)'" }.joined(separator: ", "))"
+                        + (name == labelColumn ? "; --label-col picks the label column" : ""))
             }
             return index
         }
-        let caseColumn = try column("case_id"), slideColumn = try column("slide_id"), labelIndex = try column(labelColumn)
+        let caseColumn = try column("case_id")
+        let slideColumn = try column("slide_id")
+        let labelIndex = try column(labelColumn)
         let needed = max(caseColumn, slideColumn, labelIndex) + 1
         guard records.count > 1 else {
             throw ToolError("no slides after the header", at: source, hint: "add one line per slide")
@@ -56,17 +59,20 @@ public enum LabelsCSV {
             guard record.fields.count >= needed else {
                 throw ToolError("\(record.fields.count) fields where the header has \(header.fields.count)", at: at)
             }
-            let slide = LabeledSlide(slideID: record.fields[slideColumn], caseID: record.fields[caseColumn],
-                                     label: record.fields[labelIndex], line: record.line)
+            let slide = LabeledSlide(
+                slideID: record.fields[slideColumn], caseID: record.fields[caseColumn],
+                label: record.fields[labelIndex], line: record.line)
             if slide.slideID.isEmpty { throw ToolError("empty slide_id", at: at) }
             if slide.caseID.isEmpty {
-                throw ToolError("empty case_id for slide '\(slide.slideID)'", at: at,
-                                hint: "give every slide its patient; use the slide id when each patient has one slide")
+                throw ToolError(
+                    "empty case_id for slide '\(slide.slideID)'", at: at,
+                    hint: "give every slide its patient; use the slide id when each patient has one slide")
             }
             if slide.label.isEmpty { throw ToolError("empty \(labelColumn) for slide '\(slide.slideID)'", at: at) }
             if let first = firstLine[slide.slideID] {
-                throw ToolError("duplicate slide_id '\(slide.slideID)' (first on line \(first))", at: at,
-                                hint: "list each slide once")
+                throw ToolError(
+                    "duplicate slide_id '\(slide.slideID)' (first on line \(first))", at: at,
+                    hint: "list each slide once")
             }
             firstLine[slide.slideID] = record.line
             slides.append(slide)

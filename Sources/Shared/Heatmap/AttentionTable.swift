@@ -20,7 +20,8 @@ public struct AttentionTable: Sendable {
 
     public static func read(_ path: String) throws -> AttentionTable {
         guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int,
-              let data = FileManager.default.contents(atPath: path) else {
+            let data = FileManager.default.contents(atPath: path)
+        else {
             throw ToolError("cannot read attention file", at: path, hint: "run hmil-eval with --attention")
         }
         guard size <= maximumBytes, data.count <= maximumBytes else {
@@ -31,23 +32,26 @@ public struct AttentionTable: Sendable {
 
     public static func parse(_ input: [UInt8], source: String) throws -> AttentionTable {
         var bytes = input
-        bytes.append(0)   // every field ends in a NUL for strtod: separators are overwritten below
+        bytes.append(0)  // every field ends in a NUL for strtod: separators are overwritten below
         let end = bytes.count - 1
         let headerStart = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         let headerEnd = bytes[headerStart...].firstIndex(of: UInt8(ascii: "\n")) ?? end
         var header: [String] = []
-        let headerText = bytes[headerStart ..< headerEnd].last == UInt8(ascii: "\r") ? bytes[headerStart ..< headerEnd - 1] : bytes[headerStart ..< headerEnd]
+        let headerText =
+            bytes[headerStart..<headerEnd].last == UInt8(ascii: "\r") ? bytes[headerStart..<headerEnd - 1] : bytes[headerStart..<headerEnd]
         try RFC4180.forEachRecord(Array(headerText), source: source) { if header.isEmpty { header = $0.fields } }
-        guard header.count > 3, Array(header[0 ..< 3]) == ["instance", "x", "y"] else {
-            throw ToolError("header must be instance,x,y then the attention columns", at: "\(source), line 1",
-                            hint: "give a file from hmil-eval --attention")
+        guard header.count > 3, Array(header[0..<3]) == ["instance", "x", "y"] else {
+            throw ToolError(
+                "header must be instance,x,y then the attention columns", at: "\(source), line 1",
+                hint: "give a file from hmil-eval --attention")
         }
         let columns = Array(header[3...])
         if let twice = columns.first(where: { name in columns.filter { $0 == name }.count > 1 }) {
             throw ToolError("column '\(twice)' appears twice", at: "\(source), line 1")
         }
 
-        var xs: [Double] = [], ys: [Double] = []
+        var xs: [Double] = []
+        var ys: [Double] = []
         var values = [[Float]](repeating: [], count: columns.count)
         var coordinatesPresent: Bool?
         try bytes.withUnsafeMutableBufferPointer { buffer in
@@ -62,10 +66,10 @@ public struct AttentionTable: Sendable {
                 var contentEnd = lineEnd
                 if contentEnd > i, buffer[contentEnd - 1] == UInt8(ascii: "\r") { contentEnd -= 1 }
                 defer { i = lineEnd + 1 }
-                if contentEnd == i { continue }   // a blank line
+                if contentEnd == i { continue }  // a blank line
                 starts.removeAll(keepingCapacity: true)
                 starts.append(i)
-                for j in i ..< contentEnd where buffer[j] == UInt8(ascii: ",") {
+                for j in i..<contentEnd where buffer[j] == UInt8(ascii: ",") {
                     buffer[j] = 0
                     starts.append(j + 1)
                 }
@@ -76,21 +80,24 @@ public struct AttentionTable: Sendable {
                 }
                 /// Field k as a number; nil when empty.
                 func number(_ k: Int) throws -> Double? {
-                    let first = starts[k], last = k + 1 < starts.count ? starts[k + 1] - 1 : contentEnd
+                    let first = starts[k]
+                    let last = k + 1 < starts.count ? starts[k + 1] - 1 : contentEnd
                     if first == last { return nil }
                     var stop: UnsafeMutablePointer<CChar>?
                     let value = strtod(base + first, &stop)
                     guard stop == base + last, value.isFinite else {
-                        let text = String(decoding: buffer[first ..< min(last, first + 40)], as: UTF8.self)
+                        let text = String(decoding: buffer[first..<min(last, first + 40)], as: UTF8.self)
                         throw ToolError("\(header[k]) is '\(text)', not a number", at: at)
                     }
                     return value
                 }
                 guard let instance = try number(0), instance == Double(values[0].count) else {
-                    throw ToolError("instance out of order (expected \(values[0].count))", at: at,
-                                    hint: "rows list instances 0, 1, 2, … in bag order")
+                    throw ToolError(
+                        "instance out of order (expected \(values[0].count))", at: at,
+                        hint: "rows list instances 0, 1, 2, … in bag order")
                 }
-                let x = try number(1), y = try number(2)
+                let x = try number(1)
+                let y = try number(2)
                 guard (x == nil) == (y == nil), coordinatesPresent.map({ $0 == (x != nil) }) ?? true else {
                     throw ToolError("coordinates given for some instances and not others", at: at)
                 }

@@ -19,18 +19,18 @@ public enum BitmapFont {
         raster.pixels.withUnsafeMutableBufferPointer { pixels in
             for scalar in text.unicodeScalars {
                 let glyph = index[scalar] ?? index["?"]!
-                for row in 0 ..< glyphHeight {
+                for row in 0..<glyphHeight {
                     let bits = rows[glyph * glyphHeight + row]
                     guard bits != 0 else { continue }
-                    for column in 0 ..< glyphWidth where bits & (0x80 >> column) != 0 {
-                        for dy in 0 ..< scale {
+                    for column in 0..<glyphWidth where bits & (0x80 >> column) != 0 {
+                        for dy in 0..<scale {
                             let py = y + row * scale + dy
                             guard py >= 0, py < height else { continue }
-                            for dx in 0 ..< scale {
+                            for dx in 0..<scale {
                                 let px = left + column * scale + dx
                                 guard px >= 0, px < width else { continue }
                                 let offset = (py * width + px) * channels
-                                for c in 0 ..< channels { pixels[offset + c] = color[c] }
+                                for c in 0..<channels { pixels[offset + c] = color[c] }
                             }
                         }
                     }

@@ -13,10 +13,10 @@ public enum Colormap {
     }
 
     /// 256 entries of `jet`, for drawing without recomputing the ramps per pixel.
-    public static let jetTable: [(r: UInt8, g: UInt8, b: UInt8)] = (0 ..< 256).map { jet(Double($0) / 255) }
+    public static let jetTable: [(r: UInt8, g: UInt8, b: UInt8)] = (0..<256).map { jet(Double($0) / 255) }
 
     private static func ramp(_ t: Double, _ points: [(x: Double, y: Double)]) -> Double {
-        for i in 1 ..< points.count where t <= points[i].x {
+        for i in 1..<points.count where t <= points[i].x {
             let (a, b) = (points[i - 1], points[i])
             return b.x == a.x ? b.y : a.y + (b.y - a.y) * (t - a.x) / (b.x - a.x)
         }

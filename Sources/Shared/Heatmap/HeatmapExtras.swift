@@ -6,15 +6,19 @@ public enum HeatmapExtras {
     /// A GeoJSON FeatureCollection with one closed square (or rectangle) per patch in level-0 pixels, the frame
     /// QuPath uses for a slide's objects, as `tile` objects whose measurements are the attention and its colour
     /// score (File ▸ Import objects, then Measure ▸ Show measurement maps).
-    public static func geoJSON(_ patches: PatchRectangles, attention: [Float], scores: [Float], row: String,
-                               normalization: HeatmapNormalization) -> String {
+    public static func geoJSON(
+        _ patches: PatchRectangles, attention: [Float], scores: [Float], row: String,
+        normalization: HeatmapNormalization
+    ) -> String {
         precondition(attention.count == patches.count && scores.count == patches.count, "one value per patch")
         let (rowName, scoreName) = (quoted(row), quoted("\(row) \(normalization.rawValue)"))
         var text = "{\"type\":\"FeatureCollection\",\"features\":["
         text.reserveCapacity(patches.count * 260)
-        for i in 0 ..< patches.count {
-            let x0 = number(patches.x[i]), y0 = number(patches.y[i])
-            let x1 = number(patches.x[i] + patches.width), y1 = number(patches.y[i] + patches.height)
+        for i in 0..<patches.count {
+            let x0 = number(patches.x[i])
+            let y0 = number(patches.y[i])
+            let x1 = number(patches.x[i] + patches.width)
+            let y1 = number(patches.y[i] + patches.height)
             if i > 0 { text += "," }
             text += "\n{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[["
             text += "[\(x0),\(y0)],[\(x1),\(y0)],[\(x1),\(y1)],[\(x0),\(y1)],[\(x0),\(y0)]]]},"
@@ -48,11 +52,14 @@ public enum HeatmapExtras {
     }
 
     /// Reads each of the top patches at level 0 and writes it into `folder`.
-    public static func writeTopPatches(_ top: [(instance: Int, name: String)], patches: PatchRectangles, slide: SlideFile,
-                                       folder: String) throws -> [String] {
+    public static func writeTopPatches(
+        _ top: [(instance: Int, name: String)], patches: PatchRectangles, slide: SlideFile,
+        folder: String
+    ) throws -> [String] {
         try top.map { instance, name in
-            let crop = try slide.readRegion(x: Int(patches.x[instance].rounded()), y: Int(patches.y[instance].rounded()), level: 0,
-                                            width: max(1, Int(patches.width.rounded())), height: max(1, Int(patches.height.rounded())))
+            let crop = try slide.readRegion(
+                x: Int(patches.x[instance].rounded()), y: Int(patches.y[instance].rounded()), level: 0,
+                width: max(1, Int(patches.width.rounded())), height: max(1, Int(patches.height.rounded())))
             let path = folder + "/" + name
             try PNGFile.write(crop, to: path)
             return path

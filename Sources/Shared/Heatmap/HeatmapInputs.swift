@@ -44,8 +44,9 @@ public enum HeatmapInputs {
             let candidates = byID[id]!.sorted { $0.fold < $1.fold }
             if Set(candidates.map(\.fold)).count < candidates.count {
                 let paths = candidates.map(\.path)
-                throw ToolError("two attention files for slide \(id) in one fold: \(paths.joined(separator: ", "))",
-                                hint: "give each results folder once")
+                throw ToolError(
+                    "two attention files for slide \(id) in one fold: \(paths.joined(separator: ", "))",
+                    hint: "give each results folder once")
             }
             chosen.append(candidates.first { $0.fold == testFold[id] } ?? candidates[0])
         }
@@ -60,13 +61,17 @@ public enum HeatmapInputs {
         let url = URL(fileURLWithPath: path).standardizedFileURL
         if !isFolder.boolValue {
             guard url.pathExtension == "csv", let fold = foldNumber(url.deletingLastPathComponent().lastPathComponent) else {
-                throw ToolError("not an attention file: expected fold_<k>/<slide_id>.csv", at: path,
-                                hint: "give files as hmil-eval --attention writes them, or a results folder")
+                throw ToolError(
+                    "not an attention file: expected fold_<k>/<slide_id>.csv", at: path,
+                    hint: "give files as hmil-eval --attention writes them, or a results folder")
             }
             let attention = url.deletingLastPathComponent().deletingLastPathComponent()
             let (results, isExternal) = resultsFolder(ofAttentionFolder: attention)
-            return [AttentionSource(slideID: url.deletingPathExtension().lastPathComponent, fold: fold, path: url.path,
-                                    results: results, external: isExternal)]
+            return [
+                AttentionSource(
+                    slideID: url.deletingPathExtension().lastPathComponent, fold: fold, path: url.path,
+                    results: results, external: isExternal)
+            ]
         }
         if foldNumber(url.lastPathComponent) != nil {
             return try foldFolder(url, external: nil)
@@ -75,12 +80,14 @@ public enum HeatmapInputs {
         if url.lastPathComponent == EvaluationOutput.attentionFolder {
             attention = url
         } else {
-            attention = external
+            attention =
+                external
                 ? url.appendingPathComponent(EvaluationOutput.externalFolder).appendingPathComponent(EvaluationOutput.attentionFolder)
                 : url.appendingPathComponent(EvaluationOutput.attentionFolder)
             guard FileManager.default.fileExists(atPath: attention.path) else {
-                throw ToolError("no \(external ? "external/" : "")attention folder in the results folder", at: path,
-                                hint: "run hmil-eval with --attention\(external ? " and --dataset" : "")")
+                throw ToolError(
+                    "no \(external ? "external/" : "")attention folder in the results folder", at: path,
+                    hint: "run hmil-eval with --attention\(external ? " and --dataset" : "")")
             }
         }
         var all: [AttentionSource] = []
@@ -97,8 +104,9 @@ public enum HeatmapInputs {
         let fold = foldNumber(folder.lastPathComponent)!
         let (results, isExternal) = resultsFolder(ofAttentionFolder: folder.deletingLastPathComponent())
         return try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().filter { $0.hasSuffix(".csv") }.map {
-            AttentionSource(slideID: String($0.dropLast(4)), fold: fold, path: folder.appendingPathComponent($0).path,
-                            results: results, external: external ?? isExternal)
+            AttentionSource(
+                slideID: String($0.dropLast(4)), fold: fold, path: folder.appendingPathComponent($0).path,
+                results: results, external: external ?? isExternal)
         }
     }
 

@@ -29,13 +29,14 @@ public enum HeatmapNormalization: String, CaseIterable, Sendable, Codable {
             while start < n {
                 var end = start + 1
                 while end < n, values[order[end]] == values[order[start]] { end += 1 }
-                let rank = Double(start + 1 + end) / 2   // mean of ranks start+1 … end
-                for i in start ..< end { scores[order[i]] = Float(rank / Double(n)) }
+                let rank = Double(start + 1 + end) / 2  // mean of ranks start+1 … end
+                for i in start..<end { scores[order[i]] = Float(rank / Double(n)) }
                 start = end
             }
             return (scores, Double(sorted[0]), Double(sorted[n - 1]))
         case .percentile:
-            let low = Self.percentile(sorted, Self.lowPercentile), high = Self.percentile(sorted, Self.highPercentile)
+            let low = Self.percentile(sorted, Self.lowPercentile)
+            let high = Self.percentile(sorted, Self.highPercentile)
             return (Self.linear(values, low: low, high: high), low, high)
         case .raw:
             let high = Double(sorted[n - 1])
@@ -46,7 +47,8 @@ public enum HeatmapNormalization: String, CaseIterable, Sendable, Codable {
     /// numpy's default (linear) percentile of sorted values.
     static func percentile(_ sorted: [Float], _ p: Double) -> Double {
         let position = p / 100 * Double(sorted.count - 1)
-        let below = Int(position.rounded(.down)), above = min(sorted.count - 1, below + 1)
+        let below = Int(position.rounded(.down))
+        let above = min(sorted.count - 1, below + 1)
         let fraction = position - Double(below)
         return Double(sorted[below]) + fraction * (Double(sorted[above]) - Double(sorted[below]))
     }

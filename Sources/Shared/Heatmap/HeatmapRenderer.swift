@@ -38,23 +38,26 @@ public struct HeatmapLegend: Sendable, Equatable {
 /// rounded to the nearest pixel edge, so neighbouring patches tile without gaps, and no patch is drawn narrower
 /// than one pixel.
 public enum HeatmapRenderer {
-    public static func overlay(_ base: Raster, patches: PatchRectangles, scores: [Float], slideWidth: Int, slideHeight: Int,
-                               alpha: Double) -> Raster {
+    public static func overlay(
+        _ base: Raster, patches: PatchRectangles, scores: [Float], slideWidth: Int, slideHeight: Int,
+        alpha: Double
+    ) -> Raster {
         precondition(base.channels == .rgb && scores.count == patches.count, "an RGB picture and one score per patch")
         let (width, height) = (base.width, base.height)
-        let sx = Double(width) / Double(slideWidth), sy = Double(height) / Double(slideHeight)
+        let sx = Double(width) / Double(slideWidth)
+        let sy = Double(height) / Double(slideHeight)
         var sum = [Float](repeating: 0, count: width * height)
         var count = [Float](repeating: 0, count: width * height)
         sum.withUnsafeMutableBufferPointer { sum in
             count.withUnsafeMutableBufferPointer { count in
-                for i in 0 ..< patches.count {
+                for i in 0..<patches.count {
                     let (x0, x1) = span(patches.x[i], patches.width, scale: sx, limit: width)
                     let (y0, y1) = span(patches.y[i], patches.height, scale: sy, limit: height)
                     guard x0 < x1, y0 < y1 else { continue }
                     let score = scores[i]
-                    for row in y0 ..< y1 {
+                    for row in y0..<y1 {
                         let offset = row * width
-                        for column in x0 ..< x1 {
+                        for column in x0..<x1 {
                             sum[offset + column] += score
                             count[offset + column] += 1
                         }
@@ -65,7 +68,7 @@ public enum HeatmapRenderer {
         var out = base
         let keep = 1 - alpha
         out.pixels.withUnsafeMutableBufferPointer { pixels in
-            for p in 0 ..< width * height where count[p] > 0 {
+            for p in 0..<width * height where count[p] > 0 {
                 let score = Double(sum[p] / count[p])
                 let color = Colormap.jetTable[Int((min(1, max(0, score)) * 255).rounded())]
                 pixels[3 * p] = blend(pixels[3 * p], color.r, keep: keep, alpha: alpha)
@@ -90,16 +93,19 @@ public enum HeatmapRenderer {
     /// The picture a user sees: the map at the top left (its pixels unchanged), the legend under it on white.
     public static func picture(map: Raster, legend: HeatmapLegend) -> Raster {
         let scale = map.width >= 1400 ? 2 : 1
-        let margin = 8 * scale, lineHeight = 16 * scale, barHeight = 14 * scale
+        let margin = 8 * scale
+        let lineHeight = 16 * scale
+        let barHeight = 14 * scale
         let texts = legend.lines + [legend.barTitle, legend.barLeft + "   " + legend.barRight]
         let textWidth = texts.map { BitmapFont.width(of: $0, scale: scale) }.max() ?? 0
         let width = max(map.width, textWidth + 2 * margin, 160 * scale + 2 * margin)
         let barWidth = min(width - 2 * margin, 512 * scale)
         let panel = margin + (legend.lines.count + 2) * lineHeight + barHeight + 2 * scale + margin
         var out = Raster(width: width, height: map.height + panel, channels: .rgb, fill: [255, 255, 255])
-        for row in 0 ..< map.height {
-            let from = row * map.width * 3, to = row * width * 3
-            out.pixels.replaceSubrange(to ..< to + map.width * 3, with: map.pixels[from ..< from + map.width * 3])
+        for row in 0..<map.height {
+            let from = row * map.width * 3
+            let to = row * width * 3
+            out.pixels.replaceSubrange(to..<to + map.width * 3, with: map.pixels[from..<from + map.width * 3])
         }
         let black: [UInt8] = [0, 0, 0]
         var y = map.height + margin
@@ -109,9 +115,9 @@ public enum HeatmapRenderer {
         }
         BitmapFont.draw(legend.barTitle, x: margin, y: y, scale: scale, color: black, on: &out)
         y += lineHeight
-        for bx in 0 ..< barWidth {
+        for bx in 0..<barWidth {
             let color = Colormap.jetTable[barWidth > 1 ? bx * 255 / (barWidth - 1) : 255]
-            for by in y ..< y + barHeight {
+            for by in y..<y + barHeight {
                 let o = (by * width + margin + bx) * 3
                 out.pixels[o] = color.r
                 out.pixels[o + 1] = color.g
@@ -120,8 +126,9 @@ public enum HeatmapRenderer {
         }
         y += barHeight + 2 * scale
         BitmapFont.draw(legend.barLeft, x: margin, y: y, scale: scale, color: black, on: &out)
-        BitmapFont.draw(legend.barRight, x: margin + barWidth - BitmapFont.width(of: legend.barRight, scale: scale), y: y,
-                        scale: scale, color: black, on: &out)
+        BitmapFont.draw(
+            legend.barRight, x: margin + barWidth - BitmapFont.width(of: legend.barRight, scale: scale), y: y,
+            scale: scale, color: black, on: &out)
         return out
     }
 }

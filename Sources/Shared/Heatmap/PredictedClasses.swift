@@ -19,7 +19,9 @@ public struct SlidePrediction: Equatable, Sendable {
 /// unlabelled slide or absent. Only `slide_id`, `Y_hat` and `p_<Y_hat>` are read.
 enum PredictedClasses {
     /// The prediction of every source whose results folder has one, by slide id.
-    static func load(_ sources: [AttentionSource], document: PipelineDocument, level: PredictionFiles.Level) throws -> [String: SlidePrediction] {
+    static func load(_ sources: [AttentionSource], document: PipelineDocument, level: PredictionFiles.Level) throws -> [String:
+        SlidePrediction]
+    {
         let classes = level == .fine ? document.hierarchy.fine : document.hierarchy.coarse
         var files: [String: [String: (Int, Double)]] = [:]
         var found: [String: SlidePrediction] = [:]
@@ -55,10 +57,11 @@ enum PredictedClasses {
         try RFC4180.forEachRecord([UInt8](data), source: path) { record in
             guard let found = columns else {
                 let names = record.fields
-                let ps = (0 ..< classCount).compactMap { names.firstIndex(of: "p_\($0)") }
+                let ps = (0..<classCount).compactMap { names.firstIndex(of: "p_\($0)") }
                 guard let slide = names.firstIndex(of: "slide_id"), let yHat = names.firstIndex(of: "Y_hat"), ps.count == classCount else {
-                    throw ToolError("expected columns slide_id, Y_hat and p_0..p_\(classCount - 1)", at: "\(path), line \(record.line)",
-                                    hint: "a prediction file from hmil-eval (CLAM's fold_k.csv layout)")
+                    throw ToolError(
+                        "expected columns slide_id, Y_hat and p_0..p_\(classCount - 1)", at: "\(path), line \(record.line)",
+                        hint: "a prediction file from hmil-eval (CLAM's fold_k.csv layout)")
                 }
                 columns = (slide, yHat, ps)
                 return
@@ -66,7 +69,7 @@ enum PredictedClasses {
             let (slide, yHat, p) = found
             let at = "\(path), line \(record.line)"
             guard record.fields.count > max(slide, yHat, p.max()!) else { throw ToolError("row has too few fields", at: at) }
-            guard let value = Double(record.fields[yHat]), value == value.rounded(), (0 ..< Double(classCount)).contains(value) else {
+            guard let value = Double(record.fields[yHat]), value == value.rounded(), (0..<Double(classCount)).contains(value) else {
                 throw ToolError("Y_hat '\(record.fields[yHat])' is not a class index below \(classCount)", at: at)
             }
             let index = Int(value)

@@ -27,23 +27,24 @@ public enum SlideThumbnail {
         if width > w || height > h {
             let whole = try slide.readRegion(x: 0, y: 0, level: level, width: w, height: h)
             var out = [UInt8](repeating: 0, count: width * height * 3)
-            for oy in 0 ..< height {
+            for oy in 0..<height {
                 let sy = min(h - 1, oy * h / height)
-                for ox in 0 ..< width {
+                for ox in 0..<width {
                     let sx = min(w - 1, ox * w / width)
-                    for c in 0 ..< 3 { out[(oy * width + ox) * 3 + c] = whole.pixels[(sy * w + sx) * 3 + c] }
+                    for c in 0..<3 { out[(oy * width + ox) * 3 + c] = whole.pixels[(sy * w + sx) * 3 + c] }
                 }
             }
             return Raster(width: width, height: height, channels: .rgb, pixels: out)
         }
         // Sums of up to (w/width + 1)·(h/height + 1) bytes per output pixel must fit a UInt32.
         guard (w / width + 1) * (h / height + 1) <= Int(UInt32.max / 255) else {
-            throw ToolError("level \(level) (\(w)×\(h)) is too large to shrink to \(width)×\(height)", at: "slide \(slide.slideID), \(slide.path)",
-                            hint: "choose a coarser level or a larger picture")
+            throw ToolError(
+                "level \(level) (\(w)×\(h)) is too large to shrink to \(width)×\(height)", at: "slide \(slide.slideID), \(slide.path)",
+                hint: "choose a coarser level or a larger picture")
         }
         var sums = [UInt32](repeating: 0, count: width * height * 3)
         var counts = [UInt32](repeating: 0, count: width * height)
-        let columns = (0 ..< w).map { $0 * width / w }
+        let columns = (0..<w).map { $0 * width / w }
         let stripRows = max(1, min(h, stripPixels / w))
         var row = 0
         while row < h {
@@ -53,10 +54,11 @@ public enum SlideThumbnail {
             strip.pixels.withUnsafeBufferPointer { pixels in
                 sums.withUnsafeMutableBufferPointer { sums in
                     counts.withUnsafeMutableBufferPointer { counts in
-                        for r in 0 ..< rows {
+                        for r in 0..<rows {
                             let outRow = (row + r) * height / h * width
-                            for x in 0 ..< w {
-                                let o = outRow + columns[x], s = (r * w + x) * 3
+                            for x in 0..<w {
+                                let o = outRow + columns[x]
+                                let s = (r * w + x) * 3
                                 sums[3 * o] += UInt32(pixels[s])
                                 sums[3 * o + 1] += UInt32(pixels[s + 1])
                                 sums[3 * o + 2] += UInt32(pixels[s + 2])
@@ -69,9 +71,9 @@ public enum SlideThumbnail {
             row += rows
         }
         var out = [UInt8](repeating: 255, count: width * height * 3)
-        for o in 0 ..< width * height where counts[o] > 0 {
+        for o in 0..<width * height where counts[o] > 0 {
             let n = counts[o]
-            for c in 0 ..< 3 { out[3 * o + c] = UInt8((sums[3 * o + c] + n / 2) / n) }
+            for c in 0..<3 { out[3 * o + c] = UInt8((sums[3 * o + c] + n / 2) / n) }
         }
         return Raster(width: width, height: height, channels: .rgb, pixels: out)
     }

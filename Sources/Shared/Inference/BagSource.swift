@@ -32,28 +32,34 @@ public final class BagSource: @unchecked Sendable {
         featureDim = readers[0].featureDim
         for (i, reader) in readers.enumerated() {
             guard reader.featureDim == references[i].featureDim else {
-                throw ToolError("pack has feature dim \(reader.featureDim), the document says \(references[i].featureDim)",
-                                at: "\(references[i].path), \(source)", hint: "re-run hmil-pack for this plan")
+                throw ToolError(
+                    "pack has feature dim \(reader.featureDim), the document says \(references[i].featureDim)",
+                    at: "\(references[i].path), \(source)", hint: "re-run hmil-pack for this plan")
             }
             guard reader.featureDim == featureDim else {
-                throw ToolError("pack has feature dim \(reader.featureDim), the first pack \(featureDim)", at: references[i].path,
-                                hint: "pack all slides with one feature extractor")
+                throw ToolError(
+                    "pack has feature dim \(reader.featureDim), the first pack \(featureDim)", at: references[i].path,
+                    hint: "pack all slides with one feature extractor")
             }
         }
         var location: [String: (pack: Int, position: Int)] = [:]
         for slide in document.slides {
             let candidates = slide.pack.map { [$0] } ?? Array(packs.indices)
-            guard let found = candidates.lazy.compactMap({ p -> (Int, Int)? in
-                guard p >= 0, p < readers.count, let position = readers[p].position(of: slide.slideID) else { return nil }
-                return (p, position)
-            }).first else {
-                throw ToolError("slide is not in any pack", at: "slide \(slide.slideID), \(source)",
-                                hint: "re-run hmil-pack for this plan")
+            guard
+                let found = candidates.lazy.compactMap({ p -> (Int, Int)? in
+                    guard p >= 0, p < readers.count, let position = readers[p].position(of: slide.slideID) else { return nil }
+                    return (p, position)
+                }).first
+            else {
+                throw ToolError(
+                    "slide is not in any pack", at: "slide \(slide.slideID), \(source)",
+                    hint: "re-run hmil-pack for this plan")
             }
             let stored = readers[found.0].entries[found.1].instanceCount
             if let expected = slide.instances, expected != stored {
-                throw ToolError("document says \(expected) instances, pack holds \(stored)",
-                                at: "slide \(slide.slideID), \(readers[found.0].path)", hint: "re-run hmil-pack for this plan")
+                throw ToolError(
+                    "document says \(expected) instances, pack holds \(stored)",
+                    at: "slide \(slide.slideID), \(readers[found.0].path)", hint: "re-run hmil-pack for this plan")
             }
             location[slide.slideID] = found
         }

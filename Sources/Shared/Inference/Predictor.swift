@@ -5,11 +5,11 @@ import Foundation
 public struct BagPrediction: Sendable {
     public var slideID: String
     public var instanceCount: Int
-    public var fineProbabilities: [Double]        // [Kf]
+    public var fineProbabilities: [Double]  // [Kf]
     /// From the coarse head (HMIL); nil for the flat model, whose coarse level is Σ of fine probabilities.
-    public var coarseProbabilities: [Double]?     // [Kc]
-    public var output: BagOutput?                 // kept with `keepOutputs` (logits, attention, z)
-    public var coordinates: Coordinates?          // kept with `keepOutputs`
+    public var coarseProbabilities: [Double]?  // [Kc]
+    public var output: BagOutput?  // kept with `keepOutputs` (logits, attention, z)
+    public var coordinates: Coordinates?  // kept with `keepOutputs`
 }
 
 /// Runs a model's inference forward over many bags, bags in parallel on `workers` threads, each with
@@ -24,7 +24,7 @@ public final class Predictor {
         self.model = model
         self.bags = bags
         self.workers = max(1, workers)
-        workspaces = (0 ..< max(1, workers)).map { _ in Workspace() }
+        workspaces = (0..<max(1, workers)).map { _ in Workspace() }
     }
 
     public func predict(_ slideIDs: [String], keepOutputs: Bool = false, progress: Progress? = nil) throws -> [BagPrediction] {
@@ -45,7 +45,9 @@ public final class Predictor {
                     output: keepOutputs ? out : nil, coordinates: keepOutputs ? bag.coordinates : nil)
                 slots.value[i] = prediction
                 if let progress {
-                    lock.lock(); progress.advance(); lock.unlock()
+                    lock.lock()
+                    progress.advance()
+                    lock.unlock()
                 }
             }
         }

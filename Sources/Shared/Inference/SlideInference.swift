@@ -19,8 +19,10 @@ public struct SlideInference {
 
     /// Predicts each slide with `model`, calling `each(position, prediction)` in slide order. With
     /// `keepOutputs` each prediction carries the model's output (logits, attention) and the coordinates.
-    public func run(model: MILModel, bags: BagSource, slideIDs: [String], keepOutputs: Bool, progress: Progress? = nil,
-                    _ each: (_ position: Int, _ prediction: BagPrediction) throws -> Void) throws {
+    public func run(
+        model: MILModel, bags: BagSource, slideIDs: [String], keepOutputs: Bool, progress: Progress? = nil,
+        _ each: (_ position: Int, _ prediction: BagPrediction) throws -> Void
+    ) throws {
         guard !slideIDs.isEmpty else { return }
         let workers = min(threads, slideIDs.count)
         BLAS.threadCount = 1
@@ -29,7 +31,7 @@ public struct SlideInference {
         var start = 0
         while start < slideIDs.count {
             let end = min(start + chunk, slideIDs.count)
-            let predictions = try predictor.predict(Array(slideIDs[start ..< end]), keepOutputs: keepOutputs, progress: progress)
+            let predictions = try predictor.predict(Array(slideIDs[start..<end]), keepOutputs: keepOutputs, progress: progress)
             for (offset, prediction) in predictions.enumerated() { try each(start + offset, prediction) }
             start = end
         }

@@ -8,9 +8,9 @@ public enum Bootstrap {
     /// Draws n indices uniformly with replacement and writes how often each was drawn into `weights`.  [n]
     public static func drawMultiplicities(into weights: inout [Double], using generator: inout SeededGenerator) {
         let n = weights.count
-        for i in 0 ..< n { weights[i] = 0 }
+        for i in 0..<n { weights[i] = 0 }
         guard n > 0 else { return }
-        for _ in 0 ..< n {
+        for _ in 0..<n {
             // Lemire's multiply-shift: unbiased to within n / 2⁶⁴, and the same on every platform.
             let index = Int(generator.next().multipliedFullWidth(by: UInt64(n)).high)
             weights[index] += 1

@@ -14,12 +14,12 @@ public struct ClassificationScores: Sendable {
     /// nil only when the matrix is empty.
     public let accuracy: Double?
     public let balancedAccuracy: Double?
-    public let precision: [Double]      // [K]
-    public let recall: [Double]         // [K]
-    public let f1: [Double]             // [K]
-    public let specificity: [Double?]   // [K]
-    public let support: [Double]        // [K]
-    public let predictedCounts: [Double] // [K]
+    public let precision: [Double]  // [K]
+    public let recall: [Double]  // [K]
+    public let f1: [Double]  // [K]
+    public let specificity: [Double?]  // [K]
+    public let support: [Double]  // [K]
+    public let predictedCounts: [Double]  // [K]
     public let precisionMacro: Double?
     public let recallMacro: Double?
     public let f1Macro: Double?
@@ -42,7 +42,7 @@ public struct ClassificationScores: Sendable {
         var f1 = [Double](repeating: 0, count: k)
         var specificity = [Double?](repeating: nil, count: k)
         var trace = 0.0
-        for c in 0 ..< k {
+        for c in 0..<k {
             let tp = matrix[c, c]
             let fp = predicted[c] - tp
             let fn = support[c] - tp
@@ -60,23 +60,28 @@ public struct ClassificationScores: Sendable {
         self.specificity = specificity
 
         guard total > 0 else {
-            accuracy = nil; balancedAccuracy = nil
-            precisionMacro = nil; recallMacro = nil; f1Macro = nil
-            precisionWeighted = nil; recallWeighted = nil; f1Weighted = nil
+            accuracy = nil
+            balancedAccuracy = nil
+            precisionMacro = nil
+            recallMacro = nil
+            f1Macro = nil
+            precisionWeighted = nil
+            recallWeighted = nil
+            f1Weighted = nil
             kappaQuadratic = nil
             return
         }
         accuracy = trace / total
 
-        let inLabels = (0 ..< k).filter { support[$0] > 0 }
+        let inLabels = (0..<k).filter { support[$0] > 0 }
         balancedAccuracy = inLabels.reduce(0) { $0 + recall[$1] } / Double(inLabels.count)
 
-        let occurring = (0 ..< k).filter { support[$0] > 0 || predicted[$0] > 0 }
+        let occurring = (0..<k).filter { support[$0] > 0 || predicted[$0] > 0 }
         func macro(_ values: [Double]) -> Double {
             occurring.reduce(0) { $0 + values[$1] } / Double(occurring.count)
         }
         func weighted(_ values: [Double]) -> Double {
-            (0 ..< k).reduce(0) { $0 + values[$1] * support[$1] } / total
+            (0..<k).reduce(0) { $0 + values[$1] * support[$1] } / total
         }
         precisionMacro = macro(precision)
         recallMacro = macro(recall)
@@ -92,8 +97,8 @@ public struct ClassificationScores: Sendable {
         let k = matrix.classCount
         var observed = 0.0
         var expected = 0.0
-        for i in 0 ..< k {
-            for j in 0 ..< k where i != j {
+        for i in 0..<k {
+            for j in 0..<k where i != j {
                 let w = Double((i - j) * (i - j))
                 observed += w * matrix[i, j]
                 expected += w * support[i] * predicted[j] / total

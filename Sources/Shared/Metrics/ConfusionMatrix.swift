@@ -34,18 +34,18 @@ public struct ConfusionMatrix: Equatable, Sendable {
 
     /// Weighted number of bags of each true class (scikit-learn's `support`).  [K]
     public var support: [Double] {
-        (0 ..< classCount).map { row in (0 ..< classCount).reduce(0) { $0 + self[row, $1] } }
+        (0..<classCount).map { row in (0..<classCount).reduce(0) { $0 + self[row, $1] } }
     }
 
     /// Weighted number of bags predicted as each class.  [K]
     public var predictedCounts: [Double] {
-        (0 ..< classCount).map { column in (0 ..< classCount).reduce(0) { $0 + self[$1, column] } }
+        (0..<classCount).map { column in (0..<classCount).reduce(0) { $0 + self[$1, column] } }
     }
 
     public var total: Double { counts.reduce(0, +) }
 
     /// The counts as integers (for a report of unweighted bags).
     public var integerRows: [[Int]] {
-        (0 ..< classCount).map { row in (0 ..< classCount).map { Int(self[row, $0].rounded()) } }
+        (0..<classCount).map { row in (0..<classCount).map { Int(self[row, $0].rounded()) } }
     }
 }

@@ -22,7 +22,12 @@ public struct CrossFoldStatistic: Equatable, Sendable {
         let defined = values.compactMap(\.value)
         undefinedFolds = values.filter { $0.value == nil }.map(\.fold)
         folds = defined.count
-        guard !defined.isEmpty else { mean = nil; std = nil; sem = nil; return }
+        guard !defined.isEmpty else {
+            mean = nil
+            std = nil
+            sem = nil
+            return
+        }
         let mean = defined.reduce(0, +) / Double(defined.count)
         self.mean = mean
         if defined.count > 1 {

@@ -19,7 +19,7 @@ public enum HierarchicalDecision {
             log(p) + (beta == 0 ? 0 : beta * log(coarse[coarse.startIndex + k]))
         }
         let top = logs.max() ?? 0
-        guard top > -.infinity else { return Array(fine) }   // every product is 0: nothing to reweigh
+        guard top > -.infinity else { return Array(fine) }  // every product is 0: nothing to reweigh
         let exps = logs.map { exp($0 - top) }
         let sum = exps.reduce(0, +)
         return exps.map { $0 / sum }
@@ -31,9 +31,10 @@ public enum HierarchicalDecision {
         precondition(fine.count % kf == 0 && coarse.count == fine.count / kf * kc, "fine is [n, Kf], coarse [n, Kc]")
         var out: [Double] = []
         out.reserveCapacity(fine.count)
-        for bag in 0 ..< fine.count / kf {
-            out += probabilities(fine: fine[(bag * kf) ..< (bag * kf + kf)], coarse: coarse[(bag * kc) ..< (bag * kc + kc)],
-                                 parent: parent, beta: beta)
+        for bag in 0..<fine.count / kf {
+            out += probabilities(
+                fine: fine[(bag * kf)..<(bag * kf + kf)], coarse: coarse[(bag * kc)..<(bag * kc + kc)],
+                parent: parent, beta: beta)
         }
         return out
     }

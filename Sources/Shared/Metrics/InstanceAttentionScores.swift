@@ -30,11 +30,20 @@ public struct InstanceAttentionScores: Sendable {
     /// Adds one bag: its attention row (a softmax over its N instances) and the key flags of its
     /// instances, nil when the bag has no labels.  [N], [N]
     public mutating func add<Row: Collection>(attention: Row, isKey flags: [Bool]?) where Row.Element == Float {
-        guard let flags else { bagsWithoutLabels += 1; return }
+        guard let flags else {
+            bagsWithoutLabels += 1
+            return
+        }
         precondition(attention.count == flags.count, "one key flag per instance")
         let keys = flags.reduce(0) { $0 + ($1 ? 1 : 0) }
-        if keys == 0 { bagsWithoutPositives += 1; return }
-        if keys == flags.count { bagsWithoutNegatives += 1; return }
+        if keys == 0 {
+            bagsWithoutPositives += 1
+            return
+        }
+        if keys == flags.count {
+            bagsWithoutNegatives += 1
+            return
+        }
         let scaled = Self.scaled(attention)
         bagAUCs.append(RankedScores(scores: scaled).area(positive: flags)!)
         scores += scaled
@@ -63,9 +72,10 @@ public struct InstanceAttentionScores: Sendable {
     public var bagMeanAUC: Double? { bagAUCs.isEmpty ? nil : bagAUCs.reduce(0, +) / Double(bagAUCs.count) }
 
     public func report() -> InstanceAttentionReport {
-        InstanceAttentionReport(pooledAUC: pooledAUC, bagMeanAUC: bagMeanAUC, bags: bags, bagsWithoutPositives: bagsWithoutPositives,
-                                bagsWithoutNegatives: bagsWithoutNegatives, bagsWithoutLabels: bagsWithoutLabels,
-                                instances: scores.count, positives: positives)
+        InstanceAttentionReport(
+            pooledAUC: pooledAUC, bagMeanAUC: bagMeanAUC, bags: bags, bagsWithoutPositives: bagsWithoutPositives,
+            bagsWithoutNegatives: bagsWithoutNegatives, bagsWithoutLabels: bagsWithoutLabels,
+            instances: scores.count, positives: positives)
     }
 
     /// One bag's AUC of its key instances against the others; nil when the bag lacks either.  [N], [N]
@@ -100,8 +110,10 @@ public struct InstanceAttentionReport: Equatable, Sendable {
     public var instances: Int
     public var positives: Int
 
-    public init(pooledAUC: Double?, bagMeanAUC: Double?, bags: Int, bagsWithoutPositives: Int, bagsWithoutNegatives: Int,
-                bagsWithoutLabels: Int, instances: Int, positives: Int) {
+    public init(
+        pooledAUC: Double?, bagMeanAUC: Double?, bags: Int, bagsWithoutPositives: Int, bagsWithoutNegatives: Int,
+        bagsWithoutLabels: Int, instances: Int, positives: Int
+    ) {
         self.pooledAUC = pooledAUC
         self.bagMeanAUC = bagMeanAUC
         self.bags = bags

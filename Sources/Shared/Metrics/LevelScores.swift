@@ -14,14 +14,14 @@ public struct LevelScores: Sendable {
 /// Computes `LevelScores` for any weighting of one level's bags; ranks each class's scores once.
 public struct LevelScorer: Sendable {
     public let predictions: LevelPredictions
-    private let rankings: [RankedScores]   // [K]
-    private let isClass: [[Bool]]          // [K][n]
+    private let rankings: [RankedScores]  // [K]
+    private let isClass: [[Bool]]  // [K][n]
 
     public init(_ predictions: LevelPredictions) {
         self.predictions = predictions
         let k = predictions.classCount
-        rankings = (0 ..< k).map { RankedScores(scores: predictions.scores(of: $0)) }
-        isClass = (0 ..< k).map { c in predictions.labels.map { $0 == c } }
+        rankings = (0..<k).map { RankedScores(scores: predictions.scores(of: $0)) }
+        isClass = (0..<k).map { c in predictions.labels.map { $0 == c } }
     }
 
     /// The ROC curve of class `c` against the rest, nil when undefined.
@@ -33,7 +33,7 @@ public struct LevelScorer: Sendable {
         let k = p.classCount
         let matrix = ConfusionMatrix(labels: p.labels, predictions: p.predictions, classCount: k, weights: weights)
         let classification = ClassificationScores(matrix)
-        let classAUC = (0 ..< k).map { rankings[$0].area(positive: isClass[$0], weights: weights) }
+        let classAUC = (0..<k).map { rankings[$0].area(positive: isClass[$0], weights: weights) }
 
         var values: [ScalarMetric: Double] = [:]
         var undefined: [ScalarMetric: String] = [:]
@@ -49,13 +49,16 @@ public struct LevelScorer: Sendable {
         put(.precisionWeighted, classification.precisionWeighted, empty)
         put(.recallWeighted, classification.recallWeighted, empty)
         put(.f1Weighted, classification.f1Weighted, empty)
-        put(.kappaQuadratic, classification.kappaQuadratic,
+        put(
+            .kappaQuadratic, classification.kappaQuadratic,
             classification.accuracy == nil ? empty : "labels and predictions are all one class: expected disagreement is zero")
 
-        let present = (0 ..< k).filter { classification.support[$0] > 0 }
-        let leftOut = (0 ..< k).filter { classification.support[$0] == 0 }
+        let present = (0..<k).filter { classification.support[$0] > 0 }
+        let leftOut = (0..<k).filter { classification.support[$0] == 0 }
         if present.count < 2 {
-            let reason = present.isEmpty ? empty
+            let reason =
+                present.isEmpty
+                ? empty
                 : k == 1 ? "the level has one class" : "only class '\(p.classes[present[0]])' occurs in the labels"
             undefined[.aucMacro] = reason
         } else if k == 2 {
@@ -63,7 +66,8 @@ public struct LevelScorer: Sendable {
         } else {
             values[.aucMacro] = present.reduce(0) { $0 + classAUC[$1]! } / Double(present.count)
         }
-        return LevelScores(classification: classification, classAUC: classAUC,
-                           aucClassesLeftOut: present.count < 2 ? [] : leftOut, values: values, undefined: undefined)
+        return LevelScores(
+            classification: classification, classAUC: classAUC,
+            aucClassesLeftOut: present.count < 2 ? [] : leftOut, values: values, undefined: undefined)
     }
 }

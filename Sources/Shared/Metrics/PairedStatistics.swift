@@ -16,7 +16,7 @@ public struct SampleSummary: Codable, Equatable, Sendable {
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(n, forKey: .n)
-        try c.encode(mean, forKey: .mean)   // null, not absent
+        try c.encode(mean, forKey: .mean)  // null, not absent
         try c.encode(std, forKey: .std)
     }
 }
@@ -62,7 +62,10 @@ public struct PairedDifference: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case n, mean, std, ci95, wilcoxonP = "wilcoxon_p", wilcoxonMethod = "wilcoxon_method", wins, losses, ties
+        case n, mean, std, ci95
+        case wilcoxonP = "wilcoxon_p"
+        case wilcoxonMethod = "wilcoxon_method"
+        case wins, losses, ties
     }
 
     public func encode(to encoder: Encoder) throws {

@@ -39,10 +39,11 @@ public struct RankedScores: Sendable {
         var truePositives = [0.0]
         falsePositives.reserveCapacity(groupEnds.count + 1)
         truePositives.reserveCapacity(groupEnds.count + 1)
-        var tp = 0.0, fp = 0.0
+        var tp = 0.0
+        var fp = 0.0
         var start = 0
         for end in groupEnds {
-            for position in start ..< end {
+            for position in start..<end {
                 let bag = order[position]
                 let w = weights?[bag] ?? 1
                 if positive[bag] { tp += w } else { fp += w }
@@ -61,12 +62,14 @@ public struct RankedScores: Sendable {
     /// The area under `curve(positive:weights:)`, without keeping the points.
     public func area(positive: [Bool], weights: [Double]? = nil) -> Double? {
         precondition(positive.count == order.count && (weights == nil || weights!.count == order.count))
-        var tp = 0.0, fp = 0.0
-        var twiceArea = 0.0   // Σ Δfp · (tp_prev + tp), in counts; normalised at the end
+        var tp = 0.0
+        var fp = 0.0
+        var twiceArea = 0.0  // Σ Δfp · (tp_prev + tp), in counts; normalised at the end
         var start = 0
         for end in groupEnds {
-            let previousTP = tp, previousFP = fp
-            for position in start ..< end {
+            let previousTP = tp
+            let previousFP = fp
+            for position in start..<end {
                 let bag = order[position]
                 let w = weights?[bag] ?? 1
                 if positive[bag] { tp += w } else { fp += w }
@@ -87,7 +90,7 @@ public struct ROCCurve: Equatable, Sendable {
     /// Trapezoid rule over the points, as `sklearn.metrics.auc`.
     public var area: Double {
         var sum = 0.0
-        for i in 1 ..< falsePositiveRate.count {
+        for i in 1..<falsePositiveRate.count {
             sum += (falsePositiveRate[i] - falsePositiveRate[i - 1]) * (truePositiveRate[i] + truePositiveRate[i - 1]) / 2
         }
         return sum

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Student's t distribution with ν degrees of freedom: the CDF through the regularized incomplete beta
@@ -31,9 +31,13 @@ public enum StudentT {
         if p == 0.5 { return 0 }
         if p < 0.5 { return -quantile(1 - p, degreesOfFreedom: nu) }
         // Bracket, then bisect to the last bit: the CDF is increasing, so this converges whatever ν.
-        var low = 0.0, high = 1.0
-        while cdf(high, degreesOfFreedom: nu) < p { low = high; high *= 2 }
-        for _ in 0 ..< 200 {
+        var low = 0.0
+        var high = 1.0
+        while cdf(high, degreesOfFreedom: nu) < p {
+            low = high
+            high *= 2
+        }
+        for _ in 0..<200 {
             let mid = 0.5 * (low + high)
             if mid <= low || mid >= high { break }
             if cdf(mid, degreesOfFreedom: nu) < p { low = mid } else { high = mid }
@@ -58,23 +62,31 @@ enum RegularizedBeta {
     }
 
     private static func continuedFraction(_ x: Double, a: Double, b: Double) -> Double {
-        let tiny = 1e-300, epsilon = 1e-16
-        let qab = a + b, qap = a + 1, qam = a - 1
+        let tiny = 1e-300
+        let epsilon = 1e-16
+        let qab = a + b
+        let qap = a + 1
+        let qam = a - 1
         var c = 1.0
         var d = 1 - qab * x / qap
         if abs(d) < tiny { d = tiny }
         d = 1 / d
         var h = d
-        for m in 1 ... 10_000 {
-            let m = Double(m), m2 = 2 * m
+        for m in 1...10_000 {
+            let m = Double(m)
+            let m2 = 2 * m
             var aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-            d = 1 + aa * d; if abs(d) < tiny { d = tiny }
-            c = 1 + aa / c; if abs(c) < tiny { c = tiny }
+            d = 1 + aa * d
+            if abs(d) < tiny { d = tiny }
+            c = 1 + aa / c
+            if abs(c) < tiny { c = tiny }
             d = 1 / d
             h *= d * c
             aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-            d = 1 + aa * d; if abs(d) < tiny { d = tiny }
-            c = 1 + aa / c; if abs(c) < tiny { c = tiny }
+            d = 1 + aa * d
+            if abs(d) < tiny { d = tiny }
+            c = 1 + aa / c
+            if abs(c) < tiny { c = tiny }
             d = 1 / d
             let step = d * c
             h *= step

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The two-sided Wilcoxon signed-rank test of paired differences, as `scipy.stats.wilcoxon(d)` computes
@@ -53,7 +53,7 @@ public struct WilcoxonSignedRank: Equatable, Sendable {
             var end = start + 1
             while end < order.count && abs(kept[order[end]]) == abs(kept[order[start]]) { end += 1 }
             let average = Double(start + 1 + end) / 2
-            for position in start ..< end { ranks[order[position]] = average }
+            for position in start..<end { ranks[order[position]] = average }
             tieGroups.append(end - start)
             start = end
         }
@@ -79,7 +79,7 @@ public struct WilcoxonSignedRank: Equatable, Sendable {
             let sigma = ((n * (n + 1) * (2 * n + 1) - ties / 2) / 24).squareRoot()
             if sigma > 0 {
                 let z = (rankSumPositive - n * (n + 1) / 4) / sigma
-                pValue = erfc(abs(z) / 2.0.squareRoot())   // = 2·P(Z ≥ |z|)
+                pValue = erfc(abs(z) / 2.0.squareRoot())  // = 2·P(Z ≥ |z|)
             } else {
                 pValue = nil
             }
@@ -89,13 +89,14 @@ public struct WilcoxonSignedRank: Equatable, Sendable {
     /// 2·min(P(R₊ ≤ r), P(R₊ ≥ r)) under the exact null: counts of sign patterns of 1…n by rank sum.
     private static func exactP(rankSum r: Int, n: Int) -> Double {
         let maxSum = n * (n + 1) / 2
-        var counts = [UInt64](repeating: 0, count: maxSum + 1)   // at most 2^50 each: no overflow for n ≤ 50
+        var counts = [UInt64](repeating: 0, count: maxSum + 1)  // at most 2^50 each: no overflow for n ≤ 50
         counts[0] = 1
         for k in stride(from: 1, through: n, by: 1) {
             for s in stride(from: k * (k + 1) / 2, through: k, by: -1) { counts[s] += counts[s - k] }
         }
         let patterns = Double(sign: .plus, exponent: n, significand: 1)
-        let below = counts[0 ... r].reduce(0, +), above = counts[r ... maxSum].reduce(0, +)
+        let below = counts[0...r].reduce(0, +)
+        let above = counts[r...maxSum].reduce(0, +)
         return min(1, 2 * Double(min(below, above)) / patterns)
     }
 
@@ -104,9 +105,10 @@ public struct WilcoxonSignedRank: Equatable, Sendable {
     private static func signFlipP(ranks: [Double], observed: Double) -> Double {
         let halves = ranks.map { Int(($0 * 2).rounded()) }
         let target = Int((observed * 2).rounded())
-        var below = 0, above = 0
+        var below = 0
+        var above = 0
         let patterns = 1 << halves.count
-        for pattern in 0 ..< patterns {
+        for pattern in 0..<patterns {
             var sum = 0
             for (i, h) in halves.enumerated() where pattern & (1 << i) != 0 { sum += h }
             if sum <= target { below += 1 }

@@ -18,8 +18,8 @@ public final class ABMILModel: MILModel {
 
     var d: Int { options.featureDim }
     var k: Int { options.classes }
-    static let e = ABMILOptions.embeddingWidth       // 256
-    static let h = ABMILOptions.attentionWidth       // 128
+    static let e = ABMILOptions.embeddingWidth  // 256
+    static let h = ABMILOptions.attentionWidth  // 128
 
     public convenience init(options: ABMILOptions, generator: inout SeededGenerator) {
         self.init(options: options)
@@ -30,18 +30,30 @@ public final class ABMILModel: MILModel {
     public init(options: ABMILOptions) {
         precondition(options.featureDim > 0 && options.classes > 0)
         self.options = options
-        let d = options.featureDim, e = Self.e, h = Self.h, k = options.classes
-        w1 = Parameter(name: "feature.0.weight", shape: [e, d]); b1 = Parameter(name: "feature.0.bias", shape: [e])
-        wa = Parameter(name: "attention.attention_a.0.weight", shape: [h, e]); ba = Parameter(name: "attention.attention_a.0.bias", shape: [h])
-        wb = Parameter(name: "attention.attention_b.0.weight", shape: [h, e]); bb = Parameter(name: "attention.attention_b.0.bias", shape: [h])
-        wc = Parameter(name: "attention.attention_c.weight", shape: [1, h]); bc = Parameter(name: "attention.attention_c.bias", shape: [1])
-        wk = Parameter(name: "classifier.weight", shape: [k, e]); bk = Parameter(name: "classifier.bias", shape: [k])
+        let d = options.featureDim
+        let e = Self.e
+        let h = Self.h
+        let k = options.classes
+        w1 = Parameter(name: "feature.0.weight", shape: [e, d])
+        b1 = Parameter(name: "feature.0.bias", shape: [e])
+        wa = Parameter(name: "attention.attention_a.0.weight", shape: [h, e])
+        ba = Parameter(name: "attention.attention_a.0.bias", shape: [h])
+        wb = Parameter(name: "attention.attention_b.0.weight", shape: [h, e])
+        bb = Parameter(name: "attention.attention_b.0.bias", shape: [h])
+        wc = Parameter(name: "attention.attention_c.weight", shape: [1, h])
+        bc = Parameter(name: "attention.attention_c.bias", shape: [1])
+        wk = Parameter(name: "classifier.weight", shape: [k, e])
+        bk = Parameter(name: "classifier.bias", shape: [k])
         parameters = ParameterSet([w1, b1, wa, ba, wb, bb, wc, bc, wk, bk])
         var layout = BlockLayout()
-        bW1 = layout.append("w1", count: e * d); bB1 = layout.append("b1", count: e)
-        bGate = layout.append("gate", count: 2 * h * e); bGateBias = layout.append("gateBias", count: 2 * h)
-        bScore = layout.append("score", count: h); bScoreBias = layout.append("scoreBias", count: 1)
-        bClassifier = layout.append("classifier", count: k * e); bClassifierBias = layout.append("classifierBias", count: k)
+        bW1 = layout.append("w1", count: e * d)
+        bB1 = layout.append("b1", count: e)
+        bGate = layout.append("gate", count: 2 * h * e)
+        bGateBias = layout.append("gateBias", count: 2 * h)
+        bScore = layout.append("score", count: h)
+        bScoreBias = layout.append("scoreBias", count: 1)
+        bClassifier = layout.append("classifier", count: k * e)
+        bClassifierBias = layout.append("classifierBias", count: k)
         self.layout = layout
         snapshot = FloatBlocks(layout: layout)
     }
@@ -50,8 +62,10 @@ public final class ABMILModel: MILModel {
 
     /// (block, offset within it) of each parameter, in `parameters` order: gate stacks a over b.
     private var placement: [(Parameter, Int, Int)] {
-        [(w1, bW1, 0), (b1, bB1, 0), (wa, bGate, 0), (ba, bGateBias, 0), (wb, bGate, wa.count), (bb, bGateBias, ba.count),
-         (wc, bScore, 0), (bc, bScoreBias, 0), (wk, bClassifier, 0), (bk, bClassifierBias, 0)]
+        [
+            (w1, bW1, 0), (b1, bB1, 0), (wa, bGate, 0), (ba, bGateBias, 0), (wb, bGate, wa.count), (bb, bGateBias, ba.count),
+            (wc, bScore, 0), (bc, bScoreBias, 0), (wk, bClassifier, 0), (bk, bClassifierBias, 0)
+        ]
     }
 
     public func prepare() {
@@ -68,7 +82,10 @@ public final class ABMILModel: MILModel {
     }
 
     public func setGradients(_ buffers: [GradientBuffer]) {
-        guard let g = sum(buffers) else { parameters.zeroGradients(); return }
+        guard let g = sum(buffers) else {
+            parameters.zeroGradients()
+            return
+        }
         for (p, block, offset) in placement {
             withGradient(p) { copyAddingZero(g.block(block) + offset, into: $0, count: p.count) }
         }
@@ -86,8 +103,12 @@ public final class ABMILModel: MILModel {
     private func w(_ block: Int, _ rows: Int, _ cols: Int) -> MatrixView { snapshot.matrix(block, rows: rows, cols: cols) }
 
     /// R = ReLU(X·W1ᵀ + b1) for rows of X; P = R·[Wa; Wb]ᵀ + [ba; bb]; G = gate; scores into s (1×t).
-    private func attentionScores(x: MatrixView, ws: Workspace, scores s: MatrixView, masks: MatrixView?) -> (r: MatrixView, p: MatrixView, g: MatrixView) {
-        let t = x.rows, e = Self.e, h = Self.h
+    private func attentionScores(x: MatrixView, ws: Workspace, scores s: MatrixView, masks: MatrixView?) -> (
+        r: MatrixView, p: MatrixView, g: MatrixView
+    ) {
+        let t = x.rows
+        let e = Self.e
+        let h = Self.h
         let r = ws.matrix(Slot.r.rawValue, rows: t, cols: e)
         r.fillRows(with: snapshot.block(bB1))
         gemm(x, w(bW1, e, d), transposeB: true, into: r, beta: 1)
@@ -108,9 +129,10 @@ public final class ABMILModel: MILModel {
             l.baseAddress!.update(from: snapshot.block(bClassifierBias), count: k)
             gemv(w(bClassifier, k, Self.e), pooled.base, into: l.baseAddress!, beta: 1)
         }
-        return BagOutput(instanceCount: n, coarseLogits: [], fineLogits: logits, coarseAttention: [],
-                         fineAttention: Array(UnsafeBufferPointer(start: attention.base, count: n)),
-                         embedding: [], embeddingWidth: 0)
+        return BagOutput(
+            instanceCount: n, coarseLogits: [], fineLogits: logits, coarseAttention: [],
+            fineAttention: Array(UnsafeBufferPointer(start: attention.base, count: n)),
+            embedding: [], embeddingWidth: 0)
     }
 
     public func forward(features: [Float], instanceCount n: Int, workspace ws: Workspace) -> BagOutput {
@@ -126,8 +148,10 @@ public final class ABMILModel: MILModel {
         }
         let a = ws.matrix(Slot.a.rawValue, rows: 1, cols: n)
         let r = features.withUnsafeBufferPointer { x in
-            attentionScores(x: MatrixView(UnsafeMutablePointer(mutating: x.baseAddress!), rows: n, cols: d),
-                            ws: ws, scores: a, masks: masks).r
+            attentionScores(
+                x: MatrixView(UnsafeMutablePointer(mutating: x.baseAddress!), rows: n, cols: d),
+                ws: ws, scores: a, masks: masks
+            ).r
         }
         softmaxRowsForward(a)
         let pooled = ws.matrix(Slot.pooled.rawValue, rows: 1, cols: Self.e)
@@ -160,7 +184,9 @@ public final class ABMILModel: MILModel {
     public func backward(_ gradient: BagOutputGradient, workspace ws: Workspace, into grads: GradientBuffer) {
         precondition(ws.pendingBackward == ObjectIdentifier(self), "backward needs a training forward of this model on this workspace")
         precondition(grads.layout == layout, "gradient buffer of another model")
-        let n = ws.instanceCount, e = Self.e, h = Self.h
+        let n = ws.instanceCount
+        let e = Self.e
+        let h = Self.h
         precondition(gradient.fineLogits.count == k && gradient.fineAttention.count == n, "BagOutputGradient shapes")
         let r = ws.matrix(Slot.r.rawValue, rows: n, cols: e)
         let p = ws.matrix(Slot.p.rawValue, rows: n, cols: 2 * h)
@@ -197,8 +223,9 @@ public final class ABMILModel: MILModel {
         gemm(a, transposeA: true, dPooled, into: dR, beta: 1)
         reluBackward(output: r, gradient: dR)
         ws.features.withUnsafeBufferPointer { x in
-            gemm(dR, transposeA: true, MatrixView(UnsafeMutablePointer(mutating: x.baseAddress!), rows: n, cols: d),
-                 into: grad(bW1, e, d), beta: 1)
+            gemm(
+                dR, transposeA: true, MatrixView(UnsafeMutablePointer(mutating: x.baseAddress!), rows: n, cols: d),
+                into: grad(bW1, e, d), beta: 1)
         }
         gemv(dR, transposeA: true, ones, into: grads.block(bB1), beta: 1)
         ws.pendingBackward = nil

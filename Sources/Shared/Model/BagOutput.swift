@@ -7,16 +7,18 @@
 public struct BagOutput: Sendable {
     /// Number of instances N in the bag.
     public var instanceCount: Int
-    public var coarseLogits: [Float]      // [Kc]
-    public var fineLogits: [Float]        // [Kf]
-    public var coarseAttention: [Float]   // [Kc, N], each row a softmax over instances
-    public var fineAttention: [Float]     // [Kf, N] (ABMIL: [1, N])
+    public var coarseLogits: [Float]  // [Kc]
+    public var fineLogits: [Float]  // [Kf]
+    public var coarseAttention: [Float]  // [Kc, N], each row a softmax over instances
+    public var fineAttention: [Float]  // [Kf, N] (ABMIL: [1, N])
     /// z: the fine bag features B_f with each row L2-normalised, for the contrastive term.
-    public var embedding: [Float]         // [Kf, E], E = 256
+    public var embedding: [Float]  // [Kf, E], E = 256
     public var embeddingWidth: Int
 
-    public init(instanceCount: Int, coarseLogits: [Float], fineLogits: [Float], coarseAttention: [Float],
-                fineAttention: [Float], embedding: [Float], embeddingWidth: Int) {
+    public init(
+        instanceCount: Int, coarseLogits: [Float], fineLogits: [Float], coarseAttention: [Float],
+        fineAttention: [Float], embedding: [Float], embeddingWidth: Int
+    ) {
         self.instanceCount = instanceCount
         self.coarseLogits = coarseLogits
         self.fineLogits = fineLogits
@@ -29,14 +31,16 @@ public struct BagOutput: Sendable {
 
 /// ∂L/∂(each field of BagOutput), same shapes. Zero-filled fields contribute nothing.
 public struct BagOutputGradient: Sendable {
-    public var coarseLogits: [Float]      // [Kc]
-    public var fineLogits: [Float]        // [Kf]
-    public var coarseAttention: [Float]   // [Kc, N]
-    public var fineAttention: [Float]     // [Kf, N]
-    public var embedding: [Float]         // [Kf, E]
+    public var coarseLogits: [Float]  // [Kc]
+    public var fineLogits: [Float]  // [Kf]
+    public var coarseAttention: [Float]  // [Kc, N]
+    public var fineAttention: [Float]  // [Kf, N]
+    public var embedding: [Float]  // [Kf, E]
 
-    public init(coarseLogits: [Float], fineLogits: [Float], coarseAttention: [Float], fineAttention: [Float],
-                embedding: [Float]) {
+    public init(
+        coarseLogits: [Float], fineLogits: [Float], coarseAttention: [Float], fineAttention: [Float],
+        embedding: [Float]
+    ) {
         self.coarseLogits = coarseLogits
         self.fineLogits = fineLogits
         self.coarseAttention = coarseAttention

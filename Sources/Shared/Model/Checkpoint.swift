@@ -65,8 +65,9 @@ public enum Checkpoint {
     /// The model kind and options a checkpoint's metadata records.
     public static func configuration(of file: SafetensorsFile, path: String) throws -> ModelConfiguration {
         guard let name = file.metadata["model"], let optionsText = file.metadata["options"] else {
-            throw ToolError("checkpoint has no model description in its metadata", at: path,
-                            hint: "hmil checkpoints record \"model\" and \"options\"; for a foreign file build the model and load into it")
+            throw ToolError(
+                "checkpoint has no model description in its metadata", at: path,
+                hint: "hmil checkpoints record \"model\" and \"options\"; for a foreign file build the model and load into it")
         }
         guard let kind = ModelKind(rawValue: name) else {
             throw ToolError("checkpoint names an unknown model kind '\(name)'", at: path, hint: "expected \(ModelKind.names)")
@@ -77,8 +78,9 @@ public enum Checkpoint {
         if let object = try? JSONSerialization.jsonObject(with: Data(optionsText.utf8)) as? [String: Any] {
             let known = kind == .abmil ? ABMILOptions.knownKeys : HMILOptions.knownKeys
             if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
-                throw ToolError("checkpoint's model has an option this hmil does not know: '\(unknown)'", at: path,
-                                hint: "it was written by a newer hmil; use that version")
+                throw ToolError(
+                    "checkpoint's model has an option this hmil does not know: '\(unknown)'", at: path,
+                    hint: "it was written by a newer hmil; use that version")
             }
         }
         do {
@@ -102,7 +104,10 @@ public enum Checkpoint {
         var problems: [String] = []
         let expected = Set(model.parameters.parameters.map(\.name))
         for p in model.parameters.parameters {
-            guard let t = file.info(p.name) else { problems.append("missing tensor '\(p.name)' \(p.shape)"); continue }
+            guard let t = file.info(p.name) else {
+                problems.append("missing tensor '\(p.name)' \(p.shape)")
+                continue
+            }
             if t.dtype != .f32 { problems.append("tensor '\(p.name)' is \(t.dtype.rawValue), expected F32") }
             if t.shape != p.shape { problems.append("tensor '\(p.name)' has shape \(t.shape), expected \(p.shape)") }
         }
@@ -112,8 +117,9 @@ public enum Checkpoint {
         if !problems.isEmpty {
             let shown = problems.prefix(4).joined(separator: "; ")
             let more = problems.count > 4 ? " (and \(problems.count - 4) more)" : ""
-            throw ToolError("checkpoint does not match the \(describe(model.configuration)): \(shown)\(more)", at: path,
-                            hint: "use the checkpoint with the model options it was trained with")
+            throw ToolError(
+                "checkpoint does not match the \(describe(model.configuration)): \(shown)\(more)", at: path,
+                hint: "use the checkpoint with the model options it was trained with")
         }
         for p in model.parameters.parameters {
             p.value = try file.floats(p.name)
@@ -142,7 +148,8 @@ public enum Checkpoint {
             var variants = ""
             if o.coarseGate != .none { variants += ", coarse gate \(o.coarseGate.rawValue)" }
             if o.finePrior != .none { variants += ", fine prior \(o.finePrior.rawValue) λ \(o.finePriorWeight)" }
-            return "hmil model (D \(o.featureDim), Kc \(o.coarseClasses), Kf \(o.fineClasses), scorer \(o.scorer.rawValue), embedding \(o.embedding.rawValue)\(variants))"
+            return
+                "hmil model (D \(o.featureDim), Kc \(o.coarseClasses), Kf \(o.fineClasses), scorer \(o.scorer.rawValue), embedding \(o.embedding.rawValue)\(variants))"
         case .abmil(let o):
             return "abmil model (D \(o.featureDim), K \(o.classes))"
         }

@@ -27,21 +27,21 @@ public final class HMILModel: MILModel {
     public var configuration: ModelConfiguration { .hmil(options) }
 
     // Parameters, by role (state_dict order is that of `parameters`).
-    let w1, b1: Parameter                  // feature_extractor.0  [256, D]
-    let w2, b2: Parameter?                 // feature_extractor.2  [D, 256] (released embedding only)
-    let w3, b3: Parameter                  // feature_reducer.0    [256, Dc]
+    let w1, b1: Parameter  // feature_extractor.0  [256, D]
+    let w2, b2: Parameter?  // feature_extractor.2  [D, 256] (released embedding only)
+    let w3, b3: Parameter  // feature_reducer.0    [256, Dc]
     let wa, ba, wb, bb, wc, bc: Parameter  // coarse_attention.0   [256, Dc], [256, Dc], [Kc, 256]
     let wfa, bfa, wfb, bfb, wfc, bfc: Parameter  // fine_attention.0 [64, 256], [64, 256], [Kf, 64]
-    let coarseScorers: [(weight: Parameter, bias: Parameter)]   // [1, Dc] each; 1 or Kc of them
-    let fineScorers: [(weight: Parameter, bias: Parameter)]     // [1, 256] each; 1 or Kf of them
-    let gamma: Parameter?                  // coarse_gate.gamma    [Kf] (learned coarse gate only)
+    let coarseScorers: [(weight: Parameter, bias: Parameter)]  // [1, Dc] each; 1 or Kc of them
+    let fineScorers: [(weight: Parameter, bias: Parameter)]  // [1, 256] each; 1 or Kf of them
+    let gamma: Parameter?  // coarse_gate.gamma    [Kf] (learned coarse gate only)
 
     /// Blocks of the weight snapshot (and of gradient buffers).
     struct Blocks {
         var w1 = 0, b1 = 0, composed = 0, composedBias = 0, w2 = 0, b2 = 0, coarseScore = 0, coarseScoreBias = 0
         var fineGate = 0, fineGateBias = 0, fineScore = 0, fineScoreBias = 0
         var coarseScorer = 0, coarseScorerBias = 0, fineScorer = 0, fineScorerBias = 0
-        var coarseGate = 0   // γ per fine class as the forward uses it (empty without a gate)
+        var coarseGate = 0  // γ per fine class as the forward uses it (empty without a gate)
     }
     // In gradient buffers two blocks hold the gradient of what the forward reads in their place:
     // fineGate ∂L/∂(Wf·M_f) [128, 256] and fineGateBias ∂L/∂(Wf·c_f + bf) [128] (rows of F and f), and
@@ -53,7 +53,7 @@ public final class HMILModel: MILModel {
     /// The map the forward reads, made by `prepare()` from the snapshot: F = [Wf·M_f (128) | M_a (256) |
     /// M_b (256)], 640×256 (block 0), and its bias f (block 1); h_f is never formed.
     let fusedSnapshot: FloatBlocks
-    static let fusedRows = 2 * hf + 2 * hc                     // 640
+    static let fusedRows = 2 * hf + 2 * hc  // 640
     /// Sum of workers' gradient buffers, reused by `addGradients`.
     private var reduction: FloatBlocks?
     /// ∂L/∂M_f and ∂L/∂c_f in full (through B_f and through the fine gate), made by `addGradients`.
@@ -66,11 +66,11 @@ public final class HMILModel: MILModel {
     var kf: Int { options.fineClasses }
     /// π, the coarse class of each fine class (empty unless the gate or the prior is on).
     var parents: [Int] { options.fineParents }
-    static let e = HMILOptions.embeddingWidth            // 256
-    static let hc = HMILOptions.coarseAttentionWidth     // 256
-    static let hf = HMILOptions.fineAttentionWidth       // 64
+    static let e = HMILOptions.embeddingWidth  // 256
+    static let hc = HMILOptions.coarseAttentionWidth  // 256
+    static let hf = HMILOptions.fineAttentionWidth  // 64
     /// Columns of Y = R·Mᵀ + c: [h_f | a_c | b_c].
-    static let composedRows = e + 2 * hc                 // 768
+    static let composedRows = e + 2 * hc  // 768
 
     /// A model with Kaiming-normal weights (fan-in, gain √2) and zero biases drawn from `generator`.
     public convenience init(options: HMILOptions, generator: inout SeededGenerator) {
@@ -84,27 +84,38 @@ public final class HMILModel: MILModel {
         precondition(options.featureDim > 0 && options.coarseClasses > 0 && options.fineClasses > 0)
         precondition(options.problem == nil, options.problem ?? "")
         self.options = options
-        let d = options.featureDim, dc = options.coarseFeatureWidth
-        let e = Self.e, hc = Self.hc, hf = Self.hf
+        let d = options.featureDim
+        let dc = options.coarseFeatureWidth
+        let e = Self.e
+        let hc = Self.hc
+        let hf = Self.hf
         var list: [Parameter] = []
         func make(_ name: String, _ shape: [Int]) -> Parameter {
             let p = Parameter(name: name, shape: shape)
             list.append(p)
             return p
         }
-        w1 = make("feature_extractor.0.weight", [e, d]); b1 = make("feature_extractor.0.bias", [e])
+        w1 = make("feature_extractor.0.weight", [e, d])
+        b1 = make("feature_extractor.0.bias", [e])
         if options.embedding == .released {
-            w2 = make("feature_extractor.2.weight", [d, e]); b2 = make("feature_extractor.2.bias", [d])
+            w2 = make("feature_extractor.2.weight", [d, e])
+            b2 = make("feature_extractor.2.bias", [d])
         } else {
-            w2 = nil; b2 = nil
+            w2 = nil
+            b2 = nil
         }
-        w3 = make("feature_reducer.0.weight", [e, dc]); b3 = make("feature_reducer.0.bias", [e])
-        wa = make("coarse_attention.0.attention_a.0.weight", [hc, dc]); ba = make("coarse_attention.0.attention_a.0.bias", [hc])
-        wb = make("coarse_attention.0.attention_b.0.weight", [hc, dc]); bb = make("coarse_attention.0.attention_b.0.bias", [hc])
+        w3 = make("feature_reducer.0.weight", [e, dc])
+        b3 = make("feature_reducer.0.bias", [e])
+        wa = make("coarse_attention.0.attention_a.0.weight", [hc, dc])
+        ba = make("coarse_attention.0.attention_a.0.bias", [hc])
+        wb = make("coarse_attention.0.attention_b.0.weight", [hc, dc])
+        bb = make("coarse_attention.0.attention_b.0.bias", [hc])
         wc = make("coarse_attention.0.attention_c.weight", [options.coarseClasses, hc])
         bc = make("coarse_attention.0.attention_c.bias", [options.coarseClasses])
-        wfa = make("fine_attention.0.attention_a.0.weight", [hf, e]); bfa = make("fine_attention.0.attention_a.0.bias", [hf])
-        wfb = make("fine_attention.0.attention_b.0.weight", [hf, e]); bfb = make("fine_attention.0.attention_b.0.bias", [hf])
+        wfa = make("fine_attention.0.attention_a.0.weight", [hf, e])
+        bfa = make("fine_attention.0.attention_a.0.bias", [hf])
+        wfb = make("fine_attention.0.attention_b.0.weight", [hf, e])
+        bfb = make("fine_attention.0.attention_b.0.bias", [hf])
         wfc = make("fine_attention.0.attention_c.weight", [options.fineClasses, hf])
         bfc = make("fine_attention.0.attention_c.bias", [options.fineClasses])
         switch options.scorer {
@@ -156,20 +167,23 @@ public final class HMILModel: MILModel {
     private var composedSources: [(weight: Parameter, bias: Parameter)] { [(w3, b3), (wa, ba), (wb, bb)] }
 
     public func prepare() {
-        let s = snapshot, e = Self.e
+        let s = snapshot
+        let e = Self.e
         func copy(_ p: Parameter, to block: Int, at offset: Int = 0) {
             withValues(p) { s.block(block).advanced(by: offset).update(from: $0, count: p.count) }
         }
-        copy(w1, to: blocks.w1); copy(b1, to: blocks.b1)
+        copy(w1, to: blocks.w1)
+        copy(b1, to: blocks.b1)
         for (i, source) in composedSources.enumerated() {
-            let rows = s.block(blocks.composed) + i * e * e        // 256 rows of M, 256 wide
+            let rows = s.block(blocks.composed) + i * e * e  // 256 rows of M, 256 wide
             let bias = s.block(blocks.composedBias) + i * e
             if let w2, let b2 {
                 // M_i = W_i·W2 (256×D · D×256), c_i = W_i·b2 + b_i.
                 withValues(source.weight) { wi in
                     withValues(w2) { w2v in
-                        gemm(MatrixView(wi, rows: e, cols: d), MatrixView(w2v, rows: d, cols: e),
-                             into: MatrixView(rows, rows: e, cols: e))
+                        gemm(
+                            MatrixView(wi, rows: e, cols: d), MatrixView(w2v, rows: d, cols: e),
+                            into: MatrixView(rows, rows: e, cols: e))
                     }
                     withValues(source.bias) { bias.update(from: $0, count: e) }
                     withValues(b2) { gemv(MatrixView(wi, rows: e, cols: d), $0, into: bias, beta: 1) }
@@ -179,16 +193,25 @@ public final class HMILModel: MILModel {
                 withValues(source.bias) { bias.update(from: $0, count: e) }
             }
         }
-        if let w2, let b2 { copy(w2, to: blocks.w2); copy(b2, to: blocks.b2) }
-        copy(wc, to: blocks.coarseScore); copy(bc, to: blocks.coarseScoreBias)
-        copy(wfa, to: blocks.fineGate); copy(wfb, to: blocks.fineGate, at: wfa.count)
-        copy(bfa, to: blocks.fineGateBias); copy(bfb, to: blocks.fineGateBias, at: bfa.count)
-        copy(wfc, to: blocks.fineScore); copy(bfc, to: blocks.fineScoreBias)
+        if let w2, let b2 {
+            copy(w2, to: blocks.w2)
+            copy(b2, to: blocks.b2)
+        }
+        copy(wc, to: blocks.coarseScore)
+        copy(bc, to: blocks.coarseScoreBias)
+        copy(wfa, to: blocks.fineGate)
+        copy(wfb, to: blocks.fineGate, at: wfa.count)
+        copy(bfa, to: blocks.fineGateBias)
+        copy(bfb, to: blocks.fineGateBias, at: bfa.count)
+        copy(wfc, to: blocks.fineScore)
+        copy(bfc, to: blocks.fineScoreBias)
         for (k, scorer) in coarseScorers.enumerated() {
-            copy(scorer.weight, to: blocks.coarseScorer, at: k * dc); copy(scorer.bias, to: blocks.coarseScorerBias, at: k)
+            copy(scorer.weight, to: blocks.coarseScorer, at: k * dc)
+            copy(scorer.bias, to: blocks.coarseScorerBias, at: k)
         }
         for (j, scorer) in fineScorers.enumerated() {
-            copy(scorer.weight, to: blocks.fineScorer, at: j * e); copy(scorer.bias, to: blocks.fineScorerBias, at: j)
+            copy(scorer.weight, to: blocks.fineScorer, at: j * e)
+            copy(scorer.bias, to: blocks.fineScorerBias, at: j)
         }
         if let gamma {
             // γ ≥ 0: a step that took γ below 0 is projected back onto the constraint (projected
@@ -200,8 +223,10 @@ public final class HMILModel: MILModel {
         }
         // The forward's map: F = [Wf·M_f; M_a; M_b] and f = [Wf·c_f + bf; c_a; c_b].
         let fineRows = 2 * Self.hf
-        let im = fusedSnapshot.block(0), ib = fusedSnapshot.block(1)
-        let m = s.block(blocks.composed), c = s.block(blocks.composedBias)
+        let im = fusedSnapshot.block(0)
+        let ib = fusedSnapshot.block(1)
+        let m = s.block(blocks.composed)
+        let c = s.block(blocks.composedBias)
         gemm(w(blocks.fineGate, fineRows, e), MatrixView(m, rows: e, cols: e), into: MatrixView(im, rows: fineRows, cols: e))
         ib.update(from: s.block(blocks.fineGateBias), count: fineRows)
         gemv(w(blocks.fineGate, fineRows, e), c, into: ib, beta: 1)
@@ -216,13 +241,17 @@ public final class HMILModel: MILModel {
         func add(_ block: Int, at offset: Int = 0, to p: Parameter) {
             withGradient(p) { axpy(1, g.block(block) + offset, into: $0, count: p.count) }
         }
-        add(blocks.w1, to: w1); add(blocks.b1, to: b1)
-        if let w2, let b2 { add(blocks.w2, to: w2); add(blocks.b2, to: b2) }
+        add(blocks.w1, to: w1)
+        add(blocks.b1, to: b1)
+        if let w2, let b2 {
+            add(blocks.w2, to: w2)
+            add(blocks.b2, to: b2)
+        }
         let (dMf, dcf) = fineGateChain(g)
         for (i, source) in composedSources.enumerated() {
-            let dM = i == 0 ? dMf : g.block(blocks.composed) + i * e * e            // ∂L/∂M_i  [256, 256]
-            let dc = i == 0 ? dcf : g.block(blocks.composedBias) + i * e            // ∂L/∂c_i  [256]
-            withGradient(source.bias) { axpy(1, dc, into: $0, count: e) }           // ∂c_i/∂b_i = I
+            let dM = i == 0 ? dMf : g.block(blocks.composed) + i * e * e  // ∂L/∂M_i  [256, 256]
+            let dc = i == 0 ? dcf : g.block(blocks.composedBias) + i * e  // ∂L/∂c_i  [256]
+            withGradient(source.bias) { axpy(1, dc, into: $0, count: e) }  // ∂c_i/∂b_i = I
             guard let w2, let b2 else {
                 withGradient(source.weight) { axpy(1, dM, into: $0, count: e * e) }
                 continue
@@ -231,27 +260,34 @@ public final class HMILModel: MILModel {
                 withValues(source.weight) { wi in
                     withGradient(source.weight) { dWi in
                         // ∂L/∂W_i = ∂L/∂M_i·W2ᵀ + ∂L/∂c_i ⊗ b2     [256, D]
-                        gemm(MatrixView(dM, rows: e, cols: e), MatrixView(w2v, rows: d, cols: e), transposeB: true,
-                             into: MatrixView(dWi, rows: e, cols: d), beta: 1)
+                        gemm(
+                            MatrixView(dM, rows: e, cols: e), MatrixView(w2v, rows: d, cols: e), transposeB: true,
+                            into: MatrixView(dWi, rows: e, cols: d), beta: 1)
                         withValues(b2) { b2v in for r in 0..<e { axpy(dc[r], b2v, into: dWi + r * d, count: d) } }
                     }
                     // ∂L/∂W2 += W_iᵀ·∂L/∂M_i [D, 256];  ∂L/∂b2 += W_iᵀ·∂L/∂c_i [D]
                     withGradient(w2) {
-                        gemm(MatrixView(wi, rows: e, cols: d), transposeA: true, MatrixView(dM, rows: e, cols: e),
-                             into: MatrixView($0, rows: d, cols: e), beta: 1)
+                        gemm(
+                            MatrixView(wi, rows: e, cols: d), transposeA: true, MatrixView(dM, rows: e, cols: e),
+                            into: MatrixView($0, rows: d, cols: e), beta: 1)
                     }
                     withGradient(b2) { gemv(MatrixView(wi, rows: e, cols: d), transposeA: true, dc, into: $0, beta: 1) }
                 }
             }
         }
-        add(blocks.coarseScore, to: wc); add(blocks.coarseScoreBias, to: bc)
-        add(blocks.fineGateBias, to: bfa); add(blocks.fineGateBias, at: bfa.count, to: bfb)   // ∂f/∂bf = I
-        add(blocks.fineScore, to: wfc); add(blocks.fineScoreBias, to: bfc)
+        add(blocks.coarseScore, to: wc)
+        add(blocks.coarseScoreBias, to: bc)
+        add(blocks.fineGateBias, to: bfa)
+        add(blocks.fineGateBias, at: bfa.count, to: bfb)  // ∂f/∂bf = I
+        add(blocks.fineScore, to: wfc)
+        add(blocks.fineScoreBias, to: bfc)
         for (k, scorer) in coarseScorers.enumerated() {
-            add(blocks.coarseScorer, at: k * dc, to: scorer.weight); add(blocks.coarseScorerBias, at: k, to: scorer.bias)
+            add(blocks.coarseScorer, at: k * dc, to: scorer.weight)
+            add(blocks.coarseScorerBias, at: k, to: scorer.bias)
         }
         for (j, scorer) in fineScorers.enumerated() {
-            add(blocks.fineScorer, at: j * e, to: scorer.weight); add(blocks.fineScorerBias, at: j, to: scorer.bias)
+            add(blocks.fineScorer, at: j * e, to: scorer.weight)
+            add(blocks.fineScorerBias, at: j, to: scorer.bias)
         }
         if let gamma { add(blocks.coarseGate, to: gamma) }
     }
@@ -260,24 +296,30 @@ public final class HMILModel: MILModel {
     /// (∂L/∂(Wf·M_f), ∂L/∂(Wf·c_f + bf)) adds ∂L/∂Wf = ∂L/∂(Wf·M_f)·M_fᵀ + ∂L/∂(Wf·c_f + bf) ⊗ c_f to
     /// wfa, wfb and returns ∂L/∂M_f, ∂L/∂c_f in full: what B_f gave plus Wfᵀ·∂L/∂(Wf·M_f), Wfᵀ·∂L/∂(Wf·c_f + bf).
     private func fineGateChain(_ g: FloatBlocks) -> (dM: UnsafeMutablePointer<Float>, dc: UnsafeMutablePointer<Float>) {
-        let e = Self.e, hf = Self.hf
-        let chain = fineChain ?? {
-            var layout = BlockLayout()
-            layout.append("dMf", count: e * e)
-            layout.append("dcf", count: e)
-            return FloatBlocks(layout: layout)
-        }()
+        let e = Self.e
+        let hf = Self.hf
+        let chain =
+            fineChain
+            ?? {
+                var layout = BlockLayout()
+                layout.append("dMf", count: e * e)
+                layout.append("dcf", count: e)
+                return FloatBlocks(layout: layout)
+            }()
         fineChain = chain
         let wf = w(blocks.fineGate, 2 * hf, e)
-        let dF = g.matrix(blocks.fineGate, rows: 2 * hf, cols: e), df = g.block(blocks.fineGateBias)
-        let mf = w(blocks.composed, e, e), cf = snapshot.block(blocks.composedBias)
+        let dF = g.matrix(blocks.fineGate, rows: 2 * hf, cols: e)
+        let df = g.block(blocks.fineGateBias)
+        let mf = w(blocks.composed, e, e)
+        let cf = snapshot.block(blocks.composedBias)
         for (rows, p) in [(0..<hf, wfa), (hf..<2 * hf, wfb)] {
             withGradient(p) { dW in
                 gemm(dF.rows(rows), mf, transposeB: true, into: MatrixView(dW, rows: hf, cols: e), beta: 1)
                 for (k, r) in rows.enumerated() { axpy(df[r], cf, into: dW + k * e, count: e) }
             }
         }
-        let dMf = chain.matrix(0, rows: e, cols: e), dcf = chain.block(1)
+        let dMf = chain.matrix(0, rows: e, cols: e)
+        let dcf = chain.block(1)
         dMf.base.update(from: g.block(blocks.composed), count: e * e)
         gemm(wf, transposeA: true, dF, into: dMf, beta: 1)
         dcf.update(from: g.block(blocks.composedBias), count: e)

@@ -36,9 +36,9 @@ public struct HMILOptions: Codable, Equatable, Sendable {
         case coarseDetached = "coarse-detached"
     }
 
-    public var featureDim: Int          // D
-    public var coarseClasses: Int       // Kc
-    public var fineClasses: Int         // Kf
+    public var featureDim: Int  // D
+    public var coarseClasses: Int  // Kc
+    public var fineClasses: Int  // Kf
     public var scorer: Scorer
     public var embedding: Embedding
     /// Dropout 0.25 after tanh and sigmoid in both gated attentions (training forward only).
@@ -51,9 +51,11 @@ public struct HMILOptions: Codable, Equatable, Sendable {
     /// only when the gate or the prior is on.
     public var fineParents: [Int]
 
-    public init(featureDim: Int, coarseClasses: Int, fineClasses: Int, scorer: Scorer = .shared,
-                embedding: Embedding = .released, dropout: Bool = false, coarseGate: CoarseGate = .none,
-                finePrior: FinePrior = .none, finePriorWeight: Double = 1, fineParents: [Int] = []) {
+    public init(
+        featureDim: Int, coarseClasses: Int, fineClasses: Int, scorer: Scorer = .shared,
+        embedding: Embedding = .released, dropout: Bool = false, coarseGate: CoarseGate = .none,
+        finePrior: FinePrior = .none, finePriorWeight: Double = 1, fineParents: [Int] = []
+    ) {
         self.featureDim = featureDim
         self.coarseClasses = coarseClasses
         self.fineClasses = fineClasses
@@ -67,9 +69,13 @@ public struct HMILOptions: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case featureDim = "feature_dim", coarseClasses = "coarse_classes", fineClasses = "fine_classes"
+        case featureDim = "feature_dim"
+        case coarseClasses = "coarse_classes"
+        case fineClasses = "fine_classes"
         case scorer, embedding, dropout
-        case coarseGate = "coarse_gate", finePrior = "fine_prior", finePriorWeight = "fine_prior_weight"
+        case coarseGate = "coarse_gate"
+        case finePrior = "fine_prior"
+        case finePriorWeight = "fine_prior_weight"
         case fineParents = "fine_parents"
     }
 
@@ -91,12 +97,13 @@ public struct HMILOptions: Codable, Equatable, Sendable {
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(featureDim: try c.decode(Int.self, forKey: .featureDim),
-                  coarseClasses: try c.decode(Int.self, forKey: .coarseClasses),
-                  fineClasses: try c.decode(Int.self, forKey: .fineClasses),
-                  scorer: try c.decode(Scorer.self, forKey: .scorer),
-                  embedding: try c.decode(Embedding.self, forKey: .embedding),
-                  dropout: try c.decode(Bool.self, forKey: .dropout))
+        self.init(
+            featureDim: try c.decode(Int.self, forKey: .featureDim),
+            coarseClasses: try c.decode(Int.self, forKey: .coarseClasses),
+            fineClasses: try c.decode(Int.self, forKey: .fineClasses),
+            scorer: try c.decode(Scorer.self, forKey: .scorer),
+            embedding: try c.decode(Embedding.self, forKey: .embedding),
+            dropout: try c.decode(Bool.self, forKey: .dropout))
         coarseGate = try c.decodeIfPresent(CoarseGate.self, forKey: .coarseGate) ?? coarseGate
         finePrior = try c.decodeIfPresent(FinePrior.self, forKey: .finePrior) ?? finePrior
         finePriorWeight = try c.decodeIfPresent(Double.self, forKey: .finePriorWeight) ?? finePriorWeight
@@ -137,8 +144,8 @@ public struct HMILOptions: Codable, Equatable, Sendable {
 /// The flat gated-attention ABMIL baseline (Ilse et al. 2018): x → ReLU(W·x + b) (256-d) →
 /// gated attention (hidden 128, one attention row) → attention pooling → K logits.
 public struct ABMILOptions: Codable, Equatable, Sendable {
-    public var featureDim: Int          // D
-    public var classes: Int             // K
+    public var featureDim: Int  // D
+    public var classes: Int  // K
     public var dropout: Bool
 
     public init(featureDim: Int, classes: Int, dropout: Bool = false) {
@@ -148,7 +155,8 @@ public struct ABMILOptions: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case featureDim = "feature_dim", classes, dropout
+        case featureDim = "feature_dim"
+        case classes, dropout
     }
 
     /// Embedding width (feature.0): 256, as HMIL's first layer.

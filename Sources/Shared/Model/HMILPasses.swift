@@ -35,7 +35,9 @@ extension HMILModel {
 
     public func forward(features: [Float], instanceCount n: Int, workspace ws: Workspace) -> BagOutput {
         precondition(n >= 1 && features.count == n * d, "bag must be N×D with N ≥ 1 (D = \(d))")
-        let e = Self.e, hc = Self.hc, hf = Self.hf
+        let e = Self.e
+        let hc = Self.hc
+        let hf = Self.hf
         ws.features = features
         ws.instanceCount = n
         ws.pendingBackward = ObjectIdentifier(self)
@@ -44,8 +46,9 @@ extension HMILModel {
         let r = ws.matrix(Slot.r.rawValue, rows: n, cols: e)
         r.fillRows(with: snapshot.block(blocks.b1))
         features.withUnsafeBufferPointer { x in
-            gemm(MatrixView(UnsafeMutablePointer(mutating: x.baseAddress!), rows: n, cols: d),
-                 w(blocks.w1, e, d), transposeB: true, into: r, beta: 1)
+            gemm(
+                MatrixView(UnsafeMutablePointer(mutating: x.baseAddress!), rows: n, cols: d),
+                w(blocks.w1, e, d), transposeB: true, into: r, beta: 1)
         }
         reluForward(r)
 
@@ -65,8 +68,9 @@ extension HMILModel {
 
         // Coarse attention: Gc = tanh(a_c) ⊙ sigmoid(b_c); Ac = softmax_N(Wc·Gcᵀ + bc)      Kc×N
         let gc = ws.matrix(Slot.gc.rawValue, rows: n, cols: hc)
-        gateForward(a: y.columns(fineRows..<fineRows + hc), b: y.columns(fineRows + hc..<Self.fusedRows), into: gc,
-                    masks: coarseMasks)
+        gateForward(
+            a: y.columns(fineRows..<fineRows + hc), b: y.columns(fineRows + hc..<Self.fusedRows), into: gc,
+            masks: coarseMasks)
         let ac = ws.matrix(Slot.ac.rawValue, rows: kc, cols: n)
         scores(gate: gc, weight: w(blocks.coarseScore, kc, hc), bias: snapshot.block(blocks.coarseScoreBias), into: ac)
         // Coarse gate: L_c = log softmax_N(S_c), in the stable form (never the log of A_c).    Kc×N
@@ -113,8 +117,10 @@ extension HMILModel {
     }
 
     /// From the pooled R to the outputs: B_c = (Ac·R)·W2ᵀ + b2, B_f = (Af·R)·M_fᵀ + c_f, the logits, z.
-    private func finish(pooledR: MatrixView, finePooledR: MatrixView, ac: MatrixView, af: MatrixView, n: Int,
-                        ws: Workspace) -> BagOutput {
+    private func finish(
+        pooledR: MatrixView, finePooledR: MatrixView, ac: MatrixView, af: MatrixView, n: Int,
+        ws: Workspace
+    ) -> BagOutput {
         let e = Self.e
         // Each row of Af sums to 1, so Af·(R·M_fᵀ + 1·c_fᵀ) = (Af·R)·M_fᵀ + 1·c_fᵀ.          Kf×256
         let bf = ws.matrix(Slot.bf.rawValue, rows: kf, cols: e)
@@ -128,24 +134,29 @@ extension HMILModel {
         } else {
             for k in 0..<kc { bcm.row(k).update(from: pooledR.row(k), count: e) }
         }
-        let coarseLogits = logits(bcm, scorer: snapshot.block(blocks.coarseScorer),
-                                  bias: snapshot.block(blocks.coarseScorerBias), shared: options.scorer == .shared)
-        var fineLogits = logits(bf, scorer: snapshot.block(blocks.fineScorer),
-                                bias: snapshot.block(blocks.fineScorerBias), shared: options.scorer == .shared)
+        let coarseLogits = logits(
+            bcm, scorer: snapshot.block(blocks.coarseScorer),
+            bias: snapshot.block(blocks.coarseScorerBias), shared: options.scorer == .shared)
+        var fineLogits = logits(
+            bf, scorer: snapshot.block(blocks.fineScorer),
+            bias: snapshot.block(blocks.fineScorerBias), shared: options.scorer == .shared)
         if options.finePrior != .none {
             addFinePrior(to: &fineLogits, coarse: coarseLogits, probabilities: ws.floats(Slot.coarseProbabilities.rawValue, count: kc))
         }
         let z = ws.matrix(Slot.z.rawValue, rows: kf, cols: e)
         normalizeRowsForward(bf, into: z, norms: ws.floats(Slot.norms.rawValue, count: kf))
-        return BagOutput(instanceCount: n, coarseLogits: coarseLogits, fineLogits: fineLogits,
-                         coarseAttention: Array(UnsafeBufferPointer(start: ac.base, count: kc * n)),
-                         fineAttention: Array(UnsafeBufferPointer(start: af.base, count: kf * n)),
-                         embedding: Array(UnsafeBufferPointer(start: z.base, count: kf * e)), embeddingWidth: e)
+        return BagOutput(
+            instanceCount: n, coarseLogits: coarseLogits, fineLogits: fineLogits,
+            coarseAttention: Array(UnsafeBufferPointer(start: ac.base, count: kc * n)),
+            fineAttention: Array(UnsafeBufferPointer(start: af.base, count: kf * n)),
+            embedding: Array(UnsafeBufferPointer(start: z.base, count: kf * e)), embeddingWidth: e)
     }
 
     /// logit[k] = w·B[k] + b with one shared scorer, or w_k·B[k] + b_k with one per class.
-    private func logits(_ b: MatrixView, scorer: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>,
-                        shared: Bool) -> [Float] {
+    private func logits(
+        _ b: MatrixView, scorer: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>,
+        shared: Bool
+    ) -> [Float] {
         (0..<b.rows).map { k in
             let s = shared ? 0 : k
             return dot(scorer + s * b.cols, b.row(k), count: b.cols) + bias[s]
@@ -159,16 +170,22 @@ extension HMILModel {
 
     public func infer(features: [Float], instanceCount n: Int, workspace ws: Workspace) -> BagOutput {
         precondition(n >= 1 && features.count == n * d, "bag must be N×D with N ≥ 1 (D = \(d))")
-        let e = Self.e, hc = Self.hc, hf = Self.hf, tile = min(n, Self.inferenceTile)
-        let rows = Self.fusedRows, fineRows = 2 * hf
+        let e = Self.e
+        let hc = Self.hc
+        let hf = Self.hf
+        let tile = min(n, Self.inferenceTile)
+        let rows = Self.fusedRows
+        let fineRows = 2 * hf
         ws.pendingBackward = nil
         let ac = ws.matrix(Slot.ac.rawValue, rows: kc, cols: n)
         let af = ws.matrix(Slot.af.rawValue, rows: kf, cols: n)
         // Both branches pool R: Σ_n exp(s − max)·R[n] per class row; h_f = R·M_fᵀ + c_f comes after.
         let pooledR = ws.matrix(Slot.pooledR.rawValue, rows: kc, cols: e)
         let finePooledR = ws.matrix(Slot.finePooledR.rawValue, rows: kf, cols: e)
-        pooledR.fill(0); finePooledR.fill(0)
-        let coarsePool = OnlineSoftmax(classes: kc), finePool = OnlineSoftmax(classes: kf)
+        pooledR.fill(0)
+        finePooledR.fill(0)
+        let coarsePool = OnlineSoftmax(classes: kc)
+        let finePool = OnlineSoftmax(classes: kf)
         let map = fusedSnapshot.matrix(0, rows: rows, cols: e)
         features.withUnsafeBufferPointer { xAll in
             let x = MatrixView(UnsafeMutablePointer(mutating: xAll.baseAddress!), rows: n, cols: d)
@@ -212,9 +229,13 @@ extension HMILModel {
     public func backward(_ g: BagOutputGradient, workspace ws: Workspace, into grads: GradientBuffer) {
         precondition(ws.pendingBackward == ObjectIdentifier(self), "backward needs a training forward of this model on this workspace")
         precondition(grads.layout == layout, "gradient buffer of another model")
-        let n = ws.instanceCount, e = Self.e, hc = Self.hc, hf = Self.hf
-        precondition(g.coarseLogits.count == kc && g.fineLogits.count == kf && g.coarseAttention.count == kc * n
-                     && g.fineAttention.count == kf * n && g.embedding.count == kf * e, "BagOutputGradient shapes")
+        let n = ws.instanceCount
+        let e = Self.e
+        let hc = Self.hc
+        let hf = Self.hf
+        precondition(
+            g.coarseLogits.count == kc && g.fineLogits.count == kf && g.coarseAttention.count == kc * n
+                && g.fineAttention.count == kf * n && g.embedding.count == kf * e, "BagOutputGradient shapes")
         let r = ws.matrix(Slot.r.rawValue, rows: n, cols: e)
         let fineRows = 2 * hf
         let y = ws.matrix(Slot.y.rawValue, rows: n, cols: Self.fusedRows)
@@ -238,21 +259,25 @@ extension HMILModel {
         // The fine prior: logit_f[j] += λ·log softmax(logit_c)[π(j)] → ∂L/∂logit_c (unless detached).
         var coarseUpstream = g.coarseLogits
         if options.finePrior == .coarse {
-            finePriorBackward(g.fineLogits, into: &coarseUpstream,
-                              probabilities: ws.floats(Slot.coarseProbabilities.rawValue, count: kc))
+            finePriorBackward(
+                g.fineLogits, into: &coarseUpstream,
+                probabilities: ws.floats(Slot.coarseProbabilities.rawValue, count: kc))
         }
         coarseUpstream.withUnsafeBufferPointer { gl in
-            scorerBackward(gl.baseAddress!, features: bcm, scorer: blocks.coarseScorer, bias: blocks.coarseScorerBias,
-                           grads: grads, into: dBc)
+            scorerBackward(
+                gl.baseAddress!, features: bcm, scorer: blocks.coarseScorer, bias: blocks.coarseScorerBias,
+                grads: grads, into: dBc)
         }
         g.fineLogits.withUnsafeBufferPointer { gl in
-            scorerBackward(gl.baseAddress!, features: bf, scorer: blocks.fineScorer, bias: blocks.fineScorerBias,
-                           grads: grads, into: dBf)
+            scorerBackward(
+                gl.baseAddress!, features: bf, scorer: blocks.fineScorer, bias: blocks.fineScorerBias,
+                grads: grads, into: dBf)
         }
         g.embedding.withUnsafeBufferPointer { gz in
-            normalizeRowsBackward(output: z, norms: ws.floats(Slot.norms.rawValue, count: kf),
-                                  gradient: MatrixView(UnsafeMutablePointer(mutating: gz.baseAddress!), rows: kf, cols: e),
-                                  accumulateInto: dBf)
+            normalizeRowsBackward(
+                output: z, norms: ws.floats(Slot.norms.rawValue, count: kf),
+                gradient: MatrixView(UnsafeMutablePointer(mutating: gz.baseAddress!), rows: kf, cols: e),
+                accumulateInto: dBf)
         }
 
         // B_c = (Ac·R)·W2ᵀ + b2 → dW2, db2 and d(Ac·R) = dB_c·W2        (Kc×256)
@@ -288,8 +313,9 @@ extension HMILModel {
         gemm(dAc, gc, into: grad(blocks.coarseScore, kc, hc), beta: 1)
         gemv(dAc, ones, into: grads.block(blocks.coarseScoreBias), beta: 1)
         gemm(dAc, transposeA: true, w(blocks.coarseScore, kc, hc), into: gc)
-        gateBackward(a: y.columns(fineRows..<fineRows + hc), b: y.columns(fineRows + hc..<Self.fusedRows), gradient: gc,
-                     masks: coarseMasks)
+        gateBackward(
+            a: y.columns(fineRows..<fineRows + hc), b: y.columns(fineRows + hc..<Self.fusedRows), gradient: gc,
+            masks: coarseMasks)
 
         // Fine scores Wfc·Gfᵀ + bfc → dWfc, dbfc, dGf (over Gf), then the gate → dP_f over Y: now Y holds
         // dY = [dP_f | da_c | db_c].
@@ -301,7 +327,8 @@ extension HMILModel {
         // Y = R·Fᵀ + f, F = [Wf·M_f; M_a; M_b] → dF, df: ∂L/∂(Wf·M_f) and ∂L/∂(Wf·c_f + bf) go to the
         // fineGate blocks, ∂L/∂M_a, M_b to rows 256..<768 of dM (addGradients maps them onto Wf, M_f);
         // dR = dY·F + Acᵀ·d(Ac·R) + Afᵀ·d(Af·R).
-        let dP = y.columns(0..<fineRows), dA = y.columns(fineRows..<Self.fusedRows)
+        let dP = y.columns(0..<fineRows)
+        let dA = y.columns(fineRows..<Self.fusedRows)
         gemm(dP, transposeA: true, r, into: grad(blocks.fineGate, fineRows, e), beta: 1)
         gemv(dP, transposeA: true, ones, into: grads.block(blocks.fineGateBias), beta: 1)
         gemm(dA, transposeA: true, r, into: grad(blocks.composed, Self.composedRows, e).rows(e..<Self.composedRows), beta: 1)
@@ -314,8 +341,9 @@ extension HMILModel {
         // R = ReLU(X·W1ᵀ + b1) → dW1, db1 (no gradient for the features).
         reluBackward(output: r, gradient: dR)
         ws.features.withUnsafeBufferPointer { x in
-            gemm(dR, transposeA: true, MatrixView(UnsafeMutablePointer(mutating: x.baseAddress!), rows: n, cols: d),
-                 into: grad(blocks.w1, e, d), beta: 1)
+            gemm(
+                dR, transposeA: true, MatrixView(UnsafeMutablePointer(mutating: x.baseAddress!), rows: n, cols: d),
+                into: grad(blocks.w1, e, d), beta: 1)
         }
         gemv(dR, transposeA: true, ones, into: grads.block(blocks.b1), beta: 1)
         ws.pendingBackward = nil
@@ -349,8 +377,10 @@ extension HMILModel {
     }
 
     /// logit[k] = w_s·B[k] + b_s (s = 0 shared, k per class) → dw, db, and dB (overwritten).
-    private func scorerBackward(_ gl: UnsafePointer<Float>, features b: MatrixView, scorer: Int, bias: Int,
-                                grads: GradientBuffer, into dB: MatrixView) {
+    private func scorerBackward(
+        _ gl: UnsafePointer<Float>, features b: MatrixView, scorer: Int, bias: Int,
+        grads: GradientBuffer, into dB: MatrixView
+    ) {
         let shared = options.scorer == .shared
         for k in 0..<b.rows {
             let s = shared ? 0 : k

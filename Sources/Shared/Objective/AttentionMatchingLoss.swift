@@ -26,9 +26,11 @@ public enum AttentionMatchingLoss {
     }
 
     /// `coarseAttention` [Kc, N], `fineAttention` [Kf, N], row-major; `parents[j]` = π(j).
-    public static func evaluate(coarseAttention: [Float], fineAttention: [Float], instanceCount n: Int,
-                                parents: [Int], coarseCount kc: Int,
-                                epsilon: Double = cosineEpsilon) -> Result {
+    public static func evaluate(
+        coarseAttention: [Float], fineAttention: [Float], instanceCount n: Int,
+        parents: [Int], coarseCount kc: Int,
+        epsilon: Double = cosineEpsilon
+    ) -> Result {
         let kf = parents.count
         precondition(n > 0, "attention matching needs at least one instance")
         precondition(coarseAttention.count == kc * n, "coarse attention has \(coarseAttention.count) values, expected \(kc)×\(n)")
@@ -46,7 +48,8 @@ public enum AttentionMatchingLoss {
         var yy = [Double](repeating: 0, count: n)
         for k in 0..<kc {
             for i in 0..<n {
-                let x = Double(coarseAttention[k * n + i]), y = summed[k * n + i]
+                let x = Double(coarseAttention[k * n + i])
+                let y = summed[k * n + i]
                 dot[i] += x * y
                 xx[i] += x * x
                 yy[i] += y * y
@@ -56,11 +59,15 @@ public enum AttentionMatchingLoss {
         // ∂cos/∂x = y/(nx·ny) − dot/(nx²·ny)·x/rx (0 where rx = 0), symmetric in y.
         let scale = 1 / Double(n)
         var total = 0.0
-        var cx = [Double](repeating: 0, count: n), ax = [Double](repeating: 0, count: n)  // ∂cos/∂x = cx·y − ax·x
-        var cy = [Double](repeating: 0, count: n), ay = [Double](repeating: 0, count: n)  // ∂cos/∂y = cy·x − ay·y
+        var cx = [Double](repeating: 0, count: n)
+        var ax = [Double](repeating: 0, count: n)  // ∂cos/∂x = cx·y − ax·x
+        var cy = [Double](repeating: 0, count: n)
+        var ay = [Double](repeating: 0, count: n)  // ∂cos/∂y = cy·x − ay·y
         for i in 0..<n {
-            let rx = xx[i].squareRoot(), ry = yy[i].squareRoot()
-            let nx = max(rx, epsilon), ny = max(ry, epsilon)
+            let rx = xx[i].squareRoot()
+            let ry = yy[i].squareRoot()
+            let nx = max(rx, epsilon)
+            let ny = max(ry, epsilon)
             let cosine = dot[i] / (nx * ny)
             total += 1 - cosine
             cx[i] = 1 / (nx * ny)
@@ -72,7 +79,8 @@ public enum AttentionMatchingLoss {
         var summedGradient = [Double](repeating: 0, count: kc * n)
         for k in 0..<kc {
             for i in 0..<n {
-                let x = Double(coarseAttention[k * n + i]), y = summed[k * n + i]
+                let x = Double(coarseAttention[k * n + i])
+                let y = summed[k * n + i]
                 coarseGradient[k * n + i] = -scale * (cx[i] * y - ax[i] * x)
                 summedGradient[k * n + i] = -scale * (cy[i] * x - ay[i] * y)
             }

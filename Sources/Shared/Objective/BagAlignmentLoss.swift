@@ -22,8 +22,10 @@ public enum BagAlignmentLoss {
     ///   finite even when q[y] underflows. ∂/∂l_j = p_j − [π(j) = y]·p_j/q[y].
     /// - `reference`: −log softmax(q)[y], q used as logits (`compute_hierarchical_loss` in the
     ///   release). With g = softmax(q) − onehot(y): ∂/∂l_j = p_j·(g[π(j)] − Σ_k g[k]·q[k]).
-    public static func evaluate(fineLogits: [Float], coarseLabel: Int, parents: [Int], coarseCount: Int,
-                                form: ObjectiveConfig.BagAlignmentForm) -> LogitLoss {
+    public static func evaluate(
+        fineLogits: [Float], coarseLabel: Int, parents: [Int], coarseCount: Int,
+        form: ObjectiveConfig.BagAlignmentForm
+    ) -> LogitLoss {
         precondition(parents.count == fineLogits.count, "\(fineLogits.count) fine logits, \(parents.count) parents")
         precondition((0..<coarseCount).contains(coarseLabel), "coarse label \(coarseLabel) outside \(coarseCount) classes")
         let logits = fineLogits.map(Double.init)

@@ -32,7 +32,8 @@ public enum CrossEntropyLoss {
     public static func evaluate(logits: [Double], target: [Double]) -> LogitLoss {
         precondition(target.count == logits.count, "\(target.count) target values for \(logits.count) classes")
         let lse = Softmax.logSumExp(logits)
-        var value = 0.0, mass = 0.0
+        var value = 0.0
+        var mass = 0.0
         for j in logits.indices where target[j] != 0 {
             value += target[j] * (lse - logits[j])
             mass += target[j]

@@ -7,8 +7,10 @@ public struct LossTerms: Codable, Equatable, Sendable {
     public var attention: Double = 0
     public var contrastive: Double = 0
 
-    public init(coarse: Double = 0, fine: Double = 0, bagAlignment: Double = 0, attention: Double = 0,
-                contrastive: Double = 0) {
+    public init(
+        coarse: Double = 0, fine: Double = 0, bagAlignment: Double = 0, attention: Double = 0,
+        contrastive: Double = 0
+    ) {
         self.coarse = coarse
         self.fine = fine
         self.bagAlignment = bagAlignment
@@ -91,13 +93,15 @@ public struct Objective: Sendable {
 
     /// π from a validated hierarchy.
     public init(config: ObjectiveConfig, hierarchy: Hierarchy, epochCount: Int) {
-        self.init(config: config, parents: hierarchy.parentIndex, coarseCount: hierarchy.coarseCount,
-                  epochCount: epochCount)
+        self.init(
+            config: config, parents: hierarchy.parentIndex, coarseCount: hierarchy.coarseCount,
+            epochCount: epochCount)
     }
 
     public func schedule(epoch: Int) -> ScheduleValues {
-        ScheduleValues(alpha: config.curriculum.alpha(epoch: epoch, epochCount: epochCount),
-                       temperature: config.temperature.temperature(epoch: epoch, epochCount: epochCount))
+        ScheduleValues(
+            alpha: config.curriculum.alpha(epoch: epoch, epochCount: epochCount),
+            temperature: config.temperature.temperature(epoch: epoch, epochCount: epochCount))
     }
 
     /// Weights of (L_c, L_f, L_bag, L_att, L_con) at an epoch.
@@ -107,9 +111,10 @@ public struct Objective: Sendable {
         case .flat:
             return LossTerms(fine: config.fineWeight)
         case .hierarchical:
-            return LossTerms(coarse: config.coarseWeight * alpha, fine: config.fineWeight,
-                             bagAlignment: config.bagAlignmentWeight, attention: config.attentionWeight,
-                             contrastive: config.contrastiveWeight * (1 - alpha))
+            return LossTerms(
+                coarse: config.coarseWeight * alpha, fine: config.fineWeight,
+                bagAlignment: config.bagAlignmentWeight, attention: config.attentionWeight,
+                contrastive: config.contrastiveWeight * (1 - alpha))
         }
     }
 
@@ -122,8 +127,10 @@ public struct Objective: Sendable {
 
     /// One bag's per-bag terms and its share of the batch gradient. `contrastiveGradient` (this bag's
     /// slice of `contrastiveLoss(...).embeddingGradients`) is added to the embedding gradient.
-    public func bagLoss(_ output: BagOutput, fineLabel: Int, epoch: Int, batchSize: Int,
-                        contrastiveGradient: [Float]? = nil) -> BagLoss {
+    public func bagLoss(
+        _ output: BagOutput, fineLabel: Int, epoch: Int, batchSize: Int,
+        contrastiveGradient: [Float]? = nil
+    ) -> BagLoss {
         precondition(batchSize > 0, "batchSize must be positive")
         precondition(output.fineLogits.indices.contains(fineLabel), "fine label \(fineLabel) outside \(output.fineLogits.count) classes")
         let w = weights(epoch: epoch)
@@ -131,24 +138,29 @@ public struct Objective: Sendable {
         var terms = LossTerms()
         var gradient = BagOutputGradient(zeroLike: output)
 
-        let fine = config.siblingSmoothing > 0
-            ? SiblingLabelSmoothing.evaluate(logits: output.fineLogits, label: fineLabel, parents: parents,
-                                             epsilon: config.siblingSmoothing)
+        let fine =
+            config.siblingSmoothing > 0
+            ? SiblingLabelSmoothing.evaluate(
+                logits: output.fineLogits, label: fineLabel, parents: parents,
+                epsilon: config.siblingSmoothing)
             : CrossEntropyLoss.evaluate(logits: output.fineLogits, label: fineLabel)
         terms.fine = fine.value
         var fineLogitGradient = fine.gradient.map { $0 * w.fine }
 
         if config.kind == .hierarchical {
-            precondition(output.fineLogits.count == parents.count, "\(output.fineLogits.count) fine logits for \(parents.count) fine classes")
-            precondition(output.coarseLogits.count == coarseCount, "\(output.coarseLogits.count) coarse logits for \(coarseCount) coarse classes")
+            precondition(
+                output.fineLogits.count == parents.count, "\(output.fineLogits.count) fine logits for \(parents.count) fine classes")
+            precondition(
+                output.coarseLogits.count == coarseCount, "\(output.coarseLogits.count) coarse logits for \(coarseCount) coarse classes")
             let coarseLabel = parents[fineLabel]
 
             let coarse = CrossEntropyLoss.evaluate(logits: output.coarseLogits, label: coarseLabel)
             terms.coarse = coarse.value
             gradient.coarseLogits = coarse.gradient.map { Float($0 * w.coarse * share) }
 
-            let bag = BagAlignmentLoss.evaluate(fineLogits: output.fineLogits, coarseLabel: coarseLabel,
-                                                parents: parents, coarseCount: coarseCount, form: config.bagAlignment)
+            let bag = BagAlignmentLoss.evaluate(
+                fineLogits: output.fineLogits, coarseLabel: coarseLabel,
+                parents: parents, coarseCount: coarseCount, form: config.bagAlignment)
             terms.bagAlignment = bag.value
             for j in fineLogitGradient.indices { fineLogitGradient[j] += bag.gradient[j] * w.bagAlignment }
 
@@ -165,11 +177,15 @@ public struct Objective: Sendable {
         gradient.fineLogits = fineLogitGradient.map { Float($0 * share) }
 
         if let contrastiveGradient {
-            precondition(contrastiveGradient.count == gradient.embedding.count, "contrastive gradient has \(contrastiveGradient.count) values for an embedding of \(gradient.embedding.count)")
+            precondition(
+                contrastiveGradient.count == gradient.embedding.count,
+                "contrastive gradient has \(contrastiveGradient.count) values for an embedding of \(gradient.embedding.count)")
             gradient.embedding = contrastiveGradient
         }
-        let weighted = share * (w.coarse * terms.coarse + w.fine * terms.fine + w.bagAlignment * terms.bagAlignment
-                                + w.attention * terms.attention)
+        let weighted =
+            share
+            * (w.coarse * terms.coarse + w.fine * terms.fine + w.bagAlignment * terms.bagAlignment
+                + w.attention * terms.attention)
         return BagLoss(terms: terms, weighted: weighted, gradient: gradient)
     }
 
@@ -177,16 +193,18 @@ public struct Objective: Sendable {
     /// The flat objective has no contrastive term (value 0, zero gradients).
     public func contrastiveLoss(embeddings: [[Float]], width: Int, fineLabels: [Int], epoch: Int) -> ContrastiveLoss {
         guard config.kind == .hierarchical else {
-            return ContrastiveLoss(value: 0, weighted: 0,
-                                   embeddingGradients: embeddings.map { [Float](repeating: 0, count: $0.count) })
+            return ContrastiveLoss(
+                value: 0, weighted: 0,
+                embeddingGradients: embeddings.map { [Float](repeating: 0, count: $0.count) })
         }
         let s = schedule(epoch: epoch)
         let weight = weights(epoch: epoch).contrastive
         let result = SupervisedContrastiveLoss.evaluate(
             embeddings: embeddings, width: width, labels: fineLabels, temperature: s.temperature,
             baseTemperature: config.baseTemperature, dividedByBatchSize: config.contrastiveDividedByBatchSize)
-        return ContrastiveLoss(value: result.value, weighted: weight * result.value,
-                               embeddingGradients: result.gradients.map { $0.map { Float($0 * weight) } })
+        return ContrastiveLoss(
+            value: result.value, weighted: weight * result.value,
+            embeddingGradients: result.gradients.map { $0.map { Float($0 * weight) } })
     }
 
     /// Total, terms (batch means) and per-bag gradients of one batch.
@@ -195,8 +213,9 @@ public struct Objective: Sendable {
         precondition(outputs.count == fineLabels.count, "\(fineLabels.count) labels for \(outputs.count) bags")
         var contrastive: ContrastiveLoss?
         if config.kind == .hierarchical {
-            contrastive = contrastiveLoss(embeddings: outputs.map(\.embedding), width: outputs[0].embeddingWidth,
-                                          fineLabels: fineLabels, epoch: epoch)
+            contrastive = contrastiveLoss(
+                embeddings: outputs.map(\.embedding), width: outputs[0].embeddingWidth,
+                fineLabels: fineLabels, epoch: epoch)
         }
         var terms = LossTerms(contrastive: contrastive?.value ?? 0)
         var total = contrastive?.weighted ?? 0
@@ -204,8 +223,9 @@ public struct Objective: Sendable {
         gradients.reserveCapacity(outputs.count)
         let share = 1 / Double(outputs.count)
         for (b, output) in outputs.enumerated() {
-            let bag = bagLoss(output, fineLabel: fineLabels[b], epoch: epoch, batchSize: outputs.count,
-                              contrastiveGradient: contrastive?.embeddingGradients[b])
+            let bag = bagLoss(
+                output, fineLabel: fineLabels[b], epoch: epoch, batchSize: outputs.count,
+                contrastiveGradient: contrastive?.embeddingGradients[b])
             terms.coarse += bag.terms.coarse * share
             terms.fine += bag.terms.fine * share
             terms.bagAlignment += bag.terms.bagAlignment * share

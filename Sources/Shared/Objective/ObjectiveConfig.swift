@@ -84,10 +84,12 @@ public struct ObjectiveConfig: Codable, Equatable, Sendable {
 
     public static func preset(named name: String) -> ObjectiveConfig? { presets[name] }
 
-    public init(preset: String, kind: Kind, coarseWeight: Double, fineWeight: Double,
-                bagAlignment: BagAlignmentForm, bagAlignmentWeight: Double, attentionWeight: Double,
-                contrastiveWeight: Double, curriculum: CurriculumSchedule, temperature: TemperatureSchedule,
-                baseTemperature: Double, contrastiveDividedByBatchSize: Bool, siblingSmoothing: Double = 0) {
+    public init(
+        preset: String, kind: Kind, coarseWeight: Double, fineWeight: Double,
+        bagAlignment: BagAlignmentForm, bagAlignmentWeight: Double, attentionWeight: Double,
+        contrastiveWeight: Double, curriculum: CurriculumSchedule, temperature: TemperatureSchedule,
+        baseTemperature: Double, contrastiveDividedByBatchSize: Bool, siblingSmoothing: Double = 0
+    ) {
         self.preset = preset
         self.kind = kind
         self.coarseWeight = coarseWeight
@@ -105,9 +107,13 @@ public struct ObjectiveConfig: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case preset, kind, curriculum, temperature
-        case coarseWeight = "coarse_weight", fineWeight = "fine_weight", bagAlignment = "bag_alignment"
-        case bagAlignmentWeight = "bag_alignment_weight", attentionWeight = "attention_weight"
-        case contrastiveWeight = "contrastive_weight", baseTemperature = "base_temperature"
+        case coarseWeight = "coarse_weight"
+        case fineWeight = "fine_weight"
+        case bagAlignment = "bag_alignment"
+        case bagAlignmentWeight = "bag_alignment_weight"
+        case attentionWeight = "attention_weight"
+        case contrastiveWeight = "contrastive_weight"
+        case baseTemperature = "base_temperature"
         case contrastiveDividedByBatchSize = "contrastive_divided_by_batch_size"
         case siblingSmoothing = "sibling_smoothing"
     }
@@ -133,7 +139,8 @@ public struct ObjectiveConfig: Codable, Equatable, Sendable {
         curriculum = try c.decodeIfPresent(CurriculumSchedule.self, forKey: .curriculum) ?? curriculum
         temperature = try c.decodeIfPresent(TemperatureSchedule.self, forKey: .temperature) ?? temperature
         baseTemperature = try c.decodeIfPresent(Double.self, forKey: .baseTemperature) ?? baseTemperature
-        contrastiveDividedByBatchSize = try c.decodeIfPresent(Bool.self, forKey: .contrastiveDividedByBatchSize)
+        contrastiveDividedByBatchSize =
+            try c.decodeIfPresent(Bool.self, forKey: .contrastiveDividedByBatchSize)
             ?? contrastiveDividedByBatchSize
         siblingSmoothing = try c.decodeIfPresent(Double.self, forKey: .siblingSmoothing) ?? siblingSmoothing
     }
@@ -144,14 +151,14 @@ public struct ObjectiveConfig: Codable, Equatable, Sendable {
         let weights: [(String, Double)] = [
             ("coarse_weight", coarseWeight), ("fine_weight", fineWeight),
             ("bag_alignment_weight", bagAlignmentWeight), ("attention_weight", attentionWeight),
-            ("contrastive_weight", contrastiveWeight),
+            ("contrastive_weight", contrastiveWeight)
         ]
         for (name, w) in weights where !(w.isFinite && w >= 0) {
             throw ToolError("objective weight \(name) is \(w)", at: source, hint: "use a finite weight ≥ 0")
         }
         let temperatures: [(String, Double)] = [
             ("temperature.low", temperature.low), ("temperature.high", temperature.high),
-            ("base_temperature", baseTemperature),
+            ("base_temperature", baseTemperature)
         ]
         for (name, t) in temperatures where !(t.isFinite && t > 0) {
             throw ToolError("objective \(name) is \(t)", at: source, hint: "use a finite temperature > 0")

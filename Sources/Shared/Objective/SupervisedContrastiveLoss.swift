@@ -23,8 +23,10 @@ public enum SupervisedContrastiveLoss {
     }
 
     /// `embeddings[b]` is bag b's z [Kf, E] (row-major, `width` = E); `labels[b]` its fine label.
-    public static func evaluate(embeddings: [[Float]], width: Int, labels: [Int], temperature: Double,
-                                baseTemperature: Double = 0.1, dividedByBatchSize: Bool = true) -> Result {
+    public static func evaluate(
+        embeddings: [[Float]], width: Int, labels: [Int], temperature: Double,
+        baseTemperature: Double = 0.1, dividedByBatchSize: Bool = true
+    ) -> Result {
         let bags = embeddings.count
         precondition(bags > 0, "contrastive loss needs at least one bag")
         precondition(labels.count == bags, "\(labels.count) labels for \(bags) bags")

@@ -20,8 +20,9 @@ public struct FeatureLocator {
             let children = (try? fm.contentsOfDirectory(atPath: folder)) ?? []
             let encoders = children.filter { $0.hasPrefix("features_") }.sorted()
             guard encoders.count <= 1 else {
-                throw ToolError("several TRIDENT encoder folders (\(encoders.joined(separator: ", ")))", at: folder,
-                                hint: "pass the one you want to --features, e.g. \(folder)/\(encoders[0])")
+                throw ToolError(
+                    "several TRIDENT encoder folders (\(encoders.joined(separator: ", ")))", at: folder,
+                    hint: "pass the one you want to --features, e.g. \(folder)/\(encoders[0])")
             }
             for place in [folder, folder + "/pt_files", folder + "/h5_files"] + encoders.map({ folder + "/" + $0 }) {
                 guard let names = try? fm.contentsOfDirectory(atPath: place) else { continue }

@@ -24,7 +24,7 @@ final class OrderedPipeline<Item>: @unchecked Sendable {
 
     func run(_ consume: (Int, Item) throws -> Void) throws {
         running = jobs
-        for _ in 0 ..< jobs {
+        for _ in 0..<jobs {
             let thread = Thread { [self] in worker() }
             thread.stackSize = 1 << 22
             thread.start()

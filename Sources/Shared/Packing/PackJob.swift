@@ -28,10 +28,12 @@ public enum PackJob {
         /// `--patches`: a folder of CLAM or TRIDENT patch files giving each slide's patch size.
         public var patchFolder: String?
 
-        public init(featureFolders: [String], outFolder: String, dtype: StorageDType = PackWriter.defaultDType,
-                    jobs: Int = ProcessInfo.processInfo.activeProcessorCount, skipMissing: Bool = false,
-                    keys: FeatureKeys = FeatureKeys(), level: Int = PackWriter.defaultCompressionLevel,
-                    quiet: Bool = false, tool: String = "hmil-pack", patchSize: Double? = nil, patchFolder: String? = nil) {
+        public init(
+            featureFolders: [String], outFolder: String, dtype: StorageDType = PackWriter.defaultDType,
+            jobs: Int = ProcessInfo.processInfo.activeProcessorCount, skipMissing: Bool = false,
+            keys: FeatureKeys = FeatureKeys(), level: Int = PackWriter.defaultCompressionLevel,
+            quiet: Bool = false, tool: String = "hmil-pack", patchSize: Double? = nil, patchFolder: String? = nil
+        ) {
             self.featureFolders = featureFolders
             self.outFolder = outFolder
             self.dtype = dtype
@@ -72,8 +74,9 @@ public enum PackJob {
             guard let path = locator.path(of: slide.slideID) else {
                 let reason = "no feature file in " + options.featureFolders.joined(separator: ", ")
                 guard options.skipMissing else {
-                    throw ToolError("no feature file for slide \(slide.slideID)", at: options.featureFolders.joined(separator: ", "),
-                                    hint: "check --features, or pass --skip-missing to drop such slides")
+                    throw ToolError(
+                        "no feature file for slide \(slide.slideID)", at: options.featureFolders.joined(separator: ", "),
+                        hint: "check --features, or pass --skip-missing to drop such slides")
                 }
                 if !options.quiet { StandardError.write("\(options.tool): warning: slide \(slide.slideID): \(reason); dropped\n") }
                 dropped.append(DroppedSlide(slideID: slide.slideID, reason: reason))
@@ -95,12 +98,14 @@ public enum PackJob {
         let geometry = try SlideGeometries.resolve(sources, options: options)
 
         // 3. What the previous pack can give.
-        let settings = PackSettings(dtype: options.dtype, level: options.level,
-                                    featuresKey: options.keys.features, coordinatesKey: options.keys.coordinates)
+        let settings = PackSettings(
+            dtype: options.dtype, level: options.level,
+            featuresKey: options.keys.features, coordinatesKey: options.keys.coordinates)
         var previous: PackReader?
         var previousSources: [String: PackManifest.Source] = [:]
         if let manifest = PackManifest.load(manifestPath), manifest.settings == settings,
-           let reader = try? PackReader(path: packPath), reader.fileSize == manifest.packSize {
+            let reader = try? PackReader(path: packPath), reader.fileSize == manifest.packSize
+        {
             previous = reader
             for source in manifest.sources { previousSources[source.slideID] = source }
         }
@@ -109,7 +114,8 @@ public enum PackJob {
         var report = Report()
         let instances: [String: Int]
         if let previous, reusable.allSatisfy({ $0 }), previous.slideIDs == sources.map(\.slideID),
-           previous.header.geometry == geometry.pack {
+            previous.header.geometry == geometry.pack
+        {
             report.unchanged = true
             report.reused = sources.count
             instances = Dictionary(uniqueKeysWithValues: previous.entries.map { ($0.slideID, $0.instanceCount) })
@@ -123,14 +129,17 @@ public enum PackJob {
         let first: Bag? = reusable[0] ? nil : try FeatureFiles.read(sources[0].path, slideID: sources[0].slideID, keys: options.keys)
         let featureDim = first?.featureDim ?? previous!.featureDim
         let coordinates = first.map { CoordinatesKind($0.coordinates) } ?? previous!.coordinatesKind
-        let writer = try PackWriter(path: packPath, featureDim: featureDim,
-                                    options: .init(dtype: options.dtype, coordinates: coordinates, compressionLevel: options.level,
-                                                   tool: options.tool, geometry: geometry.pack))
+        let writer = try PackWriter(
+            path: packPath, featureDim: featureDim,
+            options: .init(
+                dtype: options.dtype, coordinates: coordinates, compressionLevel: options.level,
+                tool: options.tool, geometry: geometry.pack))
         let previousFile = try previous.map { try PackFile(path: $0.path) }
         let progress = Progress(tool: options.tool, label: "packing", total: sources.count, unit: "slides", quiet: options.quiet)
         var counts: [String: Int] = [:]
 
-        let pipeline = OrderedPipeline<PackItem>(count: sources.count, jobs: max(1, options.jobs), window: max(1, options.jobs) * 2 + 2) { i in
+        let pipeline = OrderedPipeline<PackItem>(count: sources.count, jobs: max(1, options.jobs), window: max(1, options.jobs) * 2 + 2) {
+            i in
             let source = sources[i]
             if reusable[i], let previous, let previousFile, let entry = previous.entry(for: source.slideID) {
                 return .frame(try previousFile.read(at: entry.offset, count: Int(entry.compressedSize)), entry)
@@ -139,12 +148,14 @@ public enum PackJob {
             // an intermediate [Float] where the format allows (FeatureFiles.withBag).
             let encode = { (bag: BagView) throws -> PackItem in
                 guard bag.featureDim == featureDim else {
-                    throw ToolError("feature dim \(bag.featureDim) differs from the \(featureDim) of the other slides",
-                                    at: "slide \(source.slideID), \(source.path)", hint: "pack features of one encoder together")
+                    throw ToolError(
+                        "feature dim \(bag.featureDim) differs from the \(featureDim) of the other slides",
+                        at: "slide \(source.slideID), \(source.path)", hint: "pack features of one encoder together")
                 }
                 guard CoordinatesKind(bag.coordinates) == coordinates else {
-                    throw ToolError("coordinates are \(CoordinatesKind(bag.coordinates).rawValue) but \(coordinates.rawValue) in the other slides",
-                                    at: "slide \(source.slideID), \(source.path)", hint: "pack files of one layout together")
+                    throw ToolError(
+                        "coordinates are \(CoordinatesKind(bag.coordinates).rawValue) but \(coordinates.rawValue) in the other slides",
+                        at: "slide \(source.slideID), \(source.path)", hint: "pack files of one layout together")
                 }
                 return .encoded(try writer.encode(bag), inputBytes: source.size)
             }
@@ -174,15 +185,20 @@ public enum PackJob {
     }
 
     /// Fills the dataset part of the document.
-    private static func finish(_ document: inout PipelineDocument, packPath: String, header: PackHeader, instances: [String: Int],
-                               geometry: SlideGeometries.Result) throws {
+    private static func finish(
+        _ document: inout PipelineDocument, packPath: String, header: PackHeader, instances: [String: Int],
+        geometry: SlideGeometries.Result
+    ) throws {
         for i in document.slides.indices {
             document.slides[i].instances = instances[document.slides[i].slideID]
             document.slides[i].pack = 0
             document.slides[i].patchSize = geometry.perSlide[document.slides[i].slideID]?.patchSize
         }
-        document.packs = [PackReference(path: packPath, bags: instances.count, featureDim: header.featureDim, dtype: header.dtype.rawValue,
-                                        geometry: header.geometry)]
+        document.packs = [
+            PackReference(
+                path: packPath, bags: instances.count, featureDim: header.featureDim, dtype: header.dtype.rawValue,
+                geometry: header.geometry)
+        ]
         document.format = PipelineDocument.datasetFormat
         document.models = nil
     }

@@ -10,9 +10,13 @@ struct PackManifest: Codable, Equatable {
         var slideID: String
         var path: String
         var size: Int
-        var modified: Int64     // nanoseconds since 1970
+        var modified: Int64  // nanoseconds since 1970
 
-        enum CodingKeys: String, CodingKey { case slideID = "slide_id", path, size, modified = "modified_ns" }
+        enum CodingKeys: String, CodingKey {
+            case slideID = "slide_id"
+            case path, size
+            case modified = "modified_ns"
+        }
     }
 
     var format = PackManifest.format
@@ -21,12 +25,17 @@ struct PackManifest: Codable, Equatable {
     var packSize: UInt64
     var sources: [Source]
 
-    enum CodingKeys: String, CodingKey { case format, settings, packSize = "pack_size", sources }
+    enum CodingKeys: String, CodingKey {
+        case format, settings
+        case packSize = "pack_size"
+        case sources
+    }
 
     static func load(_ path: String) -> PackManifest? {
         guard let data = FileManager.default.contents(atPath: path),
-              let manifest = try? JSONDecoder().decode(PackManifest.self, from: data),
-              manifest.format == format else { return nil }
+            let manifest = try? JSONDecoder().decode(PackManifest.self, from: data),
+            manifest.format == format
+        else { return nil }
         return manifest
     }
 
@@ -50,5 +59,9 @@ struct PackSettings: Codable, Equatable {
     var featuresKey: String?
     var coordinatesKey: String?
 
-    enum CodingKeys: String, CodingKey { case dtype, level, featuresKey = "features_key", coordinatesKey = "coords_key" }
+    enum CodingKeys: String, CodingKey {
+        case dtype, level
+        case featuresKey = "features_key"
+        case coordinatesKey = "coords_key"
+    }
 }

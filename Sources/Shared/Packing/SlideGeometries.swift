@@ -29,11 +29,14 @@ enum SlideGeometries {
             if let size = options.patchSize {
                 candidates.append(PatchGeometry(unit: .pixels, patchSize: size, source: "--patch-size"))
             }
-            guard let geometry = try PatchGeometry.combine(candidates, location: "slide \(source.slideID), \(source.path)") else { continue }
+            guard let geometry = try PatchGeometry.combine(candidates, location: "slide \(source.slideID), \(source.path)") else {
+                continue
+            }
             if let other = firstOfUnit.first(where: { $0.key != geometry.unit }) {
-                throw ToolError("slide \(source.slideID) has coordinates in \(geometry.unit.symbol) (\(geometry.source)) but slide "
-                                + "\(other.value) in \(other.key.symbol)", at: source.path,
-                                hint: "pack slides whose coordinates share a unit together")
+                throw ToolError(
+                    "slide \(source.slideID) has coordinates in \(geometry.unit.symbol) (\(geometry.source)) but slide "
+                        + "\(other.value) in \(other.key.symbol)", at: source.path,
+                    hint: "pack slides whose coordinates share a unit together")
             }
             firstOfUnit[geometry.unit] = firstOfUnit[geometry.unit] ?? source.slideID
             result.perSlide[source.slideID] = geometry
@@ -57,12 +60,14 @@ enum SlideGeometries {
 
     private static func patchFileGeometry(slideID: String, folder: String) throws -> PatchGeometry {
         guard let path = patchFile(slideID: slideID, folder: folder) else {
-            throw ToolError("no patch file for slide \(slideID)", at: folder,
-                            hint: "--patches names CLAM's patch folder (<slide_id>.h5 or patches/<slide_id>.h5) or TRIDENT's (<slide_id>_patches.h5)")
+            throw ToolError(
+                "no patch file for slide \(slideID)", at: folder,
+                hint: "--patches names CLAM's patch folder (<slide_id>.h5 or patches/<slide_id>.h5) or TRIDENT's (<slide_id>_patches.h5)")
         }
         guard var geometry = try HDF5PatchGeometry.read(path, slideID: slideID, keys: FeatureKeys()), geometry.unit == .pixels else {
-            throw ToolError("patch file has no patch_size with downsample (CLAM) or patch_size_level0 (TRIDENT) on 'coords'",
-                            at: "slide \(slideID), \(path)", hint: "give the folder create_patches_fp.py wrote, or use --patch-size")
+            throw ToolError(
+                "patch file has no patch_size with downsample (CLAM) or patch_size_level0 (TRIDENT) on 'coords'",
+                at: "slide \(slideID), \(path)", hint: "give the folder create_patches_fp.py wrote, or use --patch-size")
         }
         geometry.source = "patch file " + geometry.source
         return geometry

@@ -18,7 +18,7 @@ public enum CLAMSplitFiles {
         var out = CSVWriter()
         out.raw(",train,val,test\n")
         let parts = [train, val, test]
-        for i in 0 ..< (parts.map(\.count).max() ?? 0) {
+        for i in 0..<(parts.map(\.count).max() ?? 0) {
             out.raw(String(i))
             for part in parts {
                 out.raw(",")
@@ -83,7 +83,8 @@ public enum CLAMSplitFiles {
             folds.append(try readFold(path: path, fold: folds.count))
         }
         guard !folds.isEmpty else {
-            throw ToolError("no CLAM split files", at: "\(folder)/splits_0.csv", hint: "point --from-clam at a folder written by create_splits_seq.py")
+            throw ToolError(
+                "no CLAM split files", at: "\(folder)/splits_0.csv", hint: "point --from-clam at a folder written by create_splits_seq.py")
         }
         return folds
     }
@@ -92,8 +93,9 @@ public enum CLAMSplitFiles {
         let records = try RFC4180.records(try LabelsCSV.readFile(path, what: "CLAM split file"), source: path)
         guard let header = records.first else { throw ToolError("empty file", at: path) }
         guard header.fields.count == 4, Array(header.fields[1...]) == ["train", "val", "test"] else {
-            throw ToolError("header is not ',train,val,test'", at: "\(path), line \(header.line)",
-                            hint: "give CLAM's splits_k.csv, not the _bool or _descriptor file")
+            throw ToolError(
+                "header is not ',train,val,test'", at: "\(path), line \(header.line)",
+                hint: "give CLAM's splits_k.csv, not the _bool or _descriptor file")
         }
         var parts: [[String]] = [[], [], []]
         var ended = [false, false, false]
@@ -101,13 +103,14 @@ public enum CLAMSplitFiles {
             guard record.fields.count == 4 else {
                 throw ToolError("\(record.fields.count) fields where the header has 4", at: "\(path), line \(record.line)")
             }
-            for p in 0 ..< 3 {
+            for p in 0..<3 {
                 let slide = record.fields[p + 1]
                 if slide.isEmpty {
                     ended[p] = true
                 } else if ended[p] {
-                    throw ToolError("slide '\(slide)' after an empty cell in column '\(header.fields[p + 1])'",
-                                    at: "\(path), line \(record.line)")
+                    throw ToolError(
+                        "slide '\(slide)' after an empty cell in column '\(header.fields[p + 1])'",
+                        at: "\(path), line \(record.line)")
                 } else {
                     parts[p].append(slide)
                 }

@@ -31,19 +31,22 @@ public enum CLAMSplitter {
     public static func split(_ table: PatientTable, classes: [String], options: Options, source: String) throws -> [[[Int]]] {
         // Patients are handled by their position in np.unique order, as CLAM's ids are.
         let sortedPatients = numpyUniqueOrder(table.patients.map(\.caseID))
-        var byClass = [[Int]](repeating: [], count: classes.count) // positions, ascending
+        var byClass = [[Int]](repeating: [], count: classes.count)  // positions, ascending
         for (position, patient) in sortedPatients.enumerated() { byClass[table.patients[patient].label].append(position) }
         let valNum = byClass.map { Int((Double($0.count) * options.valFrac).rounded(.toNearestOrEven)) }
         let testNum = byClass.map { Int((Double($0.count) * options.testFrac).rounded(.toNearestOrEven)) }
         for c in classes.indices where valNum[c] + testNum[c] > byClass[c].count {
-            throw ToolError("class '\(classes[c])' has \(byClass[c].count) patients, too few for \(valNum[c]) validation and \(testNum[c]) test patients",
-                            at: source, hint: "lower --val-frac or --test-frac")
+            throw ToolError(
+                "class '\(classes[c])' has \(byClass[c].count) patients, too few for \(valNum[c]) validation and \(testNum[c]) test patients",
+                at: source, hint: "lower --val-frac or --test-frac")
         }
 
         var random = NumpyRandomState(seed: options.seed)
         var folds: [[[Int]]] = []
-        for _ in 0 ..< options.folds {
-            var train: [Int] = [], val: [Int] = [], test: [Int] = []
+        for _ in 0..<options.folds {
+            var train: [Int] = []
+            var val: [Int] = []
+            var test: [Int] = []
             for (c, possible) in byClass.enumerated() {
                 let valPick = random.choiceWithoutReplacement(possible, size: valNum[c])
                 var remaining = difference(possible, valPick)
@@ -58,9 +61,10 @@ public enum CLAMSplitter {
                     train += remaining.prefix(count)
                 }
             }
-            folds.append([train, val, test].map { positions in
-                table.slideIndices(of: positions.map { sortedPatients[$0] })
-            })
+            folds.append(
+                [train, val, test].map { positions in
+                    table.slideIndices(of: positions.map { sortedPatients[$0] })
+                })
         }
         return folds
     }

@@ -10,7 +10,8 @@ import Foundation
 /// slide must be in it with the same label.
 public enum HMILSplitImport {
     public static func plan(folder: String, labelled: [LabeledSlide]?, labelsSource: String?, hierarchy: Hierarchy) throws
-        -> SplitOutcome {
+        -> SplitOutcome
+    {
         var folds: [FoldRecord] = []
         var pickled: [LabeledSlide] = []
         var pickledLabel: [String: (label: String, file: String)] = [:]
@@ -22,13 +23,15 @@ public enum HMILSplitImport {
                 var ids: [String] = []
                 for (index, entry) in try readEntries(file).enumerated() {
                     guard hierarchy.fineIndex(of: entry.label) != nil else {
-                        throw ToolError("label '\(entry.label)' of slide '\(entry.slideID)' (entry \(index)) is not a fine label of the hierarchy",
-                                        at: file, hint: "fine labels are \(hierarchy.fine.joined(separator: ", "))")
+                        throw ToolError(
+                            "label '\(entry.label)' of slide '\(entry.slideID)' (entry \(index)) is not a fine label of the hierarchy",
+                            at: file, hint: "fine labels are \(hierarchy.fine.joined(separator: ", "))")
                     }
                     if let seen = pickledLabel[entry.slideID] {
                         guard seen.label == entry.label else {
-                            throw ToolError("slide '\(entry.slideID)' is labelled '\(entry.label)' here and '\(seen.label)' in \(seen.file)",
-                                            at: file)
+                            throw ToolError(
+                                "slide '\(entry.slideID)' is labelled '\(entry.label)' here and '\(seen.label)' in \(seen.file)",
+                                at: file)
                         }
                     } else {
                         pickledLabel[entry.slideID] = (entry.label, file)
@@ -41,8 +44,9 @@ public enum HMILSplitImport {
             folds.append(FoldRecord(fold: k, train: parts[0], val: parts[1], test: parts[2]))
         }
         guard !folds.isEmpty else {
-            throw ToolError("no HMIL split pickles", at: path(folder, "train", 0),
-                            hint: "point --from-hmil at a folder with train_splits_0.pkl, val_splits_0.pkl, test_splits_0.pkl")
+            throw ToolError(
+                "no HMIL split pickles", at: path(folder, "train", 0),
+                hint: "point --from-hmil at a folder with train_splits_0.pkl, val_splits_0.pkl, test_splits_0.pkl")
         }
 
         let slides: [LabeledSlide]
@@ -50,11 +54,12 @@ public enum HMILSplitImport {
         if let labelled, let labelsSource {
             let labelOf = Dictionary(uniqueKeysWithValues: labelled.map { ($0.slideID, $0) })
             for slide in pickled {
-                guard let row = labelOf[slide.slideID] else { continue } // reported by checkFolds with its file
+                guard let row = labelOf[slide.slideID] else { continue }  // reported by checkFolds with its file
                 guard row.label == slide.label else {
                     let file = pickledLabel[slide.slideID]!.file
-                    throw ToolError("slide '\(slide.slideID)' is labelled '\(row.label)' here but '\(slide.label)' in \(file)",
-                                    at: "\(labelsSource), line \(row.line)")
+                    throw ToolError(
+                        "slide '\(slide.slideID)' is labelled '\(row.label)' here but '\(slide.label)' in \(file)",
+                        at: "\(labelsSource), line \(row.line)")
                 }
             }
             slides = labelled
@@ -66,10 +71,12 @@ public enum HMILSplitImport {
         // Checks every label against the hierarchy; patients' labels do not matter for imported folds.
         _ = try PatientTable(slides: slides, hierarchy: hierarchy, voting: .max, source: source)
         let caseOf = Dictionary(uniqueKeysWithValues: slides.map { ($0.slideID, $0.caseID) })
-        let warnings = try SplitPlanner.checkFolds(folds, caseOf: caseOf, where: { "\(folder)/*_splits_\($0).pkl" },
-                                                   missingHint: "add the slide to \(labelsSource ?? "the labels CSV")")
-        let document = PipelineDocument(format: PipelineDocument.splitFormat, hierarchy: hierarchy, scheme: "hmil-import",
-                                        seed: nil, slides: SplitPlanner.slideRecords(slides), folds: folds)
+        let warnings = try SplitPlanner.checkFolds(
+            folds, caseOf: caseOf, where: { "\(folder)/*_splits_\($0).pkl" },
+            missingHint: "add the slide to \(labelsSource ?? "the labels CSV")")
+        let document = PipelineDocument(
+            format: PipelineDocument.splitFormat, hierarchy: hierarchy, scheme: "hmil-import",
+            seed: nil, slides: SplitPlanner.slideRecords(slides), folds: folds)
         return SplitOutcome(document: document, warnings: warnings)
     }
 
@@ -88,7 +95,8 @@ public enum HMILSplitImport {
         }
         return try entries.enumerated().map { index, entry in
             guard let items = entry.items, items.count >= 2, let slideID = items[0].stringValue, !slideID.isEmpty,
-                  let label = items[1].stringValue ?? items[1].intValue.map(String.init), !label.isEmpty else {
+                let label = items[1].stringValue ?? items[1].intValue.map(String.init), !label.isEmpty
+            else {
                 let shape = entry.items.map { "[" + $0.map(\.kindDescription).joined(separator: ", ") + "]" } ?? entry.kindDescription
                 throw ToolError("entry \(index) is \(shape), not [slide_id, label, path] with non-empty strings", at: file)
             }

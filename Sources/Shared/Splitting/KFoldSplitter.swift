@@ -28,7 +28,8 @@ public enum KFoldSplitter {
 
     /// Folds as slide indices into `table.slides` (each part in file order), and any warnings.
     public static func split(_ table: PatientTable, classes: [String], options: Options, source: String) throws
-        -> (folds: [[[Int]]], warnings: [String]) {
+        -> (folds: [[[Int]]], warnings: [String])
+    {
         let k = options.folds
         precondition(k >= 2, "kfold needs at least two folds")
         var warnings: [String] = []
@@ -37,8 +38,9 @@ public enum KFoldSplitter {
         for (c, members) in byClass.enumerated() where members.count < k {
             let what = "class '\(classes[c])' has \(members.count) patient\(members.count == 1 ? "" : "s"), fewer than the \(k) folds"
             guard options.allowSmallClasses else {
-                throw ToolError(what, at: source,
-                                hint: "use fewer --folds, or --allow-small-classes to accept test parts without this class")
+                throw ToolError(
+                    what, at: source,
+                    hint: "use fewer --folds, or --allow-small-classes to accept test parts without this class")
             }
             warnings.append(what + "; some test parts will have none")
         }
@@ -57,13 +59,13 @@ public enum KFoldSplitter {
 
             var quota = [Int](repeating: order.count / k, count: k)
             let extra = order.count % k
-            for t in 0 ..< extra { quota[(extraStart + t) % k] += 1 }
+            for t in 0..<extra { quota[(extraStart + t) % k] += 1 }
             extraStart = (extraStart + extra) % k
 
             var classSlides = [Int](repeating: 0, count: k)
             for p in order {
                 var best = -1
-                for f in 0 ..< k where quota[f] > 0 {
+                for f in 0..<k where quota[f] > 0 {
                     if best < 0 || (classSlides[f], foldSlides[f]) < (classSlides[best], foldSlides[best]) { best = f }
                 }
                 testFold[p] = best
@@ -75,9 +77,9 @@ public enum KFoldSplitter {
 
         // Validation parts, and the slides of every part.
         var folds: [[[Int]]] = []
-        for f in 0 ..< k {
+        for f in 0..<k {
             var valGenerator = SeededGenerator(seed: options.seed, stream: UInt64(f) + 1)
-            var part = [Int](repeating: 0, count: table.patients.count) // 0 train, 1 val, 2 test
+            var part = [Int](repeating: 0, count: table.patients.count)  // 0 train, 1 val, 2 test
             for (p, fold) in testFold.enumerated() where fold == f { part[p] = 2 }
             for members in byClass {
                 var training = members.filter { part[$0] == 0 }

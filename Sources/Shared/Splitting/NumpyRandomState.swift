@@ -19,7 +19,7 @@ public struct NumpyRandomState: Sendable {
     /// `np.random.RandomState(seed)` / `np.random.seed(seed)`.
     public init(seed: UInt32) {
         var s = seed
-        for i in 0 ..< Self.n {
+        for i in 0..<Self.n {
             key[i] = s
             s = 1_812_433_253 &* (s ^ (s >> 30)) &+ UInt32(i + 1)
         }
@@ -45,8 +45,10 @@ public struct NumpyRandomState: Sendable {
     }
 
     private mutating func regenerate() {
-        let upper: UInt32 = 0x8000_0000, lower: UInt32 = 0x7FFF_FFFF, matrixA: UInt32 = 0x9908_B0DF
-        for i in 0 ..< Self.n {
+        let upper: UInt32 = 0x8000_0000
+        let lower: UInt32 = 0x7FFF_FFFF
+        let matrixA: UInt32 = 0x9908_B0DF
+        for i in 0..<Self.n {
             let y = (key[i] & upper) | (key[(i + 1) % Self.n] & lower)
             key[i] = key[(i + Self.m) % Self.n] ^ (y >> 1) ^ (y & 1 == 0 ? 0 : matrixA)
         }
@@ -57,8 +59,12 @@ public struct NumpyRandomState: Sendable {
     public mutating func interval(_ max: UInt64) -> UInt64 {
         if max == 0 { return 0 }
         var mask = max
-        mask |= mask >> 1; mask |= mask >> 2; mask |= mask >> 4
-        mask |= mask >> 8; mask |= mask >> 16; mask |= mask >> 32
+        mask |= mask >> 1
+        mask |= mask >> 2
+        mask |= mask >> 4
+        mask |= mask >> 8
+        mask |= mask >> 16
+        mask |= mask >> 32
         if max <= 0xFFFF_FFFF {
             while true {
                 let value = UInt64(nextUInt32()) & mask
@@ -82,7 +88,7 @@ public struct NumpyRandomState: Sendable {
 
     /// `permutation(n)`: a shuffled `0 ..< n`.
     public mutating func permutation(_ n: Int) -> [Int] {
-        var indices = Array(0 ..< n)
+        var indices = Array(0..<n)
         shuffle(&indices)
         return indices
     }

@@ -34,9 +34,10 @@ public struct PatientTable: Sendable {
         labels.reserveCapacity(slides.count)
         for slide in slides {
             guard let index = fineIndex[slide.label] else {
-                throw ToolError("label '\(slide.label)' of slide '\(slide.slideID)' is not a fine label of the hierarchy",
-                                at: Self.location(source, slide),
-                                hint: "fine labels are \(hierarchy.fine.joined(separator: ", "))")
+                throw ToolError(
+                    "label '\(slide.label)' of slide '\(slide.slideID)' is not a fine label of the hierarchy",
+                    at: Self.location(source, slide),
+                    hint: "fine labels are \(hierarchy.fine.joined(separator: ", "))")
             }
             labels.append(index)
         }
@@ -59,10 +60,12 @@ public struct PatientTable: Sendable {
             let own = patients[p].slides.map { labels[$0] }
             guard let disagreeing = own.firstIndex(where: { $0 != own[0] }) else { continue }
             guard let voting else {
-                let first = slides[patients[p].slides[0]], other = slides[patients[p].slides[disagreeing]]
-                throw ToolError("patient '\(first.caseID)' has slides labelled '\(first.label)' ('\(first.slideID)') and '\(other.label)' ('\(other.slideID)')",
-                                at: Self.location(source, other),
-                                hint: "pass --patient-voting max (highest class, CLAM's default) or maj (most frequent) to give each patient one label")
+                let first = slides[patients[p].slides[0]]
+                let other = slides[patients[p].slides[disagreeing]]
+                throw ToolError(
+                    "patient '\(first.caseID)' has slides labelled '\(first.label)' ('\(first.slideID)') and '\(other.label)' ('\(other.slideID)')",
+                    at: Self.location(source, other),
+                    hint: "pass --patient-voting max (highest class, CLAM's default) or maj (most frequent) to give each patient one label")
             }
             patients[p].label = Self.vote(own, voting, classes: hierarchy.fine.count)
         }

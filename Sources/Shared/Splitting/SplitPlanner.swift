@@ -50,8 +50,9 @@ public enum SplitPlanner {
         let labelColumn = request.labelColumn ?? SplitRequest.defaultLabelColumn
         if let folder = request.fromHMIL {
             let labelled = try request.labelsPath.map { try LabelsCSV.read(path: $0, labelColumn: labelColumn) }
-            return try HMILSplitImport.plan(folder: folder, labelled: labelled, labelsSource: request.labelsPath,
-                                            hierarchy: hierarchy)
+            return try HMILSplitImport.plan(
+                folder: folder, labelled: labelled, labelsSource: request.labelsPath,
+                hierarchy: hierarchy)
         }
         guard let labelsPath = request.labelsPath else {
             throw ToolError("no labels CSV given", hint: "give LABELS.csv (only --from-hmil can do without one)")
@@ -70,21 +71,24 @@ public enum SplitPlanner {
         let parts: [[[Int]]]
         switch scheme {
         case .kfold:
-            let options = KFoldSplitter.Options(folds: folds, seed: seed, valFrac: valFrac,
-                                                allowSmallClasses: request.allowSmallClasses)
+            let options = KFoldSplitter.Options(
+                folds: folds, seed: seed, valFrac: valFrac,
+                allowSmallClasses: request.allowSmallClasses)
             (parts, warnings) = try KFoldSplitter.split(table, classes: hierarchy.fine, options: options, source: labelsPath)
         case .clam:
-            let options = CLAMSplitter.Options(folds: folds, seed: UInt32(seed), valFrac: valFrac,
-                                               testFrac: request.testFrac ?? SplitRequest.defaultTestFrac,
-                                               labelFrac: request.labelFrac ?? SplitRequest.defaultLabelFrac)
+            let options = CLAMSplitter.Options(
+                folds: folds, seed: UInt32(seed), valFrac: valFrac,
+                testFrac: request.testFrac ?? SplitRequest.defaultTestFrac,
+                labelFrac: request.labelFrac ?? SplitRequest.defaultLabelFrac)
             parts = try CLAMSplitter.split(table, classes: hierarchy.fine, options: options, source: labelsPath)
         }
         let ids = slides.map(\.slideID)
         let foldRecords = parts.enumerated().map { k, part in
             FoldRecord(fold: k, train: part[0].map { ids[$0] }, val: part[1].map { ids[$0] }, test: part[2].map { ids[$0] })
         }
-        let document = PipelineDocument(format: PipelineDocument.splitFormat, hierarchy: hierarchy, scheme: scheme.rawValue,
-                                        seed: seed, slides: slideRecords(slides), folds: foldRecords)
+        let document = PipelineDocument(
+            format: PipelineDocument.splitFormat, hierarchy: hierarchy, scheme: scheme.rawValue,
+            seed: seed, slides: slideRecords(slides), folds: foldRecords)
         return SplitOutcome(document: document, warnings: warnings)
     }
 
@@ -104,8 +108,9 @@ public enum SplitPlanner {
             try reject("--label-frac", request.labelFrac != nil, why)
             try reject("--allow-small-classes", request.allowSmallClasses, why)
             try reject("--patient-voting", request.patientVoting != nil, why)
-            try reject("--label-col", request.fromHMIL != nil && request.labelsPath == nil && request.labelColumn != nil,
-                       "without a labels CSV")
+            try reject(
+                "--label-col", request.fromHMIL != nil && request.labelsPath == nil && request.labelColumn != nil,
+                "without a labels CSV")
             return
         }
         let scheme = request.scheme ?? SplitRequest.defaultScheme
@@ -125,8 +130,9 @@ public enum SplitPlanner {
             try reject("--allow-small-classes", request.allowSmallClasses, "to --scheme clam")
             let testFrac = request.testFrac ?? SplitRequest.defaultTestFrac
             guard testFrac >= 0, testFrac < 1, valFrac + testFrac <= 1 else {
-                throw ToolError("--test-frac \(testFrac) with --val-frac \(valFrac) leaves no training data",
-                                hint: "keep each in [0, 1) and their sum at most 1")
+                throw ToolError(
+                    "--test-frac \(testFrac) with --val-frac \(valFrac) leaves no training data",
+                    hint: "keep each in [0, 1) and their sum at most 1")
             }
             let labelFrac = request.labelFrac ?? SplitRequest.defaultLabelFrac
             guard labelFrac > 0, labelFrac <= 1 else { throw ToolError("--label-frac \(labelFrac) is not in (0, 1]") }
@@ -144,21 +150,26 @@ public enum SplitPlanner {
     /// parts of a fold; a patient in two parts of a fold is allowed (CLAM without patient_strat does
     /// it) but reported.
     static func importCLAM(folder: String, slides: [LabeledSlide], labelsSource: String, hierarchy: Hierarchy) throws
-        -> SplitOutcome {
+        -> SplitOutcome
+    {
         // Checks every label against the hierarchy; patients' labels do not matter for imported folds.
         _ = try PatientTable(slides: slides, hierarchy: hierarchy, voting: .max, source: labelsSource)
         let folds = try CLAMSplitFiles.read(folder: folder)
         let caseOf = Dictionary(uniqueKeysWithValues: slides.map { ($0.slideID, $0.caseID) })
-        let warnings = try checkFolds(folds, caseOf: caseOf, where: { "\(folder)/splits_\($0).csv" },
-                                      missingHint: "add the slide to \(labelsSource)")
-        let document = PipelineDocument(format: PipelineDocument.splitFormat, hierarchy: hierarchy, scheme: "clam-import",
-                                        seed: nil, slides: slideRecords(slides), folds: folds)
+        let warnings = try checkFolds(
+            folds, caseOf: caseOf, where: { "\(folder)/splits_\($0).csv" },
+            missingHint: "add the slide to \(labelsSource)")
+        let document = PipelineDocument(
+            format: PipelineDocument.splitFormat, hierarchy: hierarchy, scheme: "clam-import",
+            seed: nil, slides: slideRecords(slides), folds: folds)
         return SplitOutcome(document: document, warnings: warnings)
     }
 
     /// Checks imported folds; returns warnings for patients split across parts.
-    static func checkFolds(_ folds: [FoldRecord], caseOf: [String: String], where file: (Int) -> String,
-                           missingHint: String) throws -> [String] {
+    static func checkFolds(
+        _ folds: [FoldRecord], caseOf: [String: String], where file: (Int) -> String,
+        missingHint: String
+    ) throws -> [String] {
         var warnings: [String] = []
         for fold in folds {
             var partOf: [String: String] = [:]

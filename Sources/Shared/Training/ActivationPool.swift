@@ -62,7 +62,8 @@ final class ActivationPool {
             let bytes = spaces[k].bytesAllocated
             return n <= heldInstances[k] ? bytes : (bytes * n + heldInstances[k] - 1) / heldInstances[k]
         }
-        let perInstance = zip(spaces, heldInstances).filter { $0.1 > 0 }
+        let perInstance =
+            zip(spaces, heldInstances).filter { $0.1 > 0 }
             .map { ($0.0.bytesAllocated + $0.1 - 1) / $0.1 }.max() ?? Self.firstGuess
         return n * perInstance
     }

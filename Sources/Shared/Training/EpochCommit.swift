@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Dispatch
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Writes what a completed epoch leaves in a fold's folder, on a background thread, so the next epoch
 /// trains meanwhile: for a small model the syncs of these files took as long as the epoch (issue 12).

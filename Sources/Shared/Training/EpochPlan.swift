@@ -15,32 +15,35 @@ public struct EpochPlan: Sendable {
             // As a weighted sampler with weight 1/|class|: every class equally likely, drawn with replacement.
             let classes = Array(Set(labels)).sorted()
             let members = classes.map { c in labels.indices.filter { labels[$0] == c } }
-            order = (0 ..< count).map { _ in
+            order = (0..<count).map { _ in
                 let group = members[Int(generator.next() % UInt64(members.count))]
                 return group[Int(generator.next() % UInt64(group.count))]
             }
         } else {
-            order = Array(0 ..< count)
+            order = Array(0..<count)
             if options.shuffle { order.shuffle(using: &generator) }
         }
         let size = max(1, options.batchSize)
-        batches = stride(from: 0, to: order.count, by: size).map { Array(order[$0 ..< min($0 + size, order.count)]) }
+        batches = stride(from: 0, to: order.count, by: size).map { Array(order[$0..<min($0 + size, order.count)]) }
     }
 
     /// Sorted instance indices to train on for one bag, or nil to use all of them.
-    public static func instanceSubset(instanceCount: Int, options: TrainingOptions, fold: Int, epoch: Int,
-                                      bag: Int) -> [Int]? {
+    public static func instanceSubset(
+        instanceCount: Int, options: TrainingOptions, fold: Int, epoch: Int,
+        bag: Int
+    ) -> [Int]? {
         let cap = options.maxInstances
         guard cap > 0, instanceCount > cap else { return nil }
-        var generator = SeededGenerator(seed: options.seed,
-                                        stream: stream(fold: fold, epoch: epoch, purpose: 1) &+ UInt64(bag) << 20)
+        var generator = SeededGenerator(
+            seed: options.seed,
+            stream: stream(fold: fold, epoch: epoch, purpose: 1) &+ UInt64(bag) << 20)
         // Partial Fisher–Yates: the first `cap` positions of a random permutation.
-        var indices = Array(0 ..< instanceCount)
-        for i in 0 ..< cap {
+        var indices = Array(0..<instanceCount)
+        for i in 0..<cap {
             let j = i + Int(generator.next() % UInt64(instanceCount - i))
             indices.swapAt(i, j)
         }
-        return indices[0 ..< cap].sorted()
+        return indices[0..<cap].sorted()
     }
 
     /// A stream id per (fold, epoch, purpose), disjoint across purposes.

@@ -35,8 +35,9 @@ public struct FoldData: Sendable {
                     throw ToolError("fold \(fold) \(name) part names slide '\(id)', which is not in 'slides'", at: source)
                 }
                 if let bags, !bags.contains(id) {
-                    throw ToolError("slide is not in the dataset's packs", at: "slide \(id), fold \(fold), \(source)",
-                                    hint: "re-run hmil-pack for this plan")
+                    throw ToolError(
+                        "slide is not in the dataset's packs", at: "slide \(id), fold \(fold), \(source)",
+                        hint: "re-run hmil-pack for this plan")
                 }
                 labels.append(label)
             }
@@ -55,8 +56,9 @@ public struct FoldData: Sendable {
         }
         let present = Set(train.fineLabels)
         for (j, name) in hierarchy.fine.enumerated() where !present.contains(j) {
-            throw ToolError("fine class '\(name)' is absent from the training part of fold \(fold)", at: source,
-                            hint: "use a split that stratifies by label, or drop the class from the hierarchy")
+            throw ToolError(
+                "fine class '\(name)' is absent from the training part of fold \(fold)", at: source,
+                hint: "use a split that stratifies by label, or drop the class from the hierarchy")
         }
     }
 }

@@ -12,7 +12,8 @@ public enum MachineMemory {
 
     /// sysconf's physical pages × page size.
     static func physicalBytes() -> Int {
-        let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
+        let pages = sysconf(Int32(_SC_PHYS_PAGES))
+        let size = sysconf(Int32(_SC_PAGESIZE))
         return pages > 0 && size > 0 ? pages * size : 0
     }
 

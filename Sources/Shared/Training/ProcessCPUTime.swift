@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// CPU seconds this process has used so far, user + system, over all its threads (getrusage
@@ -10,9 +10,9 @@ import Darwin
 public enum ProcessCPUTime {
     // Glibc imports RUSAGE_SELF as an enum case, getrusage wants its raw value.
     #if canImport(Glibc)
-    private static let selfOnly = __rusage_who_t(RUSAGE_SELF.rawValue)
+        private static let selfOnly = __rusage_who_t(RUSAGE_SELF.rawValue)
     #else
-    private static let selfOnly = RUSAGE_SELF
+        private static let selfOnly = RUSAGE_SELF
     #endif
 
     public static func seconds() -> Double {

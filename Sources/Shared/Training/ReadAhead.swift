@@ -26,7 +26,10 @@ final class ReadAhead<Item: Equatable & Sendable>: @unchecked Sendable {
     }
 
     private func start() {
-        guard position < items.count else { pending = nil; return }
+        guard position < items.count else {
+            pending = nil
+            return
+        }
         let item = items[position]
         let done = DispatchSemaphore(value: 0)
         pending = done

@@ -47,9 +47,11 @@ public final class Trainer {
     private let gradients: [GradientBuffer]
     private let pool: ActivationPool
 
-    public init(document: PipelineDocument, source: String, options: TrainingOptions, fold: Int, folder: String,
-                bags: BagSource, initCheckpoint: String? = nil, memoryBudget: Int = Trainer.defaultMemoryBudget, quiet: Bool = false,
-                tool: String = "hmil-train", workers requestedWorkers: Int? = nil) throws {
+    public init(
+        document: PipelineDocument, source: String, options: TrainingOptions, fold: Int, folder: String,
+        bags: BagSource, initCheckpoint: String? = nil, memoryBudget: Int = Trainer.defaultMemoryBudget, quiet: Bool = false,
+        tool: String = "hmil-train", workers requestedWorkers: Int? = nil
+    ) throws {
         try options.validate()
         hierarchy = document.hierarchy
         try hierarchy.validate(source: source)
@@ -71,8 +73,9 @@ public final class Trainer {
         objective = Objective(config: options.objectiveConfig, hierarchy: hierarchy, epochCount: options.epochs)
         switch options.optimizer {
         case .sgd:
-            optimizer = SGD(parameters: model.parameters, learningRate: options.lr, momentum: options.momentum,
-                            weightDecay: options.weightDecay)
+            optimizer = SGD(
+                parameters: model.parameters, learningRate: options.lr, momentum: options.momentum,
+                weightDecay: options.weightDecay)
         case .adam:
             optimizer = Adam(parameters: model.parameters, learningRate: options.lr, weightDecay: options.weightDecay)
         }
@@ -84,15 +87,16 @@ public final class Trainer {
         let cap = options.maxInstances > 0 ? options.maxInstances : Int.max
         let trainIDs = data.train.slideIDs
         let meanInstances = trainIDs.reduce(0) { $0 + min(bags.instanceCount(of: $1), cap) } / max(1, trainIDs.count)
-        let workerCount = requestedWorkers.map { max(1, min($0, threads)) }
+        let workerCount =
+            requestedWorkers.map { max(1, min($0, threads)) }
             ?? (meanInstances >= Trainer.largeBagInstances ? 1 : threads)
         workers = workerCount
         BLAS.threadCount = max(1, threads / workerCount)
-        workerSpaces = (0 ..< workerCount).map { _ in Workspace() }
+        workerSpaces = (0..<workerCount).map { _ in Workspace() }
         // A fold small enough (bags.memoryLimit) is decoded once per run instead of once per epoch.
         bags.keepInMemory(data.train.slideIDs + data.val.slideIDs)
         let built = model
-        gradients = (0 ..< workerCount).map { _ in built.makeGradientBuffer() }
+        gradients = (0..<workerCount).map { _ in built.makeGradientBuffer() }
         pool = ActivationPool(budget: memoryBudget, featureDim: bags.featureDim)
     }
 
@@ -105,9 +109,10 @@ public final class Trainer {
         if options.model == .abmil {
             return .abmil(ABMILOptions(featureDim: featureDim, classes: hierarchy.fineCount, dropout: options.dropout))
         }
-        var model = HMILOptions(featureDim: featureDim, coarseClasses: hierarchy.coarseCount, fineClasses: hierarchy.fineCount,
-                                scorer: options.effectiveScorer, embedding: options.effectiveEmbedding,
-                                dropout: options.dropout)
+        var model = HMILOptions(
+            featureDim: featureDim, coarseClasses: hierarchy.coarseCount, fineClasses: hierarchy.fineCount,
+            scorer: options.effectiveScorer, embedding: options.effectiveEmbedding,
+            dropout: options.dropout)
         if let gate = options.coarseGate { model.coarseGate = gate }
         if let prior = options.finePrior { model.finePrior = prior }
         if let weight = options.finePriorWeight, model.finePrior != .none { model.finePriorWeight = weight }
@@ -134,8 +139,9 @@ public final class Trainer {
         EpochCommitter.removeLeftovers(in: folder, keepingEpoch: nil)
         var state = try startingState(resume: resume)
 
-        let progress = Progress(tool: tool, label: "fold \(data.fold) training", total: options.epochs * data.train.count,
-                                unit: "bags", quiet: quiet)
+        let progress = Progress(
+            tool: tool, label: "fold \(data.fold) training", total: options.epochs * data.train.count,
+            unit: "bags", quiet: quiet)
         progress.skip(state.completedEpochs * data.train.count)
         var warnedSelection = false
         var cpuMark = ProcessCPUTime.seconds()
@@ -147,9 +153,11 @@ public final class Trainer {
             scheduler.step(metric: train["total"]!, optimizer: optimizer)
             let selection = selectionValue(val, epoch: epoch, warned: &warnedSelection)
             let schedule = objective.schedule(epoch: epoch)
-            state.history.append(EpochRecord(epoch: epoch, lr: optimizer.learningRate, alpha: schedule.alpha,
-                                             tau: schedule.temperature, train: train, val: val,
-                                             seconds: Date().timeIntervalSince(started)))
+            state.history.append(
+                EpochRecord(
+                    epoch: epoch, lr: optimizer.learningRate, alpha: schedule.alpha,
+                    tau: schedule.temperature, train: train, val: val,
+                    seconds: Date().timeIntervalSince(started)))
             let kept = keepIfBest(&state, selection: selection, val: val, epoch: epoch)
             let cpuNow = ProcessCPUTime.seconds()
             state.cpuSeconds = (state.cpuSeconds ?? 0) + (cpuNow - cpuMark)
@@ -159,25 +167,29 @@ public final class Trainer {
         try committer.finish()
         progress.finish(note: state.bestEpoch.map { "best epoch \($0)" } ?? "")
         let bestRecord = state.history.first { $0.epoch == state.bestEpoch }
-        return ModelRecord(fold: data.fold, checkpoint: bestPath, bestEpoch: state.bestEpoch ?? 0,
-                           val: bestRecord?.val ?? [:], cpuSeconds: state.cpuSeconds)
+        return ModelRecord(
+            fold: data.fold, checkpoint: bestPath, bestEpoch: state.bestEpoch ?? 0,
+            val: bestRecord?.val ?? [:], cpuSeconds: state.cpuSeconds)
     }
 
     /// A fresh state, or with `resume` the one saved in `folder`, with the model, optimizer and
     /// scheduler restored to its last completed epoch.
     private func startingState(resume: Bool) throws -> TrainingState {
-        let fresh = TrainingState(fold: data.fold, completedEpochs: 0, bestEpoch: nil, bestValue: nil, staleEpochs: 0,
-                                  scheduler: scheduler.state, history: [], finished: false, options: optionsJSON)
+        let fresh = TrainingState(
+            fold: data.fold, completedEpochs: 0, bestEpoch: nil, bestValue: nil, staleEpochs: 0,
+            scheduler: scheduler.state, history: [], finished: false, options: optionsJSON)
         guard resume, let state = try TrainingState.load(from: folder) else { return fresh }
         guard state.options == optionsJSON else {
-            throw ToolError("the run in this folder used other options", at: TrainingState.path(in: folder),
-                            hint: "resume with the same options, or train into a new --out folder")
+            throw ToolError(
+                "the run in this folder used other options", at: TrainingState.path(in: folder),
+                hint: "resume with the same options, or train into a new --out folder")
         }
         if state.completedEpochs > 0 {
             let e = state.completedEpochs - 1
             try Checkpoint.load(path: TrainingState.weightsPath(in: folder, epoch: e), into: model)
-            try optimizer.restore(try OptimizerStateFile.load(from: TrainingState.optimizerPath(in: folder, epoch: e)),
-                                  source: TrainingState.optimizerPath(in: folder, epoch: e))
+            try optimizer.restore(
+                try OptimizerStateFile.load(from: TrainingState.optimizerPath(in: folder, epoch: e)),
+                source: TrainingState.optimizerPath(in: folder, epoch: e))
             try scheduler.restore(state.scheduler, source: TrainingState.path(in: folder))
             model.prepare()
             // The history files are not synced (EpochCommitter): rebuild them from the committed state.
@@ -211,13 +223,16 @@ public final class Trainer {
         if options.earlyStoppingPatience > 0 && state.staleEpochs >= options.earlyStoppingPatience {
             state.finished = true
             if !quiet {
-                StandardError.write("\(tool): fold \(data.fold): early stop after epoch \(epoch): \(options.selectionMetric.rawValue) did not improve for \(state.staleEpochs) epochs\n")
+                StandardError.write(
+                    "\(tool): fold \(data.fold): early stop after epoch \(epoch): \(options.selectionMetric.rawValue) did not improve for \(state.staleEpochs) epochs\n"
+                )
             }
         }
         if state.completedEpochs == options.epochs { state.finished = true }
-        try committer.commit(EpochCommitter.Epoch(
-            epoch: epoch, weights: Checkpoint.encode(model, metadata: metadata(epoch: epoch)),
-            optimizer: OptimizerStateFile.encode(optimizer.state()), state: state, kept: kept))
+        try committer.commit(
+            EpochCommitter.Epoch(
+                epoch: epoch, weights: Checkpoint.encode(model, metadata: metadata(epoch: epoch)),
+                optimizer: OptimizerStateFile.encode(optimizer.state()), state: state, kept: kept))
     }
 
     public var bestPath: String { folder + "/best.safetensors" }
@@ -240,7 +255,9 @@ public final class Trainer {
         }
         if let value = metricValue(val) { return value }
         if !warned && !quiet {
-            StandardError.write("\(tool): warning: \(options.selectionMetric.rawValue) is undefined on fold \(data.fold)'s validation part; selecting by validation loss\n")
+            StandardError.write(
+                "\(tool): warning: \(options.selectionMetric.rawValue) is undefined on fold \(data.fold)'s validation part; selecting by validation loss\n"
+            )
         }
         warned = true
         return val["loss"].flatMap { $0.isFinite ? -$0 : nil }
@@ -270,22 +287,29 @@ public final class Trainer {
             let loss = try trainBatch(batch, index: b, epoch: epoch, firstPosition: position)
             position += batch.count
             total += loss.total
-            sums.coarse += loss.terms.coarse; sums.fine += loss.terms.fine
-            sums.bagAlignment += loss.terms.bagAlignment; sums.attention += loss.terms.attention
+            sums.coarse += loss.terms.coarse
+            sums.fine += loss.terms.fine
+            sums.bagAlignment += loss.terms.bagAlignment
+            sums.attention += loss.terms.attention
             sums.contrastive += loss.terms.contrastive
             progress.advance(by: batch.count, note: String(format: "epoch %d loss %.4f", epoch, loss.total))
         }
         let n = Double(plan.batches.count)
-        return ["total": total / n, "coarse": sums.coarse / n, "fine": sums.fine / n, "bag_alignment": sums.bagAlignment / n,
-                "attention": sums.attention / n, "contrastive": sums.contrastive / n]
+        return [
+            "total": total / n, "coarse": sums.coarse / n, "fine": sums.fine / n, "bag_alignment": sums.bagAlignment / n,
+            "attention": sums.attention / n, "contrastive": sums.contrastive / n
+        ]
     }
 
     /// A bag of the training part as trained on this epoch (a random instance subset with --max-instances).
     private func trainingBag(_ index: Int, epoch: Int) throws -> Bag {
         let bag = try bags.bag(data.train.slideIDs[index])
         guard bag.instanceCount > 0 else { throw ToolError("bag has no instances", at: "slide \(bag.slideID)") }
-        guard let subset = EpochPlan.instanceSubset(instanceCount: bag.instanceCount, options: options, fold: data.fold,
-                                                    epoch: epoch, bag: index) else { return bag }
+        guard
+            let subset = EpochPlan.instanceSubset(
+                instanceCount: bag.instanceCount, options: options, fold: data.fold,
+                epoch: epoch, bag: index)
+        else { return bag }
         let d = bag.featureDim
         var features = [Float](repeating: 0, count: subset.count * d)
         for (r, i) in subset.enumerated() {
@@ -336,8 +360,9 @@ public final class Trainer {
     /// Stops the run when a batch's loss or gradient is not finite, before the optimizer step, so no
     /// weights derived from it are ever written: the files of the last completed epoch stay as they are.
     private func nonFinite(_ what: String, epoch: Int, batch: Int) -> ToolError {
-        ToolError("\(what) at epoch \(epoch), batch \(batch)", at: "fold \(data.fold)",
-                  hint: "lower --lr or clip gradients (--clip-grad-norm); the last good checkpoint is kept in \(folder)")
+        ToolError(
+            "\(what) at epoch \(epoch), batch \(batch)", at: "fold \(data.fold)",
+            hint: "lower --lr or clip gradients (--clip-grad-norm); the last good checkpoint is kept in \(folder)")
     }
 
     private func trainBatch(_ batch: [Int], index: Int, epoch: Int, firstPosition: Int) throws -> BatchResult {
@@ -345,7 +370,8 @@ public final class Trainer {
         // some idle): their buffers are zeroed and summed, the others would add only zeros.
         let active = Array(gradients.prefix(max(1, min(workers, batch.count))))
         for g in active { g.zero() }
-        let result = objective.hasBatchTerm(epoch: epoch) || alwaysTwoPasses
+        let result =
+            objective.hasBatchTerm(epoch: epoch) || alwaysTwoPasses
             ? try batchTermBatch(batch, epoch: epoch, firstPosition: firstPosition)
             : try bagByBagBatch(batch, epoch: epoch, firstPosition: firstPosition)
         guard result.total.isFinite else { throw nonFinite("loss is \(result.total)", epoch: epoch, batch: index) }
@@ -358,7 +384,7 @@ public final class Trainer {
     private func bagByBagBatch(_ batch: [Int], epoch: Int, firstPosition: Int) throws -> BatchResult {
         let count = batch.count
         var losses = [BagLoss?](repeating: nil, count: count)
-        let load = bagLoader(batch, items: Array(0 ..< count), epoch: epoch)
+        let load = bagLoader(batch, items: Array(0..<count), epoch: epoch)
         try losses.withUnsafeMutableBufferPointer { slots in
             let slots = UnsafeSendable(slots)
             try parallelItems(workers: workers, count: count) { w, i in
@@ -385,7 +411,7 @@ public final class Trainer {
         let sizes = batch.map { min(bags.instanceCount(of: data.train.slideIDs[$0]), cap) }
         let kept = pool.plan(sizes: sizes)
         var outputs = [BagOutput?](repeating: nil, count: count)
-        let load = bagLoader(batch, items: Array(0 ..< count), epoch: epoch)
+        let load = bagLoader(batch, items: Array(0..<count), epoch: epoch)
         try outputs.withUnsafeMutableBufferPointer { slots in
             let slots = UnsafeSendable(slots)
             try parallelItems(workers: workers, count: count) { w, i in
@@ -396,11 +422,12 @@ public final class Trainer {
             }
         }
         let labels = batch.map { data.train.fineLabels[$0] }
-        let con = objective.contrastiveLoss(embeddings: outputs.map { $0!.embedding }, width: outputs[0]!.embeddingWidth,
-                                            fineLabels: labels, epoch: epoch)
+        let con = objective.contrastiveLoss(
+            embeddings: outputs.map { $0!.embedding }, width: outputs[0]!.embeddingWidth,
+            fineLabels: labels, epoch: epoch)
 
         var losses = [BagLoss?](repeating: nil, count: count)
-        let reload = bagLoader(batch, items: (0 ..< count).filter { kept[$0] == nil }, epoch: epoch)
+        let reload = bagLoader(batch, items: (0..<count).filter { kept[$0] == nil }, epoch: epoch)
         try losses.withUnsafeMutableBufferPointer { slots in
             let slots = UnsafeSendable(slots)
             try parallelItems(workers: workers, count: count) { w, i in
@@ -411,8 +438,9 @@ public final class Trainer {
                     seedDropout(ws, epoch: epoch, position: firstPosition + i)
                     out = model.forward(features: bag.features, instanceCount: bag.instanceCount, workspace: ws)
                 }
-                let loss = objective.bagLoss(out, fineLabel: labels[i], epoch: epoch, batchSize: count,
-                                             contrastiveGradient: con.embeddingGradients[i])
+                let loss = objective.bagLoss(
+                    out, fineLabel: labels[i], epoch: epoch, batchSize: count,
+                    contrastiveGradient: con.embeddingGradients[i])
                 model.backward(loss.gradient, workspace: ws, into: gradients[w])
                 slots.value[i] = loss
             }
@@ -428,7 +456,8 @@ public final class Trainer {
     private func applyStep(_ active: [GradientBuffer], epoch: Int, batch: Int) throws {
         model.setGradients(active)
         // Without clipping only finiteness matters: the norm is summed only to name a bad value.
-        let norm = options.clipGradNorm > 0
+        let norm =
+            options.clipGradNorm > 0
             ? GradientClipping.clipGlobalNorm(model.parameters, maxNorm: options.clipGradNorm)
             : (GradientClipping.allFinite(model.parameters) ? 0 : GradientClipping.globalNorm(model.parameters))
         guard norm.isFinite else { throw nonFinite("gradient norm is \(norm)", epoch: epoch, batch: batch) }
@@ -448,18 +477,21 @@ public final class Trainer {
             loss += objective.bagLoss(p.output!, fineLabel: data.val.fineLabels[i], epoch: epoch, batchSize: 1).weighted
         }
         var result: [String: Double] = ["loss": loss / Double(predictions.count)]
-        let fine = LevelPredictions(classes: hierarchy.fine, slideIDs: data.val.slideIDs, labels: data.val.fineLabels,
-                                    probabilities: predictions.flatMap(\.fineProbabilities))
+        let fine = LevelPredictions(
+            classes: hierarchy.fine, slideIDs: data.val.slideIDs, labels: data.val.fineLabels,
+            probabilities: predictions.flatMap(\.fineProbabilities))
         let fineScores = LevelScorer(fine).scores()
         result["fine_accuracy"] = fineScores.values[.accuracy]
         result["fine_auc"] = fineScores.values[.aucMacro]
         let parents = hierarchy.parentIndex
         let coarseLabels = data.val.fineLabels.map { parents[$0] }
         let coarseProbabilities: [Double] = predictions.flatMap { p in
-            p.coarseProbabilities ?? FineToCoarse.probabilities(fineLogits: p.output!.fineLogits, parents: parents, coarseCount: hierarchy.coarseCount)
+            p.coarseProbabilities
+                ?? FineToCoarse.probabilities(fineLogits: p.output!.fineLogits, parents: parents, coarseCount: hierarchy.coarseCount)
         }
-        let coarse = LevelPredictions(classes: hierarchy.coarse, slideIDs: data.val.slideIDs, labels: coarseLabels,
-                                      probabilities: coarseProbabilities)
+        let coarse = LevelPredictions(
+            classes: hierarchy.coarse, slideIDs: data.val.slideIDs, labels: coarseLabels,
+            probabilities: coarseProbabilities)
         let coarseScores = LevelScorer(coarse).scores()
         result["coarse_accuracy"] = coarseScores.values[.accuracy]
         result["coarse_auc"] = coarseScores.values[.aucMacro]

@@ -13,8 +13,10 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var val: [String: Double]
     public var seconds: Double
 
-    public init(epoch: Int, lr: Double, alpha: Double, tau: Double, train: [String: Double], val: [String: Double],
-                seconds: Double) {
+    public init(
+        epoch: Int, lr: Double, alpha: Double, tau: Double, train: [String: Double], val: [String: Double],
+        seconds: Double
+    ) {
         self.epoch = epoch
         self.lr = lr
         self.alpha = alpha
@@ -45,7 +47,8 @@ public enum TrainingHistory {
     public static func csv(_ records: [EpochRecord]) -> String {
         let trainKeys = Set(records.flatMap { $0.train.keys }).sorted()
         let valKeys = Set(records.flatMap { $0.val.keys }).sorted()
-        var text = (["epoch", "lr", "alpha", "tau", "seconds"] + trainKeys.map { "train_" + $0 } + valKeys.map { "val_" + $0 })
+        var text =
+            (["epoch", "lr", "alpha", "tau", "seconds"] + trainKeys.map { "train_" + $0 } + valKeys.map { "val_" + $0 })
             .joined(separator: ",") + "\n"
         for r in records {
             var row = ["\(r.epoch)", format(r.lr), format(r.alpha), format(r.tau), format(r.seconds)]

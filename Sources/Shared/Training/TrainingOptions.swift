@@ -66,17 +66,29 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case preset, model, scorer, embedding, dropout, epochs
-        case batchSize = "batch_size", optimizer, lr
-        case weightDecay = "weight_decay", momentum
-        case clipGradNorm = "clip_grad_norm", lrFactor = "lr_factor", lrPatience = "lr_patience"
+        case batchSize = "batch_size"
+        case optimizer, lr
+        case weightDecay = "weight_decay"
+        case momentum
+        case clipGradNorm = "clip_grad_norm"
+        case lrFactor = "lr_factor"
+        case lrPatience = "lr_patience"
         case seed, shuffle
-        case balancedSampling = "balanced_sampling", maxInstances = "max_instances"
-        case earlyStoppingPatience = "early_stopping_patience", selectionMetric = "selection_metric"
-        case weightAttention = "weight_attention", bagAlignment = "bag_alignment", curriculum
-        case weightContrastive = "weight_contrastive", weightCoarse = "weight_coarse", weightBag = "weight_bag"
+        case balancedSampling = "balanced_sampling"
+        case maxInstances = "max_instances"
+        case earlyStoppingPatience = "early_stopping_patience"
+        case selectionMetric = "selection_metric"
+        case weightAttention = "weight_attention"
+        case bagAlignment = "bag_alignment"
+        case curriculum
+        case weightContrastive = "weight_contrastive"
+        case weightCoarse = "weight_coarse"
+        case weightBag = "weight_bag"
         case siblingSmoothing = "sibling_smoothing"
         case threads
-        case coarseGate = "coarse_gate", finePrior = "fine_prior", finePriorWeight = "fine_prior_weight"
+        case coarseGate = "coarse_gate"
+        case finePrior = "fine_prior"
+        case finePriorWeight = "fine_prior_weight"
     }
 
     /// Keys a config file may use.
@@ -119,8 +131,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
             positiveInfinity: nonFinite.positiveInfinity, negativeInfinity: nonFinite.negativeInfinity, nan: nonFinite.nan)
-        return try DocumentIO.decode(TrainingOptions.self, from: JSONSerialization.data(withJSONObject: object), source: source,
-                                     decoder: decoder)
+        return try DocumentIO.decode(
+            TrainingOptions.self, from: JSONSerialization.data(withJSONObject: object), source: source,
+            decoder: decoder)
     }
 
     /// Checks values that do not depend on the data.
@@ -144,9 +157,11 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         guard earlyStoppingPatience >= 0 else { throw bad("--early-stopping-patience must be ≥ 0", "0 never stops early") }
         guard maxInstances >= 0 else { throw bad("--max-instances must be ≥ 0", "0 keeps every instance") }
         guard threads >= 0 else { throw bad("--threads must be ≥ 0", "0 uses every core") }
-        let weights = [("--weight-attention", weightAttention), ("--weight-contrastive", weightContrastive),
-                       ("--weight-coarse", weightCoarse), ("--weight-bag", weightBag)]
-        for case let (flag, w?) in weights where !(w.isFinite && w >= 0) {
+        let weights = [
+            ("--weight-attention", weightAttention), ("--weight-contrastive", weightContrastive),
+            ("--weight-coarse", weightCoarse), ("--weight-bag", weightBag)
+        ]
+        for case (let flag, let w?) in weights where !(w.isFinite && w >= 0) {
             throw bad("\(flag) must be a finite number ≥ 0, not \(w)", "0 turns the term off")
         }
         if let e = siblingSmoothing, !(e >= 0 && e < 1) {

@@ -24,8 +24,10 @@ public struct TrainingState: Codable, Equatable, Sendable {
     /// nil in a state written before it was recorded.
     public var cpuSeconds: Double?
 
-    public init(fold: Int, completedEpochs: Int, bestEpoch: Int?, bestValue: Double?, staleEpochs: Int,
-                scheduler: ReduceLROnPlateau.State, history: [EpochRecord], finished: Bool, options: String) {
+    public init(
+        fold: Int, completedEpochs: Int, bestEpoch: Int?, bestValue: Double?, staleEpochs: Int,
+        scheduler: ReduceLROnPlateau.State, history: [EpochRecord], finished: Bool, options: String
+    ) {
         self.fold = fold
         self.completedEpochs = completedEpochs
         self.bestEpoch = bestEpoch
@@ -47,8 +49,13 @@ public struct TrainingState: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case format, fold, completedEpochs = "completed_epochs", bestEpoch = "best_epoch", bestValue = "best_value"
-        case staleEpochs = "stale_epochs", scheduler, history, finished, options, cpuSeconds = "cpu_seconds"
+        case format, fold
+        case completedEpochs = "completed_epochs"
+        case bestEpoch = "best_epoch"
+        case bestValue = "best_value"
+        case staleEpochs = "stale_epochs"
+        case scheduler, history, finished, options
+        case cpuSeconds = "cpu_seconds"
     }
 
     public static func path(in folder: String) -> String { folder + "/state.json" }
@@ -80,16 +87,19 @@ public enum OptimizerStateFile {
     /// The file's bytes.
     public static func encode(_ state: OptimizerState) -> Data {
         let tensors = state.tensors.map { SafetensorsWriter.Tensor(name: $0.name, shape: $0.shape, values: $0.values) }
-        let metadata = ["format": "hmil.optimizer/1", "kind": state.kind, "step_count": String(state.stepCount),
-                        "learning_rate": "\(state.learningRate)"]
+        let metadata = [
+            "format": "hmil.optimizer/1", "kind": state.kind, "step_count": String(state.stepCount),
+            "learning_rate": "\(state.learningRate)"
+        ]
         return SafetensorsWriter.encode(tensors, metadata: metadata)
     }
 
     public static func load(from path: String) throws -> OptimizerState {
         let file = try SafetensorsFile.read(path: path)
         guard file.metadata["format"] == "hmil.optimizer/1", let kind = file.metadata["kind"],
-              let steps = file.metadata["step_count"].flatMap(Int.init),
-              let lr = file.metadata["learning_rate"].flatMap(Double.init) else {
+            let steps = file.metadata["step_count"].flatMap(Int.init),
+            let lr = file.metadata["learning_rate"].flatMap(Double.init)
+        else {
             throw ToolError("not an hmil optimizer state file", at: path, hint: "restart without --resume")
         }
         let tensors = try file.tensors.map { NamedTensor(name: $0.name, shape: $0.shape, values: try file.floats($0.name)) }

@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import Shared
+import XCTest
 
 final class AtomicFileTests: XCTestCase {
     func testUncommittedWriterLeavesOldContentAndNoTemporary() throws {

@@ -7,12 +7,16 @@ import XCTest
 final class BLASTests: XCTestCase {
     func testGemmAllTransposesOnStridedViews() {
         var g = SeededGenerator(seed: 3)
-        let m = 5, n = 7, k = 4, pad = 3
+        let m = 5
+        let n = 7
+        let k = 4
+        let pad = 3
         for transposeA in [false, true] {
             for transposeB in [false, true] {
                 let (ar, ac) = transposeA ? (k, m) : (m, k)
                 let (br, bc) = transposeB ? (n, k) : (k, n)
-                var a = randomFloats(ar * (ac + pad), &g), b = randomFloats(br * (bc + pad), &g)
+                var a = randomFloats(ar * (ac + pad), &g)
+                var b = randomFloats(br * (bc + pad), &g)
                 var c = randomFloats(m * (n + pad), &g)
                 let c0 = c
                 func aAt(_ i: Int, _ l: Int) -> Float { transposeA ? a[l * (ac + pad) + i] : a[i * (ac + pad) + l] }
@@ -20,9 +24,10 @@ final class BLASTests: XCTestCase {
                 a.withUnsafeMutableBufferPointer { pa in
                     b.withUnsafeMutableBufferPointer { pb in
                         c.withUnsafeMutableBufferPointer { pc in
-                            gemm(MatrixView(pa.baseAddress!, rows: ar, cols: ac + pad).columns(0..<ac), transposeA: transposeA,
-                                 MatrixView(pb.baseAddress!, rows: br, cols: bc + pad).columns(0..<bc), transposeB: transposeB,
-                                 into: MatrixView(pc.baseAddress!, rows: m, cols: n + pad).columns(0..<n), alpha: 2, beta: 1)
+                            gemm(
+                                MatrixView(pa.baseAddress!, rows: ar, cols: ac + pad).columns(0..<ac), transposeA: transposeA,
+                                MatrixView(pb.baseAddress!, rows: br, cols: bc + pad).columns(0..<bc), transposeB: transposeB,
+                                into: MatrixView(pc.baseAddress!, rows: m, cols: n + pad).columns(0..<n), alpha: 2, beta: 1)
                         }
                     }
                 }
@@ -39,12 +44,15 @@ final class BLASTests: XCTestCase {
 
     func testDoubleGemmAllTransposes() {
         var g = SeededGenerator(seed: 5)
-        let m = 4, n = 6, k = 3
+        let m = 4
+        let n = 6
+        let k = 3
         for transposeA in [false, true] {
             for transposeB in [false, true] {
                 let (ar, ac) = transposeA ? (k, m) : (m, k)
                 let (br, bc) = transposeB ? (n, k) : (k, n)
-                var a = (0..<ar * ac).map { _ in g.nextNormal() }, b = (0..<br * bc).map { _ in g.nextNormal() }
+                var a = (0..<ar * ac).map { _ in g.nextNormal() }
+                var b = (0..<br * bc).map { _ in g.nextNormal() }
                 var c = (0..<m * n).map { _ in g.nextNormal() }
                 let c0 = c
                 func aAt(_ i: Int, _ l: Int) -> Double { transposeA ? a[l * ac + i] : a[i * ac + l] }
@@ -52,9 +60,10 @@ final class BLASTests: XCTestCase {
                 a.withUnsafeMutableBufferPointer { pa in
                     b.withUnsafeMutableBufferPointer { pb in
                         c.withUnsafeMutableBufferPointer { pc in
-                            gemm(DoubleMatrixView(pa.baseAddress!, rows: ar, cols: ac), transposeA: transposeA,
-                                 DoubleMatrixView(pb.baseAddress!, rows: br, cols: bc), transposeB: transposeB,
-                                 into: DoubleMatrixView(pc.baseAddress!, rows: m, cols: n), alpha: 0.5, beta: 1)
+                            gemm(
+                                DoubleMatrixView(pa.baseAddress!, rows: ar, cols: ac), transposeA: transposeA,
+                                DoubleMatrixView(pb.baseAddress!, rows: br, cols: bc), transposeB: transposeB,
+                                into: DoubleMatrixView(pc.baseAddress!, rows: m, cols: n), alpha: 0.5, beta: 1)
                         }
                     }
                 }
@@ -72,7 +81,8 @@ final class BLASTests: XCTestCase {
         var g = SeededGenerator(seed: 4)
         var a = randomFloats(4 * 6, &g)
         var ones = [Float](repeating: 1, count: 6)
-        var sums = [Float](repeating: 10, count: 6), rowDots = [Float](repeating: 0, count: 4)
+        var sums = [Float](repeating: 10, count: 6)
+        var rowDots = [Float](repeating: 0, count: 4)
         a.withUnsafeMutableBufferPointer { pa in
             let view = MatrixView(pa.baseAddress!, rows: 4, cols: 6)
             gemv(view, transposeA: true, &ones, into: &sums, beta: 1)
@@ -99,7 +109,7 @@ final class VectorMathTests: XCTestCase {
         inputs += randomFloats(2000, &g, scale: 4)
         for x in inputs {
             let d = Double(x)
-            let e = exp(min(d, Double(Float(88.3))))   // vexp saturates at exp(88.3) instead of overflowing
+            let e = exp(min(d, Double(Float(88.3))))  // vexp saturates at exp(88.3) instead of overflowing
             if d > -87 { XCTAssertEqual(Double(fastExp(x)), e, accuracy: 3e-7 * e, "exp(\(x))") }
             XCTAssertEqual(Double(fastTanh(x)), tanh(d), accuracy: 2e-7 + 2e-7 * abs(tanh(d)), "tanh(\(x))")
             XCTAssertEqual(Double(fastSigmoid(x)), 1 / (1 + exp(-d)), accuracy: 2e-7, "sigmoid(\(x))")

@@ -17,8 +17,10 @@ func numericGradient(at x: [Float], step: (Int) -> Float = { _ in 1e-3 }, _ f: (
 }
 
 /// |analytic − numeric| ≤ atol + rtol·|numeric| elementwise.
-func assertGradientsAgree(_ analytic: [Float], _ numeric: [Double], rtol: Double = 1e-2, atol: Double = 1e-3,
-                          _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+func assertGradientsAgree(
+    _ analytic: [Float], _ numeric: [Double], rtol: Double = 1e-2, atol: Double = 1e-3,
+    _ what: String, file: StaticString = #filePath, line: UInt = #line
+) {
     XCTAssertEqual(analytic.count, numeric.count, what, file: file, line: line)
     for i in analytic.indices where !(abs(Double(analytic[i]) - numeric[i]) <= atol + rtol * abs(numeric[i])) {
         XCTFail("\(what)[\(i)]: analytic \(analytic[i]), finite difference \(numeric[i])", file: file, line: line)

@@ -13,8 +13,9 @@ final class OpsGradientTests: XCTestCase {
         var dx = r
         y.withUnsafeBufferPointer { py in
             dx.withUnsafeMutableBufferPointer {
-                reluBackward(output: MatrixView(UnsafeMutablePointer(mutating: py.baseAddress!), rows: 4, cols: 6),
-                             gradient: MatrixView($0.baseAddress!, rows: 4, cols: 6))
+                reluBackward(
+                    output: MatrixView(UnsafeMutablePointer(mutating: py.baseAddress!), rows: 4, cols: 6),
+                    gradient: MatrixView($0.baseAddress!, rows: 4, cols: 6))
             }
         }
         let numeric = numericGradient(at: x) { weightedSum(withMatrix($0, rows: 4, cols: 6) { reluForward($0) }, r) }
@@ -35,7 +36,8 @@ final class OpsGradientTests: XCTestCase {
             XCTAssert(masks.contains(0) && masks.contains(Float(1) / 0.75))
         }
         func gate(_ input: [Float], gradient: [Float]?) -> (g: [Float], ab: [Float]) {
-            var ab = input, g = [Float](repeating: 0, count: n * h)
+            var ab = input
+            var g = [Float](repeating: 0, count: n * h)
             ab.withUnsafeMutableBufferPointer { pab in
                 g.withUnsafeMutableBufferPointer { pg in
                     masks.withUnsafeMutableBufferPointer { pm in
@@ -57,22 +59,31 @@ final class OpsGradientTests: XCTestCase {
         assertGradientsAgree(analytic, numeric, "gate h=\(h) dropout=\(dropout)")
     }
 
-    func testGate() { checkGate(h: 16, dropout: false); checkGate(h: 11, dropout: false) }
-    func testGateWithDropout() { checkGate(h: 16, dropout: true); checkGate(h: 11, dropout: true) }
+    func testGate() {
+        checkGate(h: 16, dropout: false)
+        checkGate(h: 11, dropout: false)
+    }
+    func testGateWithDropout() {
+        checkGate(h: 16, dropout: true)
+        checkGate(h: 11, dropout: true)
+    }
 
     /// log softmax over instances (the coarse gate's log A_c): finite where the softmax underflows,
     /// and its backward (given A = softmax(s)) against finite differences.
     func testLogSoftmaxOverInstances() {
-        let k = 3, n = 9
+        let k = 3
+        let n = 9
         var s = randomFloats(k * n, &generator, scale: 2)
-        s[4] = 30; s[5] = -200   // exp(−230) underflows: log A must stay finite and exact
+        s[4] = 30
+        s[5] = -200  // exp(−230) underflows: log A must stay finite and exact
         let r = randomFloats(k * n, &generator)
         func logSoftmax(_ input: [Float]) -> [Float] {
             var out = [Float](repeating: 0, count: k * n)
             input.withUnsafeBufferPointer { pi in
                 out.withUnsafeMutableBufferPointer {
-                    logSoftmaxRowsForward(MatrixView(UnsafeMutablePointer(mutating: pi.baseAddress!), rows: k, cols: n),
-                                          into: MatrixView($0.baseAddress!, rows: k, cols: n))
+                    logSoftmaxRowsForward(
+                        MatrixView(UnsafeMutablePointer(mutating: pi.baseAddress!), rows: k, cols: n),
+                        into: MatrixView($0.baseAddress!, rows: k, cols: n))
                 }
             }
             return out
@@ -85,8 +96,9 @@ final class OpsGradientTests: XCTestCase {
         var ds = r
         a.withUnsafeBufferPointer { pa in
             ds.withUnsafeMutableBufferPointer {
-                logSoftmaxRowsBackward(probabilities: MatrixView(UnsafeMutablePointer(mutating: pa.baseAddress!), rows: k, cols: n),
-                                       gradient: MatrixView($0.baseAddress!, rows: k, cols: n))
+                logSoftmaxRowsBackward(
+                    probabilities: MatrixView(UnsafeMutablePointer(mutating: pa.baseAddress!), rows: k, cols: n),
+                    gradient: MatrixView($0.baseAddress!, rows: k, cols: n))
             }
         }
         let numeric = numericGradient(at: s) { weightedSum(logSoftmax($0), r) }
@@ -94,17 +106,19 @@ final class OpsGradientTests: XCTestCase {
     }
 
     func testSoftmaxOverInstances() {
-        let k = 3, n = 9
+        let k = 3
+        let n = 9
         var s = randomFloats(k * n, &generator, scale: 2)
-        s[4] = 30   // a dominant score: the stable form must not overflow
+        s[4] = 30  // a dominant score: the stable form must not overflow
         let r = randomFloats(k * n, &generator)
         let a = withMatrix(s, rows: k, cols: n) { softmaxRowsForward($0) }
         for row in 0..<k { XCTAssertEqual(a[row * n..<(row + 1) * n].reduce(0, +), 1, accuracy: 1e-6) }
         var ds = r
         a.withUnsafeBufferPointer { pa in
             ds.withUnsafeMutableBufferPointer {
-                softmaxRowsBackward(output: MatrixView(UnsafeMutablePointer(mutating: pa.baseAddress!), rows: k, cols: n),
-                                    gradient: MatrixView($0.baseAddress!, rows: k, cols: n))
+                softmaxRowsBackward(
+                    output: MatrixView(UnsafeMutablePointer(mutating: pa.baseAddress!), rows: k, cols: n),
+                    gradient: MatrixView($0.baseAddress!, rows: k, cols: n))
             }
         }
         let numeric = numericGradient(at: s) { weightedSum(withMatrix($0, rows: k, cols: n) { softmaxRowsForward($0) }, r) }
@@ -117,12 +131,14 @@ final class OpsGradientTests: XCTestCase {
         let x = randomFloats(cols, &generator) + randomFloats(cols, &generator, scale: 1e-14) + [Float](repeating: 0, count: cols)
         let r = randomFloats(3 * cols, &generator)
         func forward(_ input: [Float]) -> (z: [Float], norms: [Float]) {
-            var z = [Float](repeating: 0, count: input.count), norms = [Float](repeating: 0, count: 3)
+            var z = [Float](repeating: 0, count: input.count)
+            var norms = [Float](repeating: 0, count: 3)
             var copy = input
             copy.withUnsafeMutableBufferPointer { px in
                 z.withUnsafeMutableBufferPointer { pz in
-                    normalizeRowsForward(MatrixView(px.baseAddress!, rows: 3, cols: cols),
-                                         into: MatrixView(pz.baseAddress!, rows: 3, cols: cols), norms: &norms)
+                    normalizeRowsForward(
+                        MatrixView(px.baseAddress!, rows: 3, cols: cols),
+                        into: MatrixView(pz.baseAddress!, rows: 3, cols: cols), norms: &norms)
                 }
             }
             return (z, norms)
@@ -130,14 +146,16 @@ final class OpsGradientTests: XCTestCase {
         let (z, norms) = forward(x)
         XCTAssertEqual(norms[1], 1e-12)
         XCTAssertEqual(z[2 * cols..<3 * cols].map(abs).max(), 0)
-        var dz = r, z2 = z
+        var dz = r
+        var z2 = z
         var dx = [Float](repeating: 0, count: 3 * cols)
         dz.withUnsafeMutableBufferPointer { pg in
             z2.withUnsafeMutableBufferPointer { pz in
                 dx.withUnsafeMutableBufferPointer { pd in
-                    normalizeRowsBackward(output: MatrixView(pz.baseAddress!, rows: 3, cols: cols), norms: norms,
-                                          gradient: MatrixView(pg.baseAddress!, rows: 3, cols: cols),
-                                          accumulateInto: MatrixView(pd.baseAddress!, rows: 3, cols: cols))
+                    normalizeRowsBackward(
+                        output: MatrixView(pz.baseAddress!, rows: 3, cols: cols), norms: norms,
+                        gradient: MatrixView(pg.baseAddress!, rows: 3, cols: cols),
+                        accumulateInto: MatrixView(pd.baseAddress!, rows: 3, cols: cols))
                 }
             }
         }

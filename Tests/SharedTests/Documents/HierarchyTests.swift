@@ -1,12 +1,14 @@
-import XCTest
 import Shared
+import XCTest
 
 final class HierarchyTests: XCTestCase {
     let bracs = Hierarchy(
         coarse: ["benign", "atypical", "malignant"],
         fine: ["N", "PB", "UDH", "FEA", "ADH", "DCIS", "IC"],
-        parent: ["N": "benign", "PB": "benign", "UDH": "benign", "FEA": "atypical",
-                 "ADH": "atypical", "DCIS": "malignant", "IC": "malignant"])
+        parent: [
+            "N": "benign", "PB": "benign", "UDH": "benign", "FEA": "atypical",
+            "ADH": "atypical", "DCIS": "malignant", "IC": "malignant"
+        ])
 
     func testParentIndexFollowsOrder() throws {
         try bracs.validate(source: "h.json")
@@ -28,9 +30,10 @@ final class HierarchyTests: XCTestCase {
     }
 
     func testDocumentRoundTripUsesContractKeys() throws {
-        let doc = PipelineDocument(format: PipelineDocument.splitFormat, hierarchy: bracs, scheme: "kfold", seed: 1,
-                                   slides: [SlideRecord(slideID: "BRACS_745", caseID: "p17", label: "PB")],
-                                   folds: [FoldRecord(fold: 0, train: ["BRACS_745"], val: [], test: [])])
+        let doc = PipelineDocument(
+            format: PipelineDocument.splitFormat, hierarchy: bracs, scheme: "kfold", seed: 1,
+            slides: [SlideRecord(slideID: "BRACS_745", caseID: "p17", label: "PB")],
+            folds: [FoldRecord(fold: 0, train: ["BRACS_745"], val: [], test: [])])
         let data = try DocumentIO.encode(doc)
         let text = String(decoding: data, as: UTF8.self)
         XCTAssertTrue(text.contains("\"slide_id\" : \"BRACS_745\""))

@@ -10,7 +10,7 @@ final class InstanceAttentionEvaluationTests: XCTestCase {
     static let keys: [String: [Bool]] = [
         "s0": [true, false, false], "s1": [false, false, false, false], "s2": [true, true, true, true, true],
         "s3": [false, true, false, false, true, false], "s4": [false, false, false, false, false, false, true],
-        "s5": [false, true, false], "s6": [true, false, false, false],
+        "s5": [false, true, false], "s6": [true, false, false, false]
     ]
 
     static func labels() throws -> InstanceLabels {
@@ -23,7 +23,8 @@ final class InstanceAttentionEvaluationTests: XCTestCase {
 
     /// AUC by counting pairs (key above other: 1, tie: ½), independent of `RankedScores`.
     static func pairAUC(_ scores: [Double], _ key: [Bool]) -> Double? {
-        let positives = scores.indices.filter { key[$0] }, negatives = scores.indices.filter { !key[$0] }
+        let positives = scores.indices.filter { key[$0] }
+        let negatives = scores.indices.filter { !key[$0] }
         guard !positives.isEmpty, !negatives.isEmpty else { return nil }
         var wins = 0.0
         for p in positives { for n in negatives { wins += scores[p] > scores[n] ? 1 : scores[p] == scores[n] ? 0.5 : 0 } }
@@ -33,25 +34,44 @@ final class InstanceAttentionEvaluationTests: XCTestCase {
     func testEachFoldsAttentionIsScoredAgainstTheKeyInstances() throws {
         let fixture = try EvaluationFixture()
         defer { fixture.remove() }
-        let parts = try CheckpointPredictions.predict(document: fixture.document, source: "doc.json",
-                                                      options: .init(threads: 2, instanceLabels: try Self.labels()))
-        let hierarchy = EvaluationFixture.hierarchy, parent = hierarchy.parentIndex
-        var allScores: [AttentionLevel: [Double]] = [:], allKeys: [AttentionLevel: [Bool]] = [:]
+        let parts = try CheckpointPredictions.predict(
+            document: fixture.document, source: "doc.json",
+            options: .init(threads: 2, instanceLabels: try Self.labels()))
+        let hierarchy = EvaluationFixture.hierarchy
+        let parent = hierarchy.parentIndex
+        var allScores: [AttentionLevel: [Double]] = [:]
+        var allKeys: [AttentionLevel: [Bool]] = [:]
         for part in parts {
             let attention = try XCTUnwrap(part.instanceAttention?.report())
             XCTAssertEqual(Set(attention.keys), [.fine, .coarse])
             for level in AttentionLevel.allCases {
-                var scores: [Double] = [], keys: [Bool] = [], bagAUCs: [Double] = []
-                var withoutPositives = 0, withoutNegatives = 0, withoutLabels = 0
+                var scores: [Double] = []
+                var keys: [Bool] = []
+                var bagAUCs: [Double] = []
+                var withoutPositives = 0
+                var withoutNegatives = 0
+                var withoutLabels = 0
                 for (i, id) in part.slideIDs.enumerated() {
-                    guard let flags = Self.keys[id] else { withoutLabels += 1; continue }
-                    if !flags.contains(true) { withoutPositives += 1; continue }
-                    if !flags.contains(false) { withoutNegatives += 1; continue }
-                    let bag = fixture.bag(id), n = bag.instanceCount
+                    guard let flags = Self.keys[id] else {
+                        withoutLabels += 1
+                        continue
+                    }
+                    if !flags.contains(true) {
+                        withoutPositives += 1
+                        continue
+                    }
+                    if !flags.contains(false) {
+                        withoutNegatives += 1
+                        continue
+                    }
+                    let bag = fixture.bag(id)
+                    let n = bag.instanceCount
                     let out = fixture.models[part.fold].infer(features: bag.features, instanceCount: n, workspace: Workspace())
                     let fine = part.levels[.fine]!.labels[i]
-                    let row = level == .fine ? Array(out.fineAttention[(fine * n) ..< (fine * n + n)])
-                        : Array(out.coarseAttention[(parent[fine] * n) ..< (parent[fine] * n + n)])
+                    let row =
+                        level == .fine
+                        ? Array(out.fineAttention[(fine * n)..<(fine * n + n)])
+                        : Array(out.coarseAttention[(parent[fine] * n)..<(parent[fine] * n + n)])
                     let scaled = row.map { Double($0) * Double(n) }
                     bagAUCs.append(try XCTUnwrap(Self.pairAUC(scaled, flags)))
                     scores += scaled
@@ -89,14 +109,17 @@ final class InstanceAttentionEvaluationTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(summary.pooledAUC.mean), perFold.reduce(0, +) / Double(perFold.count), accuracy: 1e-12)
         let allFolds = try XCTUnwrap(summary.allFolds)
         XCTAssertEqual(try XCTUnwrap(allFolds.pooledAUC), Self.pairAUC(allScores[.fine]!, allKeys[.fine]!)!, accuracy: 1e-12)
-        XCTAssertEqual(allFolds.bags + allFolds.bagsWithoutPositives + allFolds.bagsWithoutNegatives + allFolds.bagsWithoutLabels, 8,
-                       "every test slide once, scored or counted")
+        XCTAssertEqual(
+            allFolds.bags + allFolds.bagsWithoutPositives + allFolds.bagsWithoutNegatives + allFolds.bagsWithoutLabels, 8,
+            "every test slide once, scored or counted")
         XCTAssertEqual(allFolds.bagsWithoutLabels, 1, "s7")
 
         // The JSON names.
         let json = String(decoding: try DocumentIO.encode(report), as: UTF8.self)
-        for key in ["\"instance_attention\"", "\"pooled_auc\"", "\"bag_mean_auc\"", "\"bags_without_positives\"", "\"bags_without_negatives\"",
-                    "\"bags_without_labels\"", "\"all_folds\"", "\"positives\"", "\"instances\""] {
+        for key in [
+            "\"instance_attention\"", "\"pooled_auc\"", "\"bag_mean_auc\"", "\"bags_without_positives\"", "\"bags_without_negatives\"",
+            "\"bags_without_labels\"", "\"all_folds\"", "\"positives\"", "\"instances\""
+        ] {
             XCTAssertTrue(json.contains(key), key)
         }
     }
@@ -116,8 +139,9 @@ final class InstanceAttentionEvaluationTests: XCTestCase {
     func testFlatModelHasOnlyTheFineRow() throws {
         let fixture = try EvaluationFixture(configuration: { .abmil(ABMILOptions(featureDim: $0, classes: 3)) })
         defer { fixture.remove() }
-        let parts = try CheckpointPredictions.predict(document: fixture.document, source: "doc.json",
-                                                      options: .init(parts: [.test], threads: 1, instanceLabels: try Self.labels()))
+        let parts = try CheckpointPredictions.predict(
+            document: fixture.document, source: "doc.json",
+            options: .init(parts: [.test], threads: 1, instanceLabels: try Self.labels()))
         for part in parts { XCTAssertEqual(Set(try XCTUnwrap(part.instanceAttention?.report()).keys), [.fine]) }
     }
 
@@ -127,9 +151,13 @@ final class InstanceAttentionEvaluationTests: XCTestCase {
         defer { fixture.remove() }
         let labels = try InstanceLabels.parse(Array("slide_id,instance,label\ns3,0,1\ns3,6,0\n".utf8), source: "key.csv")
         let attention = fixture.folder + "/attention"
-        XCTAssertThrowsError(try CheckpointPredictions.predict(document: fixture.document, source: "doc.json",
-                                                               options: .init(threads: 1, attentionFolder: attention, instanceLabels: labels))) {
-            XCTAssertTrue("\($0)".contains("instance 6 of slide s3 is out of range: the bag has 6 instances (0…5) (key.csv, line 3)"), "\($0)")
+        XCTAssertThrowsError(
+            try CheckpointPredictions.predict(
+                document: fixture.document, source: "doc.json",
+                options: .init(threads: 1, attentionFolder: attention, instanceLabels: labels))
+        ) {
+            XCTAssertTrue(
+                "\($0)".contains("instance 6 of slide s3 is out of range: the bag has 6 instances (0…5) (key.csv, line 3)"), "\($0)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: attention))
     }
@@ -137,22 +165,30 @@ final class InstanceAttentionEvaluationTests: XCTestCase {
     func testHierarchyBetaAddsTheLevelAndIsRefusedForTheFlatModel() throws {
         let fixture = try EvaluationFixture()
         defer { fixture.remove() }
-        let parts = try CheckpointPredictions.predict(document: fixture.document, source: "doc.json",
-                                                      options: .init(parts: [.test], threads: 1, hierarchyBeta: 2))
+        let parts = try CheckpointPredictions.predict(
+            document: fixture.document, source: "doc.json",
+            options: .init(parts: [.test], threads: 1, hierarchyBeta: 2))
         for part in parts {
-            let fine = try XCTUnwrap(part.levels[.fine]), coarse = try XCTUnwrap(part.levels[.coarse])
+            let fine = try XCTUnwrap(part.levels[.fine])
+            let coarse = try XCTUnwrap(part.levels[.coarse])
             let decided = try XCTUnwrap(part.levels[.fineHierarchical])
             XCTAssertEqual(decided.labels, fine.labels)
-            XCTAssertEqual(decided.probabilities,
-                           HierarchicalDecision.probabilities(fine: fine.probabilities, coarse: coarse.probabilities,
-                                                              parent: EvaluationFixture.hierarchy.parentIndex, coarseCount: 2, beta: 2))
+            XCTAssertEqual(
+                decided.probabilities,
+                HierarchicalDecision.probabilities(
+                    fine: fine.probabilities, coarse: coarse.probabilities,
+                    parent: EvaluationFixture.hierarchy.parentIndex, coarseCount: 2, beta: 2))
         }
         let flat = try EvaluationFixture(configuration: { .abmil(ABMILOptions(featureDim: $0, classes: 3)) })
         defer { flat.remove() }
-        XCTAssertThrowsError(try CheckpointPredictions.predict(document: flat.document, source: "doc.json",
-                                                               options: .init(threads: 1, hierarchyBeta: 1))) {
+        XCTAssertThrowsError(
+            try CheckpointPredictions.predict(
+                document: flat.document, source: "doc.json",
+                options: .init(threads: 1, hierarchyBeta: 1))
+        ) {
             let line = "\($0)"
-            XCTAssertTrue(line.contains("--hierarchy-beta needs a model with a coarse head; fold 0's checkpoint is the flat ABMIL model"), line)
+            XCTAssertTrue(
+                line.contains("--hierarchy-beta needs a model with a coarse head; fold 0's checkpoint is the flat ABMIL model"), line)
             XCTAssertTrue(line.contains("fold_0.safetensors") && line.contains("leave out --hierarchy-beta for ABMIL"), line)
         }
     }

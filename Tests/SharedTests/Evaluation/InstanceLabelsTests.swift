@@ -7,12 +7,16 @@ final class InstanceLabelsTests: XCTestCase {
     func parse(_ text: String) throws -> InstanceLabels { try InstanceLabels.parse(Array(text.utf8), source: "key.csv") }
 
     /// The error's one line, which must name the file (and line when given) and contain `parts`.
-    func assertError(_ text: String, _ parts: [String], slide: String? = nil, instances: Int = 3,
-                     file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertThrowsError(try {
-            let labels = try parse(text)
-            if let slide { _ = try labels.flags(of: slide, instanceCount: instances) }
-        }(), file: file, line: line) { error in
+    func assertError(
+        _ text: String, _ parts: [String], slide: String? = nil, instances: Int = 3,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
+        XCTAssertThrowsError(
+            try {
+                let labels = try parse(text)
+                if let slide { _ = try labels.flags(of: slide, instanceCount: instances) }
+            }(), file: file, line: line
+        ) { error in
             let message = "\(error)"
             XCTAssertFalse(message.contains("\n"), message, file: file, line: line)
             XCTAssertTrue(message.contains("key.csv"), message, file: file, line: line)
@@ -60,18 +64,27 @@ final class InstanceLabelsTests: XCTestCase {
     }
 
     func testInstanceOutOfRange() {
-        assertError("slide_id,instance,label\na,0,1\na,1,0\na,3,0\n", ["instance 3 of slide a is out of range: the bag has 3 instances",
-                                                                      "line 4"], slide: "a")
+        assertError(
+            "slide_id,instance,label\na,0,1\na,1,0\na,3,0\n",
+            [
+                "instance 3 of slide a is out of range: the bag has 3 instances",
+                "line 4"
+            ], slide: "a")
     }
 
     func testInstanceListedTwice() {
-        assertError("slide_id,instance,label\na,0,1\na,1,0\na,1,1\na,2,0\n", ["instance 1 of slide a listed twice (first on line 3)",
-                                                                             "line 4"], slide: "a")
+        assertError(
+            "slide_id,instance,label\na,0,1\na,1,0\na,1,1\na,2,0\n",
+            [
+                "instance 1 of slide a listed twice (first on line 3)",
+                "line 4"
+            ], slide: "a")
     }
 
     func testInstanceMissing() {
-        assertError("slide_id,instance,label\na,0,1\na,2,0\n", ["slide a has rows for 2 of its 3 instances (first missing: 1)"],
-                    slide: "a")
+        assertError(
+            "slide_id,instance,label\na,0,1\na,2,0\n", ["slide a has rows for 2 of its 3 instances (first missing: 1)"],
+            slide: "a")
     }
 
     func testFileLargerThanTheLimitIsRefused() throws {

@@ -4,16 +4,19 @@ import XCTest
 /// Several models documents (one per fold from `hmil-train --fold k`) merge into one.
 final class ModelsDocumentsTests: XCTestCase {
     func document(folds: [Int]) -> PipelineDocument {
-        var d = PipelineDocument(format: PipelineDocument.modelsFormat, hierarchy: EvaluationFixture.hierarchy, scheme: "kfold", seed: 1,
-                                 slides: [SlideRecord(slideID: "a", caseID: "a", label: "N")],
-                                 folds: [FoldRecord(fold: 0, train: ["a"], val: [], test: []), FoldRecord(fold: 1, train: [], val: [], test: ["a"])])
+        var d = PipelineDocument(
+            format: PipelineDocument.modelsFormat, hierarchy: EvaluationFixture.hierarchy, scheme: "kfold", seed: 1,
+            slides: [SlideRecord(slideID: "a", caseID: "a", label: "N")],
+            folds: [FoldRecord(fold: 0, train: ["a"], val: [], test: []), FoldRecord(fold: 1, train: [], val: [], test: ["a"])])
         d.models = folds.map { ModelRecord(fold: $0, checkpoint: "f\($0).safetensors", bestEpoch: 3, val: ["fine_auc": 0.5]) }
         return d
     }
 
     func testMergesModelsByFold() throws {
-        let merged = try ModelsDocuments.merge([(document(folds: [1]), "b.json"), (document(folds: [0]), "a.json"),
-                                                (document(folds: [0, 1]), "all.json")])
+        let merged = try ModelsDocuments.merge([
+            (document(folds: [1]), "b.json"), (document(folds: [0]), "a.json"),
+            (document(folds: [0, 1]), "all.json")
+        ])
         XCTAssertEqual(merged.models?.map(\.fold), [0, 1])
         XCTAssertEqual(merged.folds, document(folds: []).folds)
     }

@@ -14,8 +14,12 @@ final class LabelsCSVTests: XCTestCase {
 
     func testReadsCLAMLayoutKeepingIdsAsStrings() throws {
         let slides = try parse("case_id,slide_id,label,site\np1,007,N,x\np1,008,PB,y\n")
-        XCTAssertEqual(slides, [LabeledSlide(slideID: "007", caseID: "p1", label: "N", line: 2),
-                                LabeledSlide(slideID: "008", caseID: "p1", label: "PB", line: 3)])
+        XCTAssertEqual(
+            slides,
+            [
+                LabeledSlide(slideID: "007", caseID: "p1", label: "N", line: 2),
+                LabeledSlide(slideID: "008", caseID: "p1", label: "PB", line: 3)
+            ])
     }
 
     func testQuotedFieldsCRLFAndBOM() throws {
@@ -41,36 +45,43 @@ final class LabelsCSVTests: XCTestCase {
     }
 
     func testMissingColumn() {
-        assertError("case_id,slide,label\np,s,N\n",
-                    "no column 'slide_id' in the header (l.csv, line 1) — columns are 'case_id', 'slide', 'label'")
-        assertError("case_id,slide_id,label\np,s,N\n",
-                    "no column 'grade' in the header (l.csv, line 1) — columns are 'case_id', 'slide_id', 'label'; --label-col picks the label column",
-                    labelColumn: "grade")
+        assertError(
+            "case_id,slide,label\np,s,N\n",
+            "no column 'slide_id' in the header (l.csv, line 1) — columns are 'case_id', 'slide', 'label'")
+        assertError(
+            "case_id,slide_id,label\np,s,N\n",
+            "no column 'grade' in the header (l.csv, line 1) — columns are 'case_id', 'slide_id', 'label'; --label-col picks the label column",
+            labelColumn: "grade")
     }
 
     func testDuplicateSlide() {
-        assertError("case_id,slide_id,label\np,s1,N\np,s2,N\nq,s1,PB\n",
-                    "duplicate slide_id 's1' (first on line 2) (l.csv, line 4) — list each slide once")
+        assertError(
+            "case_id,slide_id,label\np,s1,N\np,s2,N\nq,s1,PB\n",
+            "duplicate slide_id 's1' (first on line 2) (l.csv, line 4) — list each slide once")
     }
 
     func testShortRowAndEmptyFields() {
         assertError("case_id,slide_id,label\np,s1\n", "2 fields where the header has 3 (l.csv, line 2)")
         assertError("case_id,slide_id,label\np,,N\n", "empty slide_id (l.csv, line 2)")
-        assertError("case_id,slide_id,label\n,s,N\n",
-                    "empty case_id for slide 's' (l.csv, line 2) — give every slide its patient; use the slide id when each patient has one slide")
+        assertError(
+            "case_id,slide_id,label\n,s,N\n",
+            "empty case_id for slide 's' (l.csv, line 2) — give every slide its patient; use the slide id when each patient has one slide")
         assertError("case_id,slide_id,label\np,s,\n", "empty label for slide 's' (l.csv, line 2)")
     }
 
     func testMalformedQuotes() {
-        assertError("case_id,slide_id,label\np,s\"x\",N\n",
-                    "stray quote inside a field (l.csv, line 2) — quote the whole field and double quotes inside it (\"\")")
-        assertError("case_id,slide_id,label\np,\"s\"x,N\n",
-                    "text after a closing quote (l.csv, line 2) — quote the whole field and double quotes inside it (\"\")")
+        assertError(
+            "case_id,slide_id,label\np,s\"x\",N\n",
+            "stray quote inside a field (l.csv, line 2) — quote the whole field and double quotes inside it (\"\")")
+        assertError(
+            "case_id,slide_id,label\np,\"s\"x,N\n",
+            "text after a closing quote (l.csv, line 2) — quote the whole field and double quotes inside it (\"\")")
         assertError("case_id,slide_id,label\np,\"s,N\nq,t,N\n", "quoted field never closed (l.csv, line 2) — add the closing quote")
     }
 
     func testInvalidUTF8() {
-        XCTAssertThrowsError(try LabelsCSV.parse(Array("case_id,slide_id,label\np,".utf8) + [0xFF] + Array(",N\n".utf8), source: "l.csv")) { error in
+        XCTAssertThrowsError(try LabelsCSV.parse(Array("case_id,slide_id,label\np,".utf8) + [0xFF] + Array(",N\n".utf8), source: "l.csv")) {
+            error in
             XCTAssertEqual("\(error)", "field is not valid UTF-8 (l.csv, line 2) — save the file as UTF-8")
         }
     }
@@ -89,7 +100,7 @@ final class LabelsCSVTests: XCTestCase {
     func testMutatedFilesNeverCrash() throws {
         let original = try FixturePaths.bytes("Splitting/clam/dataset_csv/tumor_subtyping_dummy_clean.csv")
         var mutator = ByteMutator(seed: 3)
-        for _ in 0 ..< 500 {
+        for _ in 0..<500 {
             do { _ = try LabelsCSV.parse(mutator.mutate(original), source: "m.csv") } catch is ToolError {}
         }
     }

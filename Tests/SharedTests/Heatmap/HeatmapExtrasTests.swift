@@ -11,14 +11,17 @@ final class HeatmapExtrasTests: XCTestCase {
         fixture = try HeatmapFixture()
     }
 
-    func draw(_ slideID: String, x: [Double], y: [Double], attention: [Float], geometry: PackGeometry, topK: Int = 0) throws -> HeatmapRecord {
+    func draw(_ slideID: String, x: [Double], y: [Double], attention: [Float], geometry: PackGeometry, topK: Int = 0) throws
+        -> HeatmapRecord
+    {
         let source = try fixture.attention(slideID, x: x, y: y, columns: ["fine:A": attention])
         var options = fixture.options()
         options.row = .label
         options.geoJSON = true
         options.topK = topK
-        return try HeatmapJob.draw(source, document: fixture.document([(slideID, "A", x.count)], geometry: geometry), documentSource: "d",
-                                   prediction: nil, options: options)
+        return try HeatmapJob.draw(
+            source, document: fixture.document([(slideID, "A", x.count)], geometry: geometry), documentSource: "d",
+            prediction: nil, options: options)
     }
 
     /// The features of a GeoJSON file, each checked to be a Polygon of one closed ring of 5 points.
@@ -43,8 +46,9 @@ final class HeatmapExtrasTests: XCTestCase {
 
     func testGeoJSONHasClosedRingsInLevel0Pixels() throws {
         try TestSlides.make(fixture.slides + "/g.tiff", width: 200, height: 100)
-        let record = try draw("g", x: [0, 40, 180], y: [0, 20, 80], attention: [0.125, 0.25, 0.625],
-                              geometry: PackGeometry(unit: .pixels, patchSize: 20, source: "test"))
+        let record = try draw(
+            "g", x: [0, 40, 180], y: [0, 20, 80], attention: [0.125, 0.25, 0.625],
+            geometry: PackGeometry(unit: .pixels, patchSize: 20, source: "test"))
         let found = try features(try XCTUnwrap(record.geojson))
         XCTAssertEqual(found.count, 3)
         XCTAssertEqual(found[1].ring, [[40, 20], [60, 20], [60, 40], [40, 40], [40, 20]])
@@ -56,9 +60,10 @@ final class HeatmapExtrasTests: XCTestCase {
     }
 
     func testGeoJSONOfMicrometreCoordinatesIsInPixels() throws {
-        try TestSlides.make(fixture.slides + "/u.tiff", width: 200, height: 100)   // 0.5 µm per pixel
-        let record = try draw("u", x: [10, 25.25], y: [5, 0], attention: [0.5, 0.5],
-                              geometry: PackGeometry(unit: .micrometres, patchSize: 8, source: "STAMP tile_size_um"))
+        try TestSlides.make(fixture.slides + "/u.tiff", width: 200, height: 100)  // 0.5 µm per pixel
+        let record = try draw(
+            "u", x: [10, 25.25], y: [5, 0], attention: [0.5, 0.5],
+            geometry: PackGeometry(unit: .micrometres, patchSize: 8, source: "STAMP tile_size_um"))
         let found = try features(try XCTUnwrap(record.geojson))
         XCTAssertEqual(found[0].ring, [[20, 10], [36, 10], [36, 26], [20, 26], [20, 10]])
         XCTAssertEqual(found[1].ring[0], [50.5, 0])
@@ -66,8 +71,9 @@ final class HeatmapExtrasTests: XCTestCase {
 
     func testTopPatchesAreLevel0CropsNamedByAttentionAndPosition() throws {
         try TestSlides.make(fixture.slides + "/t.tiff", width: 200, height: 100)
-        let record = try draw("t", x: [0, 90, 150], y: [0, 20, 40], attention: [0.25, 0.5, 0.25],
-                              geometry: PackGeometry(unit: .pixels, patchSize: 20, source: "test"), topK: 2)
+        let record = try draw(
+            "t", x: [0, 90, 150], y: [0, 20, 40], attention: [0.25, 0.5, 0.25],
+            geometry: PackGeometry(unit: .pixels, patchSize: 20, source: "test"), topK: 2)
         let names = try XCTUnwrap(record.topPatches).map { URL(fileURLWithPath: $0).lastPathComponent }
         XCTAssertEqual(names, ["top01_a0.5_x90_y20.png", "top02_a0.25_x0_y0.png"])
         let crop = try PNGFile.read(record.topPatches![0], channels: .rgb)

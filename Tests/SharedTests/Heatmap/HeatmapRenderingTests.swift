@@ -15,11 +15,12 @@ final class HeatmapRenderingTests: XCTestCase {
     /// A 200×100 slide (levels 200×100, 100×50, 50×25) with patches of 20 px at (0,0), (40,20), (180,80).
     func drawThreePatches(size: Int, alpha: Double = 1) throws -> (Raster, HeatmapRecord) {
         try TestSlides.make(fixture.slides + "/s1.tiff", width: 200, height: 100)
-        let source = try fixture.attention("s1", x: [0, 40, 180], y: [0, 20, 80], columns: ["fine:A": [0, 0.25, 0.5], "fine:B": [0.2, 0.3, 0.5]])
+        let source = try fixture.attention(
+            "s1", x: [0, 40, 180], y: [0, 20, 80], columns: ["fine:A": [0, 0.25, 0.5], "fine:B": [0.2, 0.3, 0.5]])
         try fixture.predictions([("s1", 1, 0.9)])
         let document = fixture.document([("s1", "A", 3)], geometry: PackGeometry(unit: .pixels, patchSize: 20, source: "test"))
         var options = fixture.options()
-        options.normalization = .raw   // scores 0, 0.5, 1 of the predicted class A's row
+        options.normalization = .raw  // scores 0, 0.5, 1 of the predicted class A's row
         options.alpha = alpha
         options.size = size
         let prediction = SlidePrediction(className: "A", probability: 0.9, part: "test")
@@ -47,7 +48,7 @@ final class HeatmapRenderingTests: XCTestCase {
         XCTAssertEqual(Array(picture.pixel(x: 179, y: 80)), [200, 200, 200])
         XCTAssertEqual(Array(picture.pixel(x: 150, y: 50)), [200, 200, 200])
         // Coloured pixels: exactly the three 20×20 squares.
-        let coloured = (0 ..< 100).flatMap { y in (0 ..< 200).map { x in (x, y) } }.filter { x, y in
+        let coloured = (0..<100).flatMap { y in (0..<200).map { x in (x, y) } }.filter { x, y in
             let p = Array(picture.pixel(x: x, y: y))
             return p != [60, 60, 60] && p != [200, 200, 200]
         }
@@ -77,10 +78,12 @@ final class HeatmapRenderingTests: XCTestCase {
         options.alpha = 1
         options.size = 50
         options.slideLevel = 0
-        let source = AttentionSource(slideID: "s1", fold: 0, path: "\(fixture.results)/attention/fold_0/s1.csv", results: fixture.results, external: false)
+        let source = AttentionSource(
+            slideID: "s1", fold: 0, path: "\(fixture.results)/attention/fold_0/s1.csv", results: fixture.results, external: false)
         let document = fixture.document([("s1", "A", 3)], geometry: PackGeometry(unit: .pixels, patchSize: 20, source: "test"))
-        let fromLevel0 = try HeatmapJob.draw(source, document: document, documentSource: "test",
-                                             prediction: SlidePrediction(className: "A", probability: 0.9, part: "test"), options: options)
+        let fromLevel0 = try HeatmapJob.draw(
+            source, document: document, documentSource: "test",
+            prediction: SlidePrediction(className: "A", probability: 0.9, part: "test"), options: options)
         XCTAssertEqual(fromLevel0.slideLevel, 0)
         let shrunk = try PNGFile.read(fromLevel0.png, channels: .rgb)
         for (x, y) in [(10, 5), (15, 9), (0, 0), (44, 20), (45, 20), (30, 12)] {
@@ -108,18 +111,19 @@ final class HeatmapRenderingTests: XCTestCase {
 
         // Drawn: the first patch covers x 40…59, y 10…19 of level 0.
         let source = try fixture.attention("u1", x: [20, 50.5], y: [10, 60], columns: ["fine:A": [0.9, 0.1]])
-        let document = fixture.document([("u1", "A", 2)], geometry: PackGeometry(unit: .micrometres, patchSize: 10, source: "STAMP tile_size_um"))
+        let document = fixture.document(
+            [("u1", "A", 2)], geometry: PackGeometry(unit: .micrometres, patchSize: 10, source: "STAMP tile_size_um"))
         var options = fixture.options()
         options.row = .label
         options.alpha = 1
         options.size = 200
         let record = try HeatmapJob.draw(source, document: document, documentSource: "test", prediction: nil, options: options)
         let picture = try PNGFile.read(record.png, channels: .rgb)
-        XCTAssertEqual(Array(picture.pixel(x: 40, y: 10)), jet(1))   // rank of the larger of two: 1
+        XCTAssertEqual(Array(picture.pixel(x: 40, y: 10)), jet(1))  // rank of the larger of two: 1
         XCTAssertEqual(Array(picture.pixel(x: 59, y: 19)), jet(1))
         XCTAssertEqual(Array(picture.pixel(x: 60, y: 19)), [60, 60, 60])
         XCTAssertEqual(Array(picture.pixel(x: 59, y: 20)), [60, 60, 60])
-        XCTAssertEqual(Array(picture.pixel(x: 101, y: 60)), jet(0.5))   // rank 1 of 2 = 0.5
+        XCTAssertEqual(Array(picture.pixel(x: 101, y: 60)), jet(0.5))  // rank 1 of 2 = 0.5
     }
 
     func testSlideLevelsAndPropertiesAsOpenSlideReportsThem() throws {
@@ -170,7 +174,8 @@ final class HeatmapRenderingTests: XCTestCase {
         XCTAssertThrowsMessage(try PNGFile.decode([1, 2, 3], channels: .rgb, source: "bad.png"), "not a readable PNG", "bad.png")
         // Noise does not compress: the output buffer must still be large enough, fast or not.
         var rng = SeededGenerator(seed: 3)
-        let noise = Raster(width: 301, height: 203, channels: .rgb, pixels: (0 ..< 301 * 203 * 3).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+        let noise = Raster(
+            width: 301, height: 203, channels: .rgb, pixels: (0..<301 * 203 * 3).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
         for fast in [false, true] {
             XCTAssertEqual(try PNGFile.decode(PNGFile.encode(noise, fast: fast), channels: .rgb, source: "noise"), noise)
         }

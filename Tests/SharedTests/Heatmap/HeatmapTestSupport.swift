@@ -10,16 +10,18 @@ enum TestSlides {
     /// mis-scaled picture shows), with `pixelsPerMillimetre` as its resolution (2000: 0.5 µm per pixel).
     static func make(_ path: String, width: Int, height: Int, pixelsPerMillimetre: (x: Double, y: Double) = (2000, 2000)) throws {
         var pixels = [UInt8](repeating: 0, count: width * height * 3)
-        for y in 0 ..< height {
-            for x in 0 ..< width {
-                for c in 0 ..< 3 { pixels[(y * width + x) * 3 + c] = x < width / 2 ? 60 : 200 }
+        for y in 0..<height {
+            for x in 0..<width {
+                for c in 0..<3 { pixels[(y * width + x) * 3 + c] = x < width / 2 ? 60 : 200 }
             }
         }
         let png = path + ".png"
         try PNGFile.write(Raster(width: width, height: height, channels: .rgb, pixels: pixels), to: png)
         defer { try? FileManager.default.removeItem(atPath: png) }
-        try vips(["tiffsave", png, path, "--tile", "--pyramid", "--tile-width", "64", "--tile-height", "64", "--compression", "deflate",
-                  "--xres", String(pixelsPerMillimetre.x), "--yres", String(pixelsPerMillimetre.y)])
+        try vips([
+            "tiffsave", png, path, "--tile", "--pyramid", "--tile-width", "64", "--tile-height", "64", "--compression", "deflate",
+            "--xres", String(pixelsPerMillimetre.x), "--yres", String(pixelsPerMillimetre.y)
+        ])
     }
 
     static func vips(_ arguments: [String]) throws {
@@ -32,7 +34,8 @@ enum TestSlides {
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw ToolError("vips \(arguments.joined(separator: " ")) failed: \(text)", hint: "install Debian's libvips-tools (scripts/setup.sh does)")
+            throw ToolError(
+                "vips \(arguments.joined(separator: " ")) failed: \(text)", hint: "install Debian's libvips-tools (scripts/setup.sh does)")
         }
     }
 
@@ -82,10 +85,14 @@ struct HeatmapFixture {
 
     /// A dataset document of `slides` (id, label, instance count) in fold 0's test part, with a pack geometry.
     func document(_ slides: [(String, String, Int)], geometry: PackGeometry?, patchSizes: [String: Double] = [:]) -> PipelineDocument {
-        var document = PipelineDocument(format: PipelineDocument.datasetFormat, hierarchy: hierarchy, scheme: "kfold", seed: 1,
-                                        slides: slides.map { SlideRecord(slideID: $0.0, caseID: $0.0, label: $0.1, instances: $0.2, pack: 0,
-                                                                         patchSize: patchSizes[$0.0]) },
-                                        folds: [FoldRecord(fold: 0, train: [], val: [], test: slides.map(\.0))])
+        var document = PipelineDocument(
+            format: PipelineDocument.datasetFormat, hierarchy: hierarchy, scheme: "kfold", seed: 1,
+            slides: slides.map {
+                SlideRecord(
+                    slideID: $0.0, caseID: $0.0, label: $0.1, instances: $0.2, pack: 0,
+                    patchSize: patchSizes[$0.0])
+            },
+            folds: [FoldRecord(fold: 0, train: [], val: [], test: slides.map(\.0))])
         document.packs = [PackReference(path: folder + "/bags.hbag", bags: slides.count, featureDim: 4, dtype: "f32", geometry: geometry)]
         return document
     }

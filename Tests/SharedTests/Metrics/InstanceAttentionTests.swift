@@ -18,7 +18,7 @@ final class InstanceAttentionTests: XCTestCase {
     }
 
     struct GoldenBag: Decodable {
-        var attention: [Double]   // float32 values, exactly
+        var attention: [Double]  // float32 values, exactly
         var is_key: [Int]?
     }
 
@@ -44,15 +44,18 @@ final class InstanceAttentionTests: XCTestCase {
         for c in Self.golden.cases {
             let report = scores(c).report()
             let e = c.expected
-            XCTAssertEqual(report, InstanceAttentionReport(pooledAUC: report.pooledAUC, bagMeanAUC: report.bagMeanAUC, bags: e.bags,
-                                                           bagsWithoutPositives: e.bags_without_positives,
-                                                           bagsWithoutNegatives: e.bags_without_negatives,
-                                                           bagsWithoutLabels: e.bags_without_labels, instances: e.instances,
-                                                           positives: e.positives), c.name)
+            XCTAssertEqual(
+                report,
+                InstanceAttentionReport(
+                    pooledAUC: report.pooledAUC, bagMeanAUC: report.bagMeanAUC, bags: e.bags,
+                    bagsWithoutPositives: e.bags_without_positives,
+                    bagsWithoutNegatives: e.bags_without_negatives,
+                    bagsWithoutLabels: e.bags_without_labels, instances: e.instances,
+                    positives: e.positives), c.name)
             for (value, expected, what) in [(report.pooledAUC, e.pooled_auc, "pooled"), (report.bagMeanAUC, e.bag_mean_auc, "bag mean")] {
                 switch (value, expected) {
                 case (nil, nil): break
-                case let (v?, x?): XCTAssertEqual(v, x, accuracy: 1e-12, "\(c.name): \(what)")
+                case (let v?, let x?): XCTAssertEqual(v, x, accuracy: 1e-12, "\(c.name): \(what)")
                 default: XCTFail("\(c.name): \(what) is \(String(describing: value)), scikit-learn says \(String(describing: expected))")
                 }
             }
@@ -76,10 +79,11 @@ final class InstanceAttentionTests: XCTestCase {
     /// ABMIL: its one row, and no coarse level.
     func testTheTrueClassesRowsAreScored() {
         // N = 3, Kf = 3 (parents 0, 0, 1), Kc = 2. Key instance: 2.
-        let hmil = BagOutput(instanceCount: 3, coarseLogits: [0, 0], fineLogits: [0, 0, 0],
-                             coarseAttention: [0.1, 0.1, 0.8, /* coarse 1 */ 0.8, 0.15, 0.05],
-                             fineAttention: [0.8, 0.1, 0.1, /* fine 1 */ 0.1, 0.2, 0.7, /* fine 2 */ 0.3, 0.3, 0.4],
-                             embedding: [], embeddingWidth: 0)
+        let hmil = BagOutput(
+            instanceCount: 3, coarseLogits: [0, 0], fineLogits: [0, 0, 0],
+            coarseAttention: [0.1, 0.1, 0.8, /* coarse 1 */ 0.8, 0.15, 0.05],
+            fineAttention: [0.8, 0.1, 0.1, /* fine 1 */ 0.1, 0.2, 0.7, /* fine 2 */ 0.3, 0.3, 0.4],
+            embedding: [], embeddingWidth: 0)
         let key = [false, false, true]
         var attention = InstanceAttention()
         attention.add(hmil, fineLabel: 1, parent: [0, 0, 1], isKey: key)
@@ -94,8 +98,9 @@ final class InstanceAttentionTests: XCTestCase {
         XCTAssertEqual(unlabelled.report()[.fine]?.bagsWithoutLabels, 1)
         XCTAssertEqual(unlabelled.report()[.coarse]?.bagsWithoutLabels, 1)
 
-        let abmil = BagOutput(instanceCount: 3, coarseLogits: [], fineLogits: [0, 0, 0], coarseAttention: [],
-                              fineAttention: [0.2, 0.5, 0.3], embedding: [], embeddingWidth: 0)
+        let abmil = BagOutput(
+            instanceCount: 3, coarseLogits: [], fineLogits: [0, 0, 0], coarseAttention: [],
+            fineAttention: [0.2, 0.5, 0.3], embedding: [], embeddingWidth: 0)
         var flat = InstanceAttention()
         flat.add(abmil, fineLabel: 2, parent: [0, 0, 1], isKey: key)
         XCTAssertEqual(Set(flat.report().keys), [.fine])
@@ -105,7 +110,9 @@ final class InstanceAttentionTests: XCTestCase {
     // MARK: - The hierarchical decision
 
     func testHierarchicalDecisionOnHandValues() {
-        let fine: [Double] = [0.5, 0.3, 0.2], coarse: [Double] = [0.2, 0.8], parent = [0, 0, 1]
+        let fine: [Double] = [0.5, 0.3, 0.2]
+        let coarse: [Double] = [0.2, 0.8]
+        let parent = [0, 0, 1]
         func rule(_ beta: Double) -> [Double] {
             HierarchicalDecision.probabilities(fine: fine[...], coarse: coarse[...], parent: parent, beta: beta)
         }
@@ -115,36 +122,47 @@ final class InstanceAttentionTests: XCTestCase {
         XCTAssertEqual(rule(2), [0.125, 0.075, 0.8], accuracy: 1e-15)
         XCTAssertEqual(rule(0), fine, accuracy: 1e-15, "β = 0 is the fine head")
         // A zero probability stays zero, and β = 0 ignores a coarse head that says 0.
-        XCTAssertEqual(HierarchicalDecision.probabilities(fine: [0.0, 0.4, 0.6], coarse: [0.0, 1.0], parent: parent, beta: 1),
-                       [0, 0, 1], accuracy: 1e-15)
-        XCTAssertEqual(HierarchicalDecision.probabilities(fine: [0.5, 0.5, 0.0], coarse: [0.0, 1.0], parent: parent, beta: 0),
-                       [0.5, 0.5, 0], accuracy: 1e-15)
+        XCTAssertEqual(
+            HierarchicalDecision.probabilities(fine: [0.0, 0.4, 0.6], coarse: [0.0, 1.0], parent: parent, beta: 1),
+            [0, 0, 1], accuracy: 1e-15)
+        XCTAssertEqual(
+            HierarchicalDecision.probabilities(fine: [0.5, 0.5, 0.0], coarse: [0.0, 1.0], parent: parent, beta: 0),
+            [0.5, 0.5, 0], accuracy: 1e-15)
         // Tiny probabilities do not underflow: (1e-200)² is below Double's range, the ratio of two such products is not.
-        XCTAssertEqual(HierarchicalDecision.probabilities(fine: [0.5, 0.5, 0], coarse: [1e-200, 1], parent: parent, beta: 2),
-                       [0.5, 0.5, 0], accuracy: 1e-15)
+        XCTAssertEqual(
+            HierarchicalDecision.probabilities(fine: [0.5, 0.5, 0], coarse: [1e-200, 1], parent: parent, beta: 2),
+            [0.5, 0.5, 0], accuracy: 1e-15)
         // Rows of many bags at once.
-        XCTAssertEqual(HierarchicalDecision.probabilities(fine: fine + fine, coarse: coarse + [0.5, 0.5], parent: parent, coarseCount: 2,
-                                                          beta: 1),
-                       [0.3125, 0.1875, 0.5] + fine, accuracy: 1e-15)
+        XCTAssertEqual(
+            HierarchicalDecision.probabilities(
+                fine: fine + fine, coarse: coarse + [0.5, 0.5], parent: parent, coarseCount: 2,
+                beta: 1),
+            [0.3125, 0.1875, 0.5] + fine, accuracy: 1e-15)
     }
 
     func testFineHierarchicalLevelOfAPart() {
         let hierarchy = Hierarchy(coarse: ["a", "b"], fine: ["a1", "a2", "b1"], parent: ["a1": "a", "a2": "a", "b1": "b"])
-        let part = PartPredictions(fold: 0, part: .test, hierarchy: hierarchy, slideIDs: ["s0", "s1"], fineLabels: [2, 0],
-                                   fineProbabilities: [0.5, 0.3, 0.2, 0.6, 0.3, 0.1], coarseProbabilities: [0.2, 0.8, 0.9, 0.1],
-                                   hierarchyBeta: 1)
+        let part = PartPredictions(
+            fold: 0, part: .test, hierarchy: hierarchy, slideIDs: ["s0", "s1"], fineLabels: [2, 0],
+            fineProbabilities: [0.5, 0.3, 0.2, 0.6, 0.3, 0.1], coarseProbabilities: [0.2, 0.8, 0.9, 0.1],
+            hierarchyBeta: 1)
         let level = try! XCTUnwrap(part.levels[.fineHierarchical])
         XCTAssertEqual(level.classes, hierarchy.fine)
         XCTAssertEqual(level.labels, [2, 0])
         XCTAssertEqual(level.predictions, [2, 0], "the fine head says a1 for s0; the coarse head moves it to b1")
         XCTAssertEqual(part.levels[.fine]?.predictions, [0, 0])
-        XCTAssertNil(PartPredictions(fold: 0, part: .test, hierarchy: hierarchy, slideIDs: ["s0"], fineLabels: [2],
-                                     fineProbabilities: [0.5, 0.3, 0.2], coarseProbabilities: [0.2, 0.8]).levels[.fineHierarchical])
+        XCTAssertNil(
+            PartPredictions(
+                fold: 0, part: .test, hierarchy: hierarchy, slideIDs: ["s0"], fineLabels: [2],
+                fineProbabilities: [0.5, 0.3, 0.2], coarseProbabilities: [0.2, 0.8]
+            ).levels[.fineHierarchical])
     }
 }
 
-private func XCTAssertEqual(_ a: [Double], _ b: [Double], accuracy: Double, _ message: String = "",
-                            file: StaticString = #filePath, line: UInt = #line) {
+private func XCTAssertEqual(
+    _ a: [Double], _ b: [Double], accuracy: Double, _ message: String = "",
+    file: StaticString = #filePath, line: UInt = #line
+) {
     XCTAssertEqual(a.count, b.count, message, file: file, line: line)
     for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracy, "\(a) vs \(b) \(message)", file: file, line: line) }
 }

@@ -33,9 +33,20 @@ final class MetricsParityTests: XCTestCase {
         var roc: ROC?
     }
 
-    struct ROC: Decodable { var `class`: Int; var fpr: [Double]; var tpr: [Double] }
-    struct PercentileCase: Decodable { var values: [Double]; var low: Double; var high: Double }
-    struct PythonRepr: Decodable { var hex: String; var repr: String }
+    struct ROC: Decodable {
+        var `class`: Int
+        var fpr: [Double]
+        var tpr: [Double]
+    }
+    struct PercentileCase: Decodable {
+        var values: [Double]
+        var low: Double
+        var high: Double
+    }
+    struct PythonRepr: Decodable {
+        var hex: String
+        var repr: String
+    }
 
     static let golden: Golden = {
         let url = FixturePaths.url("metrics/sklearn_cases.json")
@@ -45,15 +56,17 @@ final class MetricsParityTests: XCTestCase {
     let tolerance = 1e-12
 
     func predictions(_ c: Case) -> LevelPredictions {
-        LevelPredictions(classes: (0 ..< c.classes).map { "c\($0)" }, slideIDs: c.labels.indices.map { "s\($0)" },
-                         labels: c.labels, predictions: c.predictions, probabilities: c.scores.flatMap { $0 })
+        LevelPredictions(
+            classes: (0..<c.classes).map { "c\($0)" }, slideIDs: c.labels.indices.map { "s\($0)" },
+            labels: c.labels, predictions: c.predictions, probabilities: c.scores.flatMap { $0 })
     }
 
     func assertClose(_ a: Double?, _ b: Double?, _ what: String, _ c: Case, file: StaticString = #filePath, line: UInt = #line) {
         switch (a, b) {
         case (nil, nil): break
-        case let (a?, b?): XCTAssertEqual(a, b, accuracy: tolerance, "\(c.name): \(what)", file: file, line: line)
-        default: XCTFail("\(c.name): \(what) is \(String(describing: a)), scikit-learn says \(String(describing: b))", file: file, line: line)
+        case (let a?, let b?): XCTAssertEqual(a, b, accuracy: tolerance, "\(c.name): \(what)", file: file, line: line)
+        default:
+            XCTFail("\(c.name): \(what) is \(String(describing: a)), scikit-learn says \(String(describing: b))", file: file, line: line)
         }
     }
 
@@ -73,16 +86,17 @@ final class MetricsParityTests: XCTestCase {
             assertClose(scores.values[.kappaQuadratic], c.kappa_quadratic, "quadratic kappa", c)
             assertClose(scores.values[.aucMacro], c.auc_macro, "macro AUC", c)
             XCTAssertEqual(scores.aucClassesLeftOut, c.auc_left_out, c.name)
-            for k in 0 ..< c.classes {
+            for k in 0..<c.classes {
                 assertClose(s.precision[k], c.precision[k], "precision[\(k)]", c)
                 assertClose(s.recall[k], c.recall[k], "recall[\(k)]", c)
                 assertClose(s.f1[k], c.f1[k], "f1[\(k)]", c)
                 assertClose(s.specificity[k], c.specificity[k], "specificity[\(k)]", c)
                 assertClose(scores.classAUC[k], c.class_auc[k], "AUC[\(k)]", c)
             }
-            let matrix = ConfusionMatrix(labels: c.labels, predictions: c.predictions, classCount: c.classes,
-                                         weights: c.weights?.map(Double.init))
-            XCTAssertEqual((0 ..< c.classes).map { i in (0 ..< c.classes).map { matrix[i, $0] } }, c.confusion_matrix, c.name)
+            let matrix = ConfusionMatrix(
+                labels: c.labels, predictions: c.predictions, classCount: c.classes,
+                weights: c.weights?.map(Double.init))
+            XCTAssertEqual((0..<c.classes).map { i in (0..<c.classes).map { matrix[i, $0] } }, c.confusion_matrix, c.name)
             if scores.values[.aucMacro] == nil { XCTAssertNotNil(scores.undefined[.aucMacro], c.name) }
         }
     }

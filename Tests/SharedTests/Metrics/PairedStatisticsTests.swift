@@ -23,7 +23,11 @@ final class PairedStatisticsTests: XCTestCase {
         var method: String
     }
 
-    struct Quantile: Decodable { var p: Double; var df: Double; var t: Double }
+    struct Quantile: Decodable {
+        var p: Double
+        var df: Double
+        var t: Double
+    }
 
     static let golden: Golden = {
         let url = FixturePaths.url("metrics/paired_statistics.json")
@@ -47,8 +51,8 @@ final class PairedStatisticsTests: XCTestCase {
             XCTAssertEqual(test.statistic, c.wilcoxon_statistic ?? .nan, accuracy: 1e-9, c.name)
             switch (test.pValue, c.wilcoxon_p) {
             case (nil, nil): break
-            case let (p?, expected?): XCTAssertEqual(p, expected, accuracy: 1e-12, c.name)
-            case let (p, expected): XCTFail("\(c.name): p \(String(describing: p)), scipy \(String(describing: expected))")
+            case (let p?, let expected?): XCTAssertEqual(p, expected, accuracy: 1e-12, c.name)
+            case (let p, let expected): XCTFail("\(c.name): p \(String(describing: p)), scipy \(String(describing: expected))")
             }
         }
         XCTAssertEqual(methods, ["exact", "sign_flips", "normal"], "the golden file covers every branch")

@@ -4,16 +4,19 @@ import XCTest
 
 /// Checkpoints: round trip with metadata, and one error per kind of mismatch, each naming the tensor.
 final class CheckpointTests: XCTestCase {
-    let hierarchy = Hierarchy(coarse: ["benign", "malignant"], fine: ["N", "PB", "IC"],
-                              parent: ["N": "benign", "PB": "benign", "IC": "malignant"])
+    let hierarchy = Hierarchy(
+        coarse: ["benign", "malignant"], fine: ["N", "PB", "IC"],
+        parent: ["N": "benign", "PB": "benign", "IC": "malignant"])
 
     private func temporaryPath(_ name: String) -> String {
         NSTemporaryDirectory() + "hmil-ckpt-\(UInt32.random(in: 0 ... .max))-\(name).safetensors"
     }
 
     func testRoundTripRebuildsTheModelAndMetadata() throws {
-        for configuration in [ModelConfiguration.hmil(HMILOptions(featureDim: 12, coarseClasses: 2, fineClasses: 3, scorer: .perClass)),
-                              .abmil(ABMILOptions(featureDim: 12, classes: 3, dropout: true))] {
+        for configuration in [
+            ModelConfiguration.hmil(HMILOptions(featureDim: 12, coarseClasses: 2, fineClasses: 3, scorer: .perClass)),
+            .abmil(ABMILOptions(featureDim: 12, classes: 3, dropout: true))
+        ] {
             var g = SeededGenerator(seed: 5)
             let model = configuration.makeModel(generator: &g)
             let path = temporaryPath(configuration.kind.rawValue)
@@ -28,8 +31,9 @@ final class CheckpointTests: XCTestCase {
                 XCTAssertEqual(p.value, q.value, p.name)
             }
             let x = randomFloats(5 * 12, &g)
-            XCTAssertEqual(model.infer(features: x, instanceCount: 5, workspace: Workspace()).fineLogits,
-                           loaded.infer(features: x, instanceCount: 5, workspace: Workspace()).fineLogits)
+            XCTAssertEqual(
+                model.infer(features: x, instanceCount: 5, workspace: Workspace()).fineLogits,
+                loaded.infer(features: x, instanceCount: 5, workspace: Workspace()).fineLogits)
         }
     }
 
@@ -43,14 +47,18 @@ final class CheckpointTests: XCTestCase {
             return try XCTUnwrap(SafetensorsFile.read(path: path).metadata["options"])
         }
         let plain = HMILOptions(featureDim: 12, coarseClasses: 2, fineClasses: 3)
-        XCTAssertEqual(try optionsText(HMILModel(options: plain)),
-                       #"{"coarse_classes":2,"dropout":false,"embedding":"released","feature_dim":12,"fine_classes":3,"scorer":"shared"}"#)
-        let variant = HMILOptions(featureDim: 12, coarseClasses: 2, fineClasses: 3, coarseGate: .learned, finePrior: .coarseDetached,
-                                  finePriorWeight: 0.5, fineParents: [0, 0, 1])
+        XCTAssertEqual(
+            try optionsText(HMILModel(options: plain)),
+            #"{"coarse_classes":2,"dropout":false,"embedding":"released","feature_dim":12,"fine_classes":3,"scorer":"shared"}"#)
+        let variant = HMILOptions(
+            featureDim: 12, coarseClasses: 2, fineClasses: 3, coarseGate: .learned, finePrior: .coarseDetached,
+            finePriorWeight: 0.5, fineParents: [0, 0, 1])
         var g = SeededGenerator(seed: 5)
         let model = HMILModel(options: variant, generator: &g)
-        XCTAssertEqual(try optionsText(model),
-                       #"{"coarse_classes":2,"coarse_gate":"learned","dropout":false,"embedding":"released","feature_dim":12,"fine_classes":3,"fine_parents":[0,0,1],"fine_prior":"coarse-detached","fine_prior_weight":0.5,"scorer":"shared"}"#)
+        XCTAssertEqual(
+            try optionsText(model),
+            #"{"coarse_classes":2,"coarse_gate":"learned","dropout":false,"embedding":"released","feature_dim":12,"fine_classes":3,"fine_parents":[0,0,1],"fine_prior":"coarse-detached","fine_prior_weight":0.5,"scorer":"shared"}"#
+        )
         model.parameters["coarse_gate.gamma"]!.value = [0.5, 0, 2]
         model.prepare()
         let path = temporaryPath("variant")
@@ -71,7 +79,8 @@ final class CheckpointTests: XCTestCase {
         for (parents, expected) in [("[0,1]", "2 entries for 3 fine classes"), ("[0,1,2]", "coarse class 2 of 2")] {
             let path = temporaryPath("parents")
             defer { try? FileManager.default.removeItem(atPath: path) }
-            let options = #"{"coarse_classes":2,"coarse_gate":"fixed","dropout":false,"embedding":"released","feature_dim":4,"fine_classes":3,"fine_parents":\#(parents),"scorer":"shared"}"#
+            let options =
+                #"{"coarse_classes":2,"coarse_gate":"fixed","dropout":false,"embedding":"released","feature_dim":4,"fine_classes":3,"fine_parents":\#(parents),"scorer":"shared"}"#
             try SafetensorsWriter.write(tensors(of: model), metadata: ["model": "hmil", "options": options], to: path)
             XCTAssertThrowsError(try Checkpoint.load(path: path)) { error in
                 XCTAssertTrue("\(error)".contains(expected), "\(error)")
@@ -86,8 +95,11 @@ final class CheckpointTests: XCTestCase {
         let hmil = HMILModel(options: HMILOptions(featureDim: 4, coarseClasses: 2, fineClasses: 3))
         let abmil = ABMILModel(options: ABMILOptions(featureDim: 4, classes: 3))
         for (kind, model, options) in [
-            ("hmil", hmil as MILModel, #"{"coarse_classes":2,"dropout":false,"embedding":"released","feature_dim":4,"fine_classes":3,"scorer":"shared","fine_warp":"on"}"#),
-            ("abmil", abmil as MILModel, #"{"classes":3,"dropout":false,"feature_dim":4,"fine_warp":"on"}"#),
+            (
+                "hmil", hmil as MILModel,
+                #"{"coarse_classes":2,"dropout":false,"embedding":"released","feature_dim":4,"fine_classes":3,"scorer":"shared","fine_warp":"on"}"#
+            ),
+            ("abmil", abmil as MILModel, #"{"classes":3,"dropout":false,"feature_dim":4,"fine_warp":"on"}"#)
         ] {
             let path = temporaryPath("newer")
             defer { try? FileManager.default.removeItem(atPath: path) }
@@ -101,15 +113,19 @@ final class CheckpointTests: XCTestCase {
 
     func testLearnedGateNeedsItsTensor() throws {
         let plain = HMILModel(options: HMILOptions(featureDim: 4, coarseClasses: 2, fineClasses: 3))
-        let learned = HMILModel(options: HMILOptions(featureDim: 4, coarseClasses: 2, fineClasses: 3, coarseGate: .learned,
-                                                     fineParents: [0, 0, 1]))
+        let learned = HMILModel(
+            options: HMILOptions(
+                featureDim: 4, coarseClasses: 2, fineClasses: 3, coarseGate: .learned,
+                fineParents: [0, 0, 1]))
         try expectMismatch(tensors(of: plain), into: learned, "missing tensor 'coarse_gate.gamma' [3]")
         try expectMismatch(tensors(of: learned), into: plain, "unexpected tensor 'coarse_gate.gamma'")
     }
 
     /// A checkpoint of `source` loaded into `target` must fail with a message containing `expected`.
-    private func expectMismatch(_ tensors: [SafetensorsWriter.Tensor], into target: MILModel, _ expected: String,
-                                file: StaticString = #filePath, line: UInt = #line) throws {
+    private func expectMismatch(
+        _ tensors: [SafetensorsWriter.Tensor], into target: MILModel, _ expected: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let path = temporaryPath("mismatch")
         defer { try? FileManager.default.removeItem(atPath: path) }
         try SafetensorsWriter.write(tensors, to: path)
@@ -125,14 +141,16 @@ final class CheckpointTests: XCTestCase {
 
     func testMissingTensor() throws {
         let model = HMILModel(options: HMILOptions(featureDim: 4, coarseClasses: 2, fineClasses: 3))
-        try expectMismatch(tensors(of: model).filter { $0.name != "fine_classifier.bias" }, into: model,
-                           "missing tensor 'fine_classifier.bias'")
+        try expectMismatch(
+            tensors(of: model).filter { $0.name != "fine_classifier.bias" }, into: model,
+            "missing tensor 'fine_classifier.bias'")
     }
 
     func testUnexpectedTensor() throws {
         let model = HMILModel(options: HMILOptions(featureDim: 4, coarseClasses: 2, fineClasses: 3))
-        try expectMismatch(tensors(of: model) + [.init(name: "extra.weight", shape: [1], values: [0])], into: model,
-                           "unexpected tensor 'extra.weight'")
+        try expectMismatch(
+            tensors(of: model) + [.init(name: "extra.weight", shape: [1], values: [0])], into: model,
+            "unexpected tensor 'extra.weight'")
     }
 
     func testWrongShape() throws {
@@ -156,7 +174,8 @@ final class CheckpointTests: XCTestCase {
         let path = temporaryPath("dtype")
         defer { try? FileManager.default.removeItem(atPath: path) }
         var header: [String: Any] = [:]
-        var data = Data(), offset = 0
+        var data = Data()
+        var offset = 0
         for t in tensors {
             header[t.name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + 4 * t.values.count]]
             for v in t.values { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
@@ -167,7 +186,8 @@ final class CheckpointTests: XCTestCase {
         let json = try JSONSerialization.data(withJSONObject: header)
         var bytes = Data()
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes.append(contentsOf: $0) }
-        bytes.append(json); bytes.append(data)
+        bytes.append(json)
+        bytes.append(data)
         try bytes.write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try Checkpoint.load(path: path, into: model)) { error in
             XCTAssertTrue("\(error)".contains("tensor 'classifier.bias' is F64, expected F32"), "\(error)")
@@ -189,29 +209,41 @@ final class CheckpointTests: XCTestCase {
     ///     python3 Tests/Parity/check_checkpoint.py /tmp/hmil-parity
     /// Without HMIL_PARITY_DIR it writes to a temporary folder and only checks the files read back.
     func testWriteCheckpointForPython() throws {
-        let directory = ProcessInfo.processInfo.environment["HMIL_PARITY_DIR"]
+        let directory =
+            ProcessInfo.processInfo.environment["HMIL_PARITY_DIR"]
             ?? NSTemporaryDirectory() + "hmil-parity-\(UInt32.random(in: 0 ... .max))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let configurations: [(String, ModelConfiguration)] = [
             ("hmil_released_shared", .hmil(HMILOptions(featureDim: 64, coarseClasses: 3, fineClasses: 7))),
-            ("hmil_shared_perclass", .hmil(HMILOptions(featureDim: 64, coarseClasses: 3, fineClasses: 7, scorer: .perClass, embedding: .shared))),
+            (
+                "hmil_shared_perclass",
+                .hmil(HMILOptions(featureDim: 64, coarseClasses: 3, fineClasses: 7, scorer: .perClass, embedding: .shared))
+            ),
             ("abmil", .abmil(ABMILOptions(featureDim: 64, classes: 5))),
-            ("hmil_gate_learned_prior", .hmil(HMILOptions(featureDim: 64, coarseClasses: 3, fineClasses: 7, scorer: .perClass,
-                                                          coarseGate: .learned, finePrior: .coarse, finePriorWeight: 0.5,
-                                                          fineParents: [0, 1, 1, 1, 2, 2, 2]))),
+            (
+                "hmil_gate_learned_prior",
+                .hmil(
+                    HMILOptions(
+                        featureDim: 64, coarseClasses: 3, fineClasses: 7, scorer: .perClass,
+                        coarseGate: .learned, finePrior: .coarse, finePriorWeight: 0.5,
+                        fineParents: [0, 1, 1, 1, 2, 2, 2]))
+            )
         ]
         for (name, configuration) in configurations {
             var g = SeededGenerator(seed: 21)
             let model = configuration.makeModel(generator: &g)
             for p in model.parameters.parameters where p.shape.count == 1 { p.value = randomFloats(p.count, &g, scale: 0.1) }
             model.prepare()
-            try Checkpoint.save(model, metadata: CheckpointMetadata(hierarchy: hierarchy, epoch: 1),
-                                to: "\(directory)/\(name).safetensors")
+            try Checkpoint.save(
+                model, metadata: CheckpointMetadata(hierarchy: hierarchy, epoch: 1),
+                to: "\(directory)/\(name).safetensors")
             let n = 23
             let x = randomFloats(n * 64, &g)
             let out = model.infer(features: x, instanceCount: n, workspace: Workspace())
-            var expected = [SafetensorsWriter.Tensor(name: "features", shape: [n, 64], values: x),
-                            .init(name: "fine_logits", shape: [out.fineLogits.count], values: out.fineLogits)]
+            var expected = [
+                SafetensorsWriter.Tensor(name: "features", shape: [n, 64], values: x),
+                .init(name: "fine_logits", shape: [out.fineLogits.count], values: out.fineLogits)
+            ]
             if !out.coarseLogits.isEmpty {
                 expected.append(.init(name: "coarse_logits", shape: [out.coarseLogits.count], values: out.coarseLogits))
             }

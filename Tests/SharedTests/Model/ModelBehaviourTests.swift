@@ -9,10 +9,14 @@ final class ModelBehaviourTests: XCTestCase {
         .hmil(HMILOptions(featureDim: 8, coarseClasses: 3, fineClasses: 7)),
         .hmil(HMILOptions(featureDim: 8, coarseClasses: 3, fineClasses: 7, scorer: .perClass, embedding: .shared)),
         .abmil(ABMILOptions(featureDim: 8, classes: 4)),
-        .hmil(HMILOptions(featureDim: 8, coarseClasses: 3, fineClasses: 7, coarseGate: .fixed, finePrior: .coarse,
-                          finePriorWeight: 0.7, fineParents: ModelBehaviourTests.parents)),
-        .hmil(HMILOptions(featureDim: 8, coarseClasses: 3, fineClasses: 7, scorer: .perClass, embedding: .shared,
-                          coarseGate: .detached, finePrior: .coarseDetached, fineParents: ModelBehaviourTests.parents)),
+        .hmil(
+            HMILOptions(
+                featureDim: 8, coarseClasses: 3, fineClasses: 7, coarseGate: .fixed, finePrior: .coarse,
+                finePriorWeight: 0.7, fineParents: ModelBehaviourTests.parents)),
+        .hmil(
+            HMILOptions(
+                featureDim: 8, coarseClasses: 3, fineClasses: 7, scorer: .perClass, embedding: .shared,
+                coarseGate: .detached, finePrior: .coarseDetached, fineParents: ModelBehaviourTests.parents))
     ]
     static let parents = [0, 1, 1, 1, 2, 2, 2]
 
@@ -20,7 +24,7 @@ final class ModelBehaviourTests: XCTestCase {
         for configuration in configurations {
             var g = SeededGenerator(seed: 1)
             let model = configuration.makeModel(generator: &g)
-            let n = 1300   // three tiles of 512, the last partial
+            let n = 1300  // three tiles of 512, the last partial
             let x = randomFloats(n * 8, &g, scale: 3)
             let a = model.forward(features: x, instanceCount: n, workspace: Workspace())
             let b = model.infer(features: x, instanceCount: n, workspace: Workspace())
@@ -36,7 +40,8 @@ final class ModelBehaviourTests: XCTestCase {
         for configuration in configurations {
             var g = SeededGenerator(seed: 2)
             let model = configuration.makeModel(generator: &g)
-            let big = randomFloats(40 * 8, &g), small = randomFloats(3 * 8, &g)
+            let big = randomFloats(40 * 8, &g)
+            let small = randomFloats(3 * 8, &g)
             let shared = Workspace()
             _ = model.forward(features: big, instanceCount: 40, workspace: shared)
             let reused = model.forward(features: small, instanceCount: 3, workspace: shared)
@@ -104,8 +109,9 @@ final class ModelBehaviourTests: XCTestCase {
                 let expected = model.parameters.parameters.map { $0.gradient.map(\.bitPattern) }
                 for p in model.parameters.parameters { for i in p.gradient.indices { p.gradient[i] = 7 } }
                 model.setGradients(active)
-                XCTAssertEqual(model.parameters.parameters.map { $0.gradient.map(\.bitPattern) }, expected,
-                               "\(configuration.kind), \(used) buffers")
+                XCTAssertEqual(
+                    model.parameters.parameters.map { $0.gradient.map(\.bitPattern) }, expected,
+                    "\(configuration.kind), \(used) buffers")
                 XCTAssertFalse(model.parameters.parameters.contains { $0.gradient.contains { $0 == 0 && $0.sign == .minus } })
             }
         }
@@ -118,8 +124,10 @@ final class ModelBehaviourTests: XCTestCase {
         var gated = plain
         gated.coarseGate = .learned
         gated.fineParents = Self.parents
-        var g1 = SeededGenerator(seed: 4), g2 = SeededGenerator(seed: 4)
-        let a = HMILModel(options: plain, generator: &g1), b = HMILModel(options: gated, generator: &g2)
+        var g1 = SeededGenerator(seed: 4)
+        var g2 = SeededGenerator(seed: 4)
+        let a = HMILModel(options: plain, generator: &g1)
+        let b = HMILModel(options: gated, generator: &g2)
         XCTAssertEqual(b.parameters.parameters.last?.name, "coarse_gate.gamma")
         XCTAssertEqual(b.parameters["coarse_gate.gamma"]!.value, [Float](repeating: 0, count: 7))
         let x = randomFloats(30 * 8, &g1)
@@ -144,10 +152,12 @@ final class ModelBehaviourTests: XCTestCase {
         let fixed = HMILModel(options: fixedOptions)
         for (p, q) in zip(fixed.parameters.parameters, model.parameters.parameters) { p.value = q.value }
         gamma.value = [Float](repeating: 1, count: 7)
-        model.prepare(); fixed.prepare()
+        model.prepare()
+        fixed.prepare()
         let x = randomFloats(20 * 8, &g)
-        XCTAssertEqual(model.forward(features: x, instanceCount: 20, workspace: Workspace()).fineAttention,
-                       fixed.forward(features: x, instanceCount: 20, workspace: Workspace()).fineAttention)
+        XCTAssertEqual(
+            model.forward(features: x, instanceCount: 20, workspace: Workspace()).fineAttention,
+            fixed.forward(features: x, instanceCount: 20, workspace: Workspace()).fineAttention)
     }
 
     /// Detaching changes gradients only: the outputs are those of the attached option, and the gate
@@ -162,7 +172,9 @@ final class ModelBehaviourTests: XCTestCase {
             let model = HMILModel(options: options, generator: &g)
             return model.forward(features: randomFloats(25 * 8, &g), instanceCount: 25, workspace: Workspace())
         }
-        let attached = output(.fixed, .coarse), detached = output(.detached, .coarseDetached), none = output(.none, .none)
+        let attached = output(.fixed, .coarse)
+        let detached = output(.detached, .coarseDetached)
+        let none = output(.none, .none)
         XCTAssertEqual(attached.fineLogits, detached.fineLogits)
         XCTAssertEqual(attached.fineAttention, detached.fineAttention)
         XCTAssertEqual(attached.coarseLogits, none.coarseLogits)
@@ -173,46 +185,53 @@ final class ModelBehaviourTests: XCTestCase {
 
     func testKaimingNormalInitIsReproducible() {
         let options = HMILOptions(featureDim: 512, coarseClasses: 3, fineClasses: 7)
-        var g1 = SeededGenerator(seed: 9), g2 = SeededGenerator(seed: 9)
-        let a = HMILModel(options: options, generator: &g1), b = HMILModel(options: options, generator: &g2)
+        var g1 = SeededGenerator(seed: 9)
+        var g2 = SeededGenerator(seed: 9)
+        let a = HMILModel(options: options, generator: &g1)
+        let b = HMILModel(options: options, generator: &g2)
         for (p, q) in zip(a.parameters.parameters, b.parameters.parameters) { XCTAssertEqual(p.value, q.value, p.name) }
-        let w1 = a.parameters["feature_extractor.0.weight"]!.value     // fan-in 512
+        let w1 = a.parameters["feature_extractor.0.weight"]!.value  // fan-in 512
         let variance = w1.reduce(0) { $0 + Double($1) * Double($1) } / Double(w1.count)
         XCTAssertEqual(variance, 2.0 / 512, accuracy: 0.03 * 2.0 / 512)
-        let w2 = a.parameters["feature_extractor.2.weight"]!.value     // fan-in 256
+        let w2 = a.parameters["feature_extractor.2.weight"]!.value  // fan-in 256
         XCTAssertEqual(w2.reduce(0) { $0 + Double($1) * Double($1) } / Double(w2.count), 2.0 / 256, accuracy: 0.03 * 2.0 / 256)
         XCTAssertTrue(a.parameters.parameters.filter { $0.shape.count == 1 }.allSatisfy { $0.value.allSatisfy { $0 == 0 } })
     }
 
     func testParameterNamesAndShapesFollowTheRelease() {
         let released = HMILModel(options: HMILOptions(featureDim: 1024, coarseClasses: 3, fineClasses: 7))
-        XCTAssertEqual(released.parameters.parameters.map(\.name), [
-            "feature_extractor.0.weight", "feature_extractor.0.bias", "feature_extractor.2.weight", "feature_extractor.2.bias",
-            "feature_reducer.0.weight", "feature_reducer.0.bias",
-            "coarse_attention.0.attention_a.0.weight", "coarse_attention.0.attention_a.0.bias",
-            "coarse_attention.0.attention_b.0.weight", "coarse_attention.0.attention_b.0.bias",
-            "coarse_attention.0.attention_c.weight", "coarse_attention.0.attention_c.bias",
-            "fine_attention.0.attention_a.0.weight", "fine_attention.0.attention_a.0.bias",
-            "fine_attention.0.attention_b.0.weight", "fine_attention.0.attention_b.0.bias",
-            "fine_attention.0.attention_c.weight", "fine_attention.0.attention_c.bias",
-            "coarse_classifier.weight", "coarse_classifier.bias", "fine_classifier.weight", "fine_classifier.bias",
-        ])
+        XCTAssertEqual(
+            released.parameters.parameters.map(\.name),
+            [
+                "feature_extractor.0.weight", "feature_extractor.0.bias", "feature_extractor.2.weight", "feature_extractor.2.bias",
+                "feature_reducer.0.weight", "feature_reducer.0.bias",
+                "coarse_attention.0.attention_a.0.weight", "coarse_attention.0.attention_a.0.bias",
+                "coarse_attention.0.attention_b.0.weight", "coarse_attention.0.attention_b.0.bias",
+                "coarse_attention.0.attention_c.weight", "coarse_attention.0.attention_c.bias",
+                "fine_attention.0.attention_a.0.weight", "fine_attention.0.attention_a.0.bias",
+                "fine_attention.0.attention_b.0.weight", "fine_attention.0.attention_b.0.bias",
+                "fine_attention.0.attention_c.weight", "fine_attention.0.attention_c.bias",
+                "coarse_classifier.weight", "coarse_classifier.bias", "fine_classifier.weight", "fine_classifier.bias"
+            ])
         XCTAssertEqual(released.parameters["feature_extractor.2.weight"]!.shape, [1024, 256])
         XCTAssertEqual(released.parameters["coarse_attention.0.attention_a.0.weight"]!.shape, [256, 1024])
         XCTAssertEqual(released.parameters["coarse_classifier.weight"]!.shape, [1, 1024])
-        let shared = HMILModel(options: HMILOptions(featureDim: 1024, coarseClasses: 3, fineClasses: 7, scorer: .perClass, embedding: .shared))
+        let shared = HMILModel(
+            options: HMILOptions(featureDim: 1024, coarseClasses: 3, fineClasses: 7, scorer: .perClass, embedding: .shared))
         XCTAssertNil(shared.parameters["feature_extractor.2.weight"])
         XCTAssertEqual(shared.parameters["feature_reducer.0.weight"]!.shape, [256, 256])
         XCTAssertEqual(shared.parameters["coarse_classifiers.2.weight"]!.shape, [1, 256])
         XCTAssertEqual(shared.parameters["fine_classifiers.6.weight"]!.shape, [1, 256])
         XCTAssertNil(shared.parameters["fine_classifiers.7.weight"])
         let abmil = ABMILModel(options: ABMILOptions(featureDim: 1024, classes: 7))
-        XCTAssertEqual(abmil.parameters.parameters.map { "\($0.name) \($0.shape)" }, [
-            "feature.0.weight [256, 1024]", "feature.0.bias [256]",
-            "attention.attention_a.0.weight [128, 256]", "attention.attention_a.0.bias [128]",
-            "attention.attention_b.0.weight [128, 256]", "attention.attention_b.0.bias [128]",
-            "attention.attention_c.weight [1, 128]", "attention.attention_c.bias [1]",
-            "classifier.weight [7, 256]", "classifier.bias [7]",
-        ])
+        XCTAssertEqual(
+            abmil.parameters.parameters.map { "\($0.name) \($0.shape)" },
+            [
+                "feature.0.weight [256, 1024]", "feature.0.bias [256]",
+                "attention.attention_a.0.weight [128, 256]", "attention.attention_a.0.bias [128]",
+                "attention.attention_b.0.weight [128, 256]", "attention.attention_b.0.bias [128]",
+                "attention.attention_c.weight [1, 128]", "attention.attention_c.bias [1]",
+                "classifier.weight [7, 256]", "classifier.bias [7]"
+            ])
     }
 }

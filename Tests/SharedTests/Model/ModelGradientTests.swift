@@ -23,11 +23,15 @@ final class ModelGradientTests: XCTestCase {
 
     // MARK: The coarse gate and the fine prior (π = [0, 0, 1]; γ of the learned gate drawn in 0.3…1.3)
 
-    private func variant(_ scorer: HMILOptions.Scorer = .shared, _ embedding: HMILOptions.Embedding = .released,
-                         gate: HMILOptions.CoarseGate = .none, prior: HMILOptions.FinePrior = .none, weight: Double = 1,
-                         dropout: Bool = false) -> ModelConfiguration {
-        .hmil(HMILOptions(featureDim: 6, coarseClasses: 2, fineClasses: 3, scorer: scorer, embedding: embedding, dropout: dropout,
-                          coarseGate: gate, finePrior: prior, finePriorWeight: weight, fineParents: [0, 0, 1]))
+    private func variant(
+        _ scorer: HMILOptions.Scorer = .shared, _ embedding: HMILOptions.Embedding = .released,
+        gate: HMILOptions.CoarseGate = .none, prior: HMILOptions.FinePrior = .none, weight: Double = 1,
+        dropout: Bool = false
+    ) -> ModelConfiguration {
+        .hmil(
+            HMILOptions(
+                featureDim: 6, coarseClasses: 2, fineClasses: 3, scorer: scorer, embedding: embedding, dropout: dropout,
+                coarseGate: gate, finePrior: prior, finePriorWeight: weight, fineParents: [0, 0, 1]))
     }
 
     func testCoarseGateFixedEveryScorerAndEmbedding() {
@@ -63,8 +67,9 @@ final class ModelGradientTests: XCTestCase {
                 let configuration = variant(scorer, embedding, gate: .detached)
                 check(configuration, upstream: Self.coarseOutputsOnly)
                 check(configuration, only: Self.fineOnly)
-                checkDetachedIsolation(configuration, attached: variant(scorer, embedding, gate: .fixed),
-                                       isolated: { $0.hasPrefix("coarse_attention.") })
+                checkDetachedIsolation(
+                    configuration, attached: variant(scorer, embedding, gate: .fixed),
+                    isolated: { $0.hasPrefix("coarse_attention.") })
             }
         }
         check(variant(.perClass, .shared, gate: .detached, dropout: true), upstream: Self.coarseOutputsOnly)
@@ -76,8 +81,9 @@ final class ModelGradientTests: XCTestCase {
                 let configuration = variant(scorer, embedding, prior: .coarseDetached, weight: 1.3)
                 check(configuration, upstream: Self.coarseOutputsOnly)
                 check(configuration, only: Self.fineOnly)
-                checkDetachedIsolation(configuration, attached: variant(scorer, embedding, prior: .coarse, weight: 1.3),
-                                       isolated: { $0.hasPrefix("coarse_attention.") || $0.hasPrefix("coarse_classifier") })
+                checkDetachedIsolation(
+                    configuration, attached: variant(scorer, embedding, prior: .coarse, weight: 1.3),
+                    isolated: { $0.hasPrefix("coarse_attention.") || $0.hasPrefix("coarse_classifier") })
             }
         }
     }
@@ -97,8 +103,10 @@ final class ModelGradientTests: XCTestCase {
 
     /// From an upstream gradient on the fine outputs only, the `isolated` parameters get exactly zero
     /// with the detached option and a non-zero gradient with the attached one.
-    private func checkDetachedIsolation(_ detached: ModelConfiguration, attached: ModelConfiguration,
-                                        isolated: (String) -> Bool, file: StaticString = #filePath, line: UInt = #line) {
+    private func checkDetachedIsolation(
+        _ detached: ModelConfiguration, attached: ModelConfiguration,
+        isolated: (String) -> Bool, file: StaticString = #filePath, line: UInt = #line
+    ) {
         func gradients(_ configuration: ModelConfiguration) -> [String: [Float]] {
             var g = SeededGenerator(seed: 11)
             let model = configuration.makeModel(generator: &g)
@@ -115,30 +123,35 @@ final class ModelGradientTests: XCTestCase {
             model.addGradients([buffer])
             return Dictionary(uniqueKeysWithValues: model.parameters.parameters.map { ($0.name, $0.gradient) })
         }
-        let cut = gradients(detached), kept = gradients(attached)
+        let cut = gradients(detached)
+        let kept = gradients(attached)
         let names = cut.keys.filter(isolated).sorted()
         XCTAssertFalse(names.isEmpty, file: file, line: line)
         for name in names {
-            XCTAssertTrue(cut[name]!.allSatisfy { $0 == 0 }, "detached \(name) has a gradient from the fine outputs", file: file, line: line)
+            XCTAssertTrue(
+                cut[name]!.allSatisfy { $0 == 0 }, "detached \(name) has a gradient from the fine outputs", file: file, line: line)
             XCTAssertTrue(kept[name]!.contains { $0 != 0 }, "attached \(name) has none", file: file, line: line)
         }
     }
     func testABMILWithDropout() { check(.abmil(ABMILOptions(featureDim: 6, classes: 3, dropout: true))) }
 
     /// `upstream` may zero parts of the random upstream gradient; `only` picks the parameters checked.
-    private func check(_ configuration: ModelConfiguration, upstream: (inout BagOutputGradient) -> Void = { _ in },
-                       only: (String) -> Bool = { _ in true }, file: StaticString = #filePath, line: UInt = #line) {
+    private func check(
+        _ configuration: ModelConfiguration, upstream: (inout BagOutputGradient) -> Void = { _ in },
+        only: (String) -> Bool = { _ in true }, file: StaticString = #filePath, line: UInt = #line
+    ) {
         var g = SeededGenerator(seed: 11)
         let model = configuration.makeModel(generator: &g)
         for p in model.parameters.parameters where p.shape.count == 1 { p.value = randomFloats(p.count, &g, scale: 0.1) }
         // γ of the learned gate away from its bound 0, where prepare() projects.
         if let gamma = model.parameters["coarse_gate.gamma"] { gamma.value = gamma.value.map { _ in 0.3 + Float(g.nextUniform()) } }
         model.prepare()
-        let n = 5, d = configuration.featureDim
+        let n = 5
+        let d = configuration.featureDim
         let x = randomFloats(n * d, &g)
         let workspace = Workspace()
         func run() -> BagOutput {
-            workspace.dropoutGenerator = SeededGenerator(seed: 77)   // same masks on every evaluation
+            workspace.dropoutGenerator = SeededGenerator(seed: 77)  // same masks on every evaluation
             return model.forward(features: x, instanceCount: n, workspace: workspace)
         }
         let out = run()
@@ -155,15 +168,19 @@ final class ModelGradientTests: XCTestCase {
             let picks = p.count <= 12 ? Array(0..<p.count) : (0..<8).map { _ in Int(g.next() % UInt64(p.count)) }
             for i in picks {
                 let v = p.value[i]
-                p.value[i] = v + h; model.prepare()
+                p.value[i] = v + h
+                model.prepare()
                 let up = upstreamLoss(run(), r)
-                p.value[i] = v - h; model.prepare()
+                p.value[i] = v - h
+                model.prepare()
                 let down = upstreamLoss(run(), r)
-                p.value[i] = v; model.prepare()
+                p.value[i] = v
+                model.prepare()
                 let numeric = (up - down) / Double(2 * h)
                 let analytic = Double(p.gradient[i])
-                XCTAssertEqual(analytic, numeric, accuracy: 3e-3 + 2e-2 * abs(numeric),
-                               "\(configuration.kind) \(p.name)[\(i)]", file: file, line: line)
+                XCTAssertEqual(
+                    analytic, numeric, accuracy: 3e-3 + 2e-2 * abs(numeric),
+                    "\(configuration.kind) \(p.name)[\(i)]", file: file, line: line)
             }
         }
     }

@@ -16,9 +16,10 @@ func upstreamLoss(_ out: BagOutput, _ r: BagOutputGradient) -> Double {
 
 /// A random upstream gradient shaped like `out`.
 func randomUpstream(like out: BagOutput, _ generator: inout SeededGenerator) -> BagOutputGradient {
-    BagOutputGradient(coarseLogits: randomFloats(out.coarseLogits.count, &generator),
-                      fineLogits: randomFloats(out.fineLogits.count, &generator),
-                      coarseAttention: randomFloats(out.coarseAttention.count, &generator),
-                      fineAttention: randomFloats(out.fineAttention.count, &generator),
-                      embedding: randomFloats(out.embedding.count, &generator))
+    BagOutputGradient(
+        coarseLogits: randomFloats(out.coarseLogits.count, &generator),
+        fineLogits: randomFloats(out.fineLogits.count, &generator),
+        coarseAttention: randomFloats(out.coarseAttention.count, &generator),
+        fineAttention: randomFloats(out.fineAttention.count, &generator),
+        embedding: randomFloats(out.embedding.count, &generator))
 }

@@ -11,8 +11,9 @@ final class LossTermGradientTests: XCTestCase {
         for label in [0, 3, 6] {
             let logits = random.normals(7, scale: 3)
             let result = CrossEntropyLoss.evaluate(logits: logits, label: label)
-            FD.check({ CrossEntropyLoss.evaluate(logits: $0, label: label).value }, at: logits,
-                     gradient: result.gradient, "CE label \(label)")
+            FD.check(
+                { CrossEntropyLoss.evaluate(logits: $0, label: label).value }, at: logits,
+                gradient: result.gradient, "CE label \(label)")
         }
     }
 
@@ -28,11 +29,17 @@ final class LossTermGradientTests: XCTestCase {
         for form in [ObjectiveConfig.BagAlignmentForm.nll, .reference] {
             for coarseLabel in 0..<3 {
                 let logits = random.normals(7, scale: 2)
-                let result = BagAlignmentLoss.evaluate(fineLogits: logits, coarseLabel: coarseLabel, parents: parents,
-                                                       coarseCount: 3, form: form)
-                FD.check({ BagAlignmentLoss.evaluate(fineLogits: $0, coarseLabel: coarseLabel, parents: self.parents,
-                                                     coarseCount: 3, form: form).value },
-                         at: logits, gradient: result.gradient, "L_bag \(form) y=\(coarseLabel)")
+                let result = BagAlignmentLoss.evaluate(
+                    fineLogits: logits, coarseLabel: coarseLabel, parents: parents,
+                    coarseCount: 3, form: form)
+                FD.check(
+                    {
+                        BagAlignmentLoss.evaluate(
+                            fineLogits: $0, coarseLabel: coarseLabel, parents: self.parents,
+                            coarseCount: 3, form: form
+                        ).value
+                    },
+                    at: logits, gradient: result.gradient, "L_bag \(form) y=\(coarseLabel)")
             }
         }
     }
@@ -61,14 +68,25 @@ final class LossTermGradientTests: XCTestCase {
         for n in [1, 4, 11] {
             let coarse = random.simplexRows(rows: 3, width: n)
             let fine = random.simplexRows(rows: 7, width: n)
-            let result = AttentionMatchingLoss.evaluate(coarseAttention: coarse, fineAttention: fine, instanceCount: n,
-                                                        parents: parents, coarseCount: 3)
-            FD.check({ AttentionMatchingLoss.evaluate(coarseAttention: $0, fineAttention: fine, instanceCount: n,
-                                                      parents: self.parents, coarseCount: 3).value },
-                     at: coarse, gradient: result.coarseGradient, step: 1e-4, "∂L_att/∂A_c N=\(n)")
-            FD.check({ AttentionMatchingLoss.evaluate(coarseAttention: coarse, fineAttention: $0, instanceCount: n,
-                                                      parents: self.parents, coarseCount: 3).value },
-                     at: fine, gradient: result.fineGradient, step: 1e-4, "∂L_att/∂A_f N=\(n)")
+            let result = AttentionMatchingLoss.evaluate(
+                coarseAttention: coarse, fineAttention: fine, instanceCount: n,
+                parents: parents, coarseCount: 3)
+            FD.check(
+                {
+                    AttentionMatchingLoss.evaluate(
+                        coarseAttention: $0, fineAttention: fine, instanceCount: n,
+                        parents: self.parents, coarseCount: 3
+                    ).value
+                },
+                at: coarse, gradient: result.coarseGradient, step: 1e-4, "∂L_att/∂A_c N=\(n)")
+            FD.check(
+                {
+                    AttentionMatchingLoss.evaluate(
+                        coarseAttention: coarse, fineAttention: $0, instanceCount: n,
+                        parents: self.parents, coarseCount: 3
+                    ).value
+                },
+                at: fine, gradient: result.fineGradient, step: 1e-4, "∂L_att/∂A_f N=\(n)")
         }
     }
 
@@ -79,12 +97,13 @@ final class LossTermGradientTests: XCTestCase {
         let n = 5
         var coarse = random.simplexRows(rows: 3, width: n)
         var fine = random.simplexRows(rows: 7, width: n)
-        for k in 0..<3 { coarse[k * n + 1] = 0 }               // A_c column 1 zero
-        for j in 0..<7 { fine[j * n + 3] = 0 }                 // Ã column 3 zero
-        for k in 0..<3 { coarse[k * n + 4] = 0 }               // column 4 zero on both sides
+        for k in 0..<3 { coarse[k * n + 1] = 0 }  // A_c column 1 zero
+        for j in 0..<7 { fine[j * n + 3] = 0 }  // Ã column 3 zero
+        for k in 0..<3 { coarse[k * n + 4] = 0 }  // column 4 zero on both sides
         for j in 0..<7 { fine[j * n + 4] = 0 }
-        let result = AttentionMatchingLoss.evaluate(coarseAttention: coarse, fineAttention: fine, instanceCount: n,
-                                                    parents: parents, coarseCount: 3)
+        let result = AttentionMatchingLoss.evaluate(
+            coarseAttention: coarse, fineAttention: fine, instanceCount: n,
+            parents: parents, coarseCount: 3)
         XCTAssertTrue(result.value.isFinite)
         XCTAssertTrue(result.coarseGradient.allSatisfy { $0.isFinite } && result.fineGradient.allSatisfy { $0.isFinite })
         // Columns 1, 3, 4 each contribute 1 − 0 to the sum.
@@ -97,19 +116,25 @@ final class LossTermGradientTests: XCTestCase {
         let coarseZero = [1, 4].flatMap { c in (0..<3).map { $0 * n + c } }
         let fineZero = [3, 4].flatMap { c in (0..<7).map { $0 * n + c } }
         let f = { (c: [Float], a: [Float]) in
-            AttentionMatchingLoss.evaluate(coarseAttention: c, fineAttention: a, instanceCount: n,
-                                           parents: self.parents, coarseCount: 3).value
+            AttentionMatchingLoss.evaluate(
+                coarseAttention: c, fineAttention: a, instanceCount: n,
+                parents: self.parents, coarseCount: 3
+            ).value
         }
-        FD.check({ f($0, fine) }, at: coarse, gradient: result.coarseGradient, indices: coarseZero, step: 1e-10,
-                 relative: 1e-6, absolute: 1e-3, "∂L_att/∂A_c at zero columns")
-        FD.check({ f(coarse, $0) }, at: fine, gradient: result.fineGradient, indices: fineZero, step: 1e-10,
-                 relative: 1e-6, absolute: 1e-3, "∂L_att/∂A_f at zero columns")
+        FD.check(
+            { f($0, fine) }, at: coarse, gradient: result.coarseGradient, indices: coarseZero, step: 1e-10,
+            relative: 1e-6, absolute: 1e-3, "∂L_att/∂A_c at zero columns")
+        FD.check(
+            { f(coarse, $0) }, at: fine, gradient: result.fineGradient, indices: fineZero, step: 1e-10,
+            relative: 1e-6, absolute: 1e-3, "∂L_att/∂A_f at zero columns")
         let coarseRest = coarse.indices.filter { !coarseZero.contains($0) }
         let fineRest = fine.indices.filter { !fineZero.contains($0) }
-        FD.check({ f($0, fine) }, at: coarse, gradient: result.coarseGradient, indices: coarseRest, step: 1e-4,
-                 "∂L_att/∂A_c elsewhere")
-        FD.check({ f(coarse, $0) }, at: fine, gradient: result.fineGradient, indices: fineRest, step: 1e-4,
-                 "∂L_att/∂A_f elsewhere")
+        FD.check(
+            { f($0, fine) }, at: coarse, gradient: result.coarseGradient, indices: coarseRest, step: 1e-4,
+            "∂L_att/∂A_c elsewhere")
+        FD.check(
+            { f(coarse, $0) }, at: fine, gradient: result.fineGradient, indices: fineRest, step: 1e-4,
+            "∂L_att/∂A_f elsewhere")
         // Both sides zero: no gradient at all.
         for k in 0..<3 { XCTAssertEqual(result.coarseGradient[k * n + 4], 0) }
         for j in 0..<7 { XCTAssertEqual(result.fineGradient[j * n + 4], 0) }
@@ -119,24 +144,29 @@ final class LossTermGradientTests: XCTestCase {
     /// the other views of their own bag.
     func testSupervisedContrastiveGradient() {
         var random = ObjectiveRandom(seed: 5)
-        let width = 6, kf = 7
+        let width = 6
+        let kf = 7
         let labels = [0, 0, 3, 5, 6, 6]
         let z = labels.map { _ in random.unitRows(rows: kf, width: width) }
         for temperature in [1.0, 0.55, 0.1] {
-            let result = SupervisedContrastiveLoss.evaluate(embeddings: z, width: width, labels: labels,
-                                                            temperature: temperature)
+            let result = SupervisedContrastiveLoss.evaluate(
+                embeddings: z, width: width, labels: labels,
+                temperature: temperature)
             XCTAssertTrue(result.value.isFinite && result.value > 0)
             for b in [0, 2, 3] {
                 let f = { (zb: [Float]) -> Double in
                     var zs = z
                     zs[b] = zb
-                    return SupervisedContrastiveLoss.evaluate(embeddings: zs, width: width, labels: labels,
-                                                              temperature: temperature).value
+                    return SupervisedContrastiveLoss.evaluate(
+                        embeddings: zs, width: width, labels: labels,
+                        temperature: temperature
+                    ).value
                 }
                 // The release detaches the row max; with its 1e-6 in the log that leaves a
                 // discrepancy of about 1e-6/denominator, far below this tolerance.
-                FD.check(f, at: z[b], gradient: result.gradients[b], step: 1e-3, relative: 1e-4, absolute: 1e-6,
-                         "∂L_con/∂z bag \(b) τ=\(temperature)")
+                FD.check(
+                    f, at: z[b], gradient: result.gradients[b], step: 1e-3, relative: 1e-4, absolute: 1e-6,
+                    "∂L_con/∂z bag \(b) τ=\(temperature)")
             }
         }
     }
@@ -144,8 +174,9 @@ final class LossTermGradientTests: XCTestCase {
     func testSupervisedContrastiveSingleViewWithoutPositivesContributesZero() {
         // Kf = 1: the single-member class's bag has no positive at all; the release gives it 0.
         let z: [[Float]] = [[1, 0], [0.6, 0.8], [0, 1]]
-        let all = SupervisedContrastiveLoss.evaluate(embeddings: z, width: 2, labels: [0, 0, 1], temperature: 0.5,
-                                                     dividedByBatchSize: false)
+        let all = SupervisedContrastiveLoss.evaluate(
+            embeddings: z, width: 2, labels: [0, 0, 1], temperature: 0.5,
+            dividedByBatchSize: false)
         XCTAssertTrue(all.value.isFinite)
         // Anchors 0 and 1 are each other's only positive; anchor 2 adds 0 to the sum of 3.
         let pair = { (i: Int, j: Int) -> Double in
@@ -159,8 +190,10 @@ final class LossTermGradientTests: XCTestCase {
             let f = { (zb: [Float]) -> Double in
                 var zs = z
                 zs[b] = zb
-                return SupervisedContrastiveLoss.evaluate(embeddings: zs, width: 2, labels: [0, 0, 1], temperature: 0.5,
-                                                          dividedByBatchSize: false).value
+                return SupervisedContrastiveLoss.evaluate(
+                    embeddings: zs, width: 2, labels: [0, 0, 1], temperature: 0.5,
+                    dividedByBatchSize: false
+                ).value
             }
             ObjectiveFiniteDifference.check(f, at: z[b], gradient: all.gradients[b], "∂L_con/∂z Kf=1 bag \(b)")
         }
@@ -175,10 +208,12 @@ final class LossTermGradientTests: XCTestCase {
         let raw = (0..<7).map { _ in random.generator.nextUniform() }
         let target = raw.map { $0 / raw.reduce(0, +) }
         let result = CrossEntropyLoss.evaluate(logits: logits, target: target)
-        XCTAssertEqual(result.value, -zip(target, logits).map { $0 * ($1 - Softmax.logSumExp(logits)) }.reduce(0, +),
-                       accuracy: 1e-12)
-        FD.check({ CrossEntropyLoss.evaluate(logits: $0.map(Double.init), target: target).value },
-                 at: logits.map(Float.init), gradient: result.gradient, "soft-target CE")
+        XCTAssertEqual(
+            result.value, -zip(target, logits).map { $0 * ($1 - Softmax.logSumExp(logits)) }.reduce(0, +),
+            accuracy: 1e-12)
+        FD.check(
+            { CrossEntropyLoss.evaluate(logits: $0.map(Double.init), target: target).value },
+            at: logits.map(Float.init), gradient: result.gradient, "soft-target CE")
     }
 
     func testSiblingSmoothingGradient() {
@@ -188,8 +223,9 @@ final class LossTermGradientTests: XCTestCase {
                 for label in 0..<7 {
                     let logits = random.normals(7, scale: 3)
                     let result = SiblingLabelSmoothing.evaluate(logits: logits, label: label, parents: parents, epsilon: epsilon)
-                    FD.check({ SiblingLabelSmoothing.evaluate(logits: $0, label: label, parents: parents, epsilon: epsilon).value },
-                             at: logits, gradient: result.gradient, "sibling smoothing ε=\(epsilon) y=\(label) π=\(parents)")
+                    FD.check(
+                        { SiblingLabelSmoothing.evaluate(logits: $0, label: label, parents: parents, epsilon: epsilon).value },
+                        at: logits, gradient: result.gradient, "sibling smoothing ε=\(epsilon) y=\(label) π=\(parents)")
                 }
             }
         }
@@ -241,8 +277,9 @@ final class LossTermGradientTests: XCTestCase {
         for label in [0, 3, 5] {
             let r = SiblingLabelSmoothing.evaluate(logits: logits, label: label, parents: parents, epsilon: 0.3)
             XCTAssertTrue(r.value.isFinite && r.gradient.allSatisfy(\.isFinite))
-            FD.check({ SiblingLabelSmoothing.evaluate(logits: $0, label: label, parents: self.parents, epsilon: 0.3).value },
-                     at: logits, gradient: r.gradient, "large logits y=\(label)")
+            FD.check(
+                { SiblingLabelSmoothing.evaluate(logits: $0, label: label, parents: self.parents, epsilon: 0.3).value },
+                at: logits, gradient: r.gradient, "large logits y=\(label)")
         }
     }
 
@@ -258,9 +295,9 @@ final class LossTermGradientTests: XCTestCase {
     }
 }
 
-private extension Array where Element == Float {
+extension Array where Element == Float {
     /// Column-major gathered values [columns × rows] → row-major [rows, columns].
-    func transposed(rows: Int, columns: Int) -> [Float] {
+    fileprivate func transposed(rows: Int, columns: Int) -> [Float] {
         // self holds, for each of `rows` gathered columns, `columns` values; return [columns, rows].
         var out = [Float](repeating: 0, count: count)
         for r in 0..<rows { for c in 0..<columns { out[c * rows + r] = self[r * columns + c] } }

@@ -36,16 +36,18 @@ final class ObjectiveParityTests: XCTestCase {
     override func setUpWithError() throws {
         fixture = try ObjectiveFixtures.load("objective", as: Fixture.self)
         outputs = fixture.bags.map { bag in
-            BagOutput(instanceCount: bag.instance_count, coarseLogits: bag.coarse_logits.map(Float.init),
-                      fineLogits: bag.fine_logits.map(Float.init), coarseAttention: bag.coarse_attention.map(Float.init),
-                      fineAttention: bag.fine_attention.map(Float.init), embedding: bag.embedding.map(Float.init),
-                      embeddingWidth: fixture.embedding_width)
+            BagOutput(
+                instanceCount: bag.instance_count, coarseLogits: bag.coarse_logits.map(Float.init),
+                fineLogits: bag.fine_logits.map(Float.init), coarseAttention: bag.coarse_attention.map(Float.init),
+                fineAttention: bag.fine_attention.map(Float.init), embedding: bag.embedding.map(Float.init),
+                embeddingWidth: fixture.embedding_width)
         }
     }
 
     func objective(_ preset: String) -> Objective {
-        Objective(config: ObjectiveConfig.preset(named: preset)!, parents: fixture.parents,
-                  coarseCount: fixture.coarse_count, epochCount: fixture.epoch_count)
+        Objective(
+            config: ObjectiveConfig.preset(named: preset)!, parents: fixture.parents,
+            coarseCount: fixture.coarse_count, epochCount: fixture.epoch_count)
     }
 
     func testTotalTermsAndGradientsMatchTheRelease() {
@@ -85,17 +87,20 @@ final class ObjectiveParityTests: XCTestCase {
             let fine = CrossEntropyLoss.evaluate(logits: output.fineLogits, label: fineLabel)
             assertClose(fine.gradient.map { $0 / batch }, fixture.term_gradients["fine"]![b].fine_logits, "L_f bag \(b)")
             for (form, name) in [(ObjectiveConfig.BagAlignmentForm.reference, "bag_reference"), (.nll, "bag_nll")] {
-                let bag = BagAlignmentLoss.evaluate(fineLogits: output.fineLogits, coarseLabel: coarseLabel,
-                                                    parents: fixture.parents, coarseCount: fixture.coarse_count, form: form)
+                let bag = BagAlignmentLoss.evaluate(
+                    fineLogits: output.fineLogits, coarseLabel: coarseLabel,
+                    parents: fixture.parents, coarseCount: fixture.coarse_count, form: form)
                 assertClose(bag.gradient.map { $0 / batch }, fixture.term_gradients[name]![b].fine_logits, "\(name) bag \(b)")
             }
             let att = AttentionMatchingLoss.evaluate(
                 coarseAttention: output.coarseAttention, fineAttention: output.fineAttention,
                 instanceCount: output.instanceCount, parents: fixture.parents, coarseCount: fixture.coarse_count)
-            assertClose(att.coarseGradient.map { $0 / batch }, fixture.term_gradients["attention"]![b].coarse_attention,
-                        "L_att ∂A_c bag \(b)")
-            assertClose(att.fineGradient.map { $0 / batch }, fixture.term_gradients["attention"]![b].fine_attention,
-                        "L_att ∂A_f bag \(b)")
+            assertClose(
+                att.coarseGradient.map { $0 / batch }, fixture.term_gradients["attention"]![b].coarse_attention,
+                "L_att ∂A_c bag \(b)")
+            assertClose(
+                att.fineGradient.map { $0 / batch }, fixture.term_gradients["attention"]![b].fine_attention,
+                "L_att ∂A_f bag \(b)")
             assertClose(contrastive.gradients[b], fixture.term_gradients["contrastive"]![b].embedding, "L_con bag \(b)")
         }
     }
@@ -106,12 +111,14 @@ final class ObjectiveParityTests: XCTestCase {
             let o = objective(preset)
             for epoch in [0, 77, 199] {
                 let batch = o.batchLoss(outputs, fineLabels: fixture.fine_labels, epoch: epoch)
-                let con = o.contrastiveLoss(embeddings: outputs.map(\.embedding), width: fixture.embedding_width,
-                                            fineLabels: fixture.fine_labels, epoch: epoch)
+                let con = o.contrastiveLoss(
+                    embeddings: outputs.map(\.embedding), width: fixture.embedding_width,
+                    fineLabels: fixture.fine_labels, epoch: epoch)
                 var total = con.weighted
                 for (b, output) in outputs.enumerated() {
-                    let bag = o.bagLoss(output, fineLabel: fixture.fine_labels[b], epoch: epoch, batchSize: outputs.count,
-                                        contrastiveGradient: con.embeddingGradients[b])
+                    let bag = o.bagLoss(
+                        output, fineLabel: fixture.fine_labels[b], epoch: epoch, batchSize: outputs.count,
+                        contrastiveGradient: con.embeddingGradients[b])
                     total += bag.weighted
                     XCTAssertEqual(bag.gradient.fineLogits, batch.gradients[b].fineLogits)
                     XCTAssertEqual(bag.gradient.coarseAttention, batch.gradients[b].coarseAttention)
@@ -156,7 +163,8 @@ final class ObjectiveParityTests: XCTestCase {
         XCTAssertTrue(variants.cases.contains { $0.config.contrastiveWeight == 0 && $0.epoch > 0 })
         XCTAssertTrue(variants.cases.contains { $0.config.kind == .flat && $0.config.siblingSmoothing > 0 })
         for c in variants.cases {
-            let what = "\(c.config.preset) ε=\(c.config.siblingSmoothing) w_c=\(c.config.coarseWeight) w_con=\(c.config.contrastiveWeight) epoch \(c.epoch)"
+            let what =
+                "\(c.config.preset) ε=\(c.config.siblingSmoothing) w_c=\(c.config.coarseWeight) w_con=\(c.config.contrastiveWeight) epoch \(c.epoch)"
             let o = Objective(config: c.config, parents: c.parents, coarseCount: c.coarse_count, epochCount: variants.epoch_count)
             let loss = o.batchLoss(outputs, fineLabels: variants.fine_labels, epoch: c.epoch)
             XCTAssertEqual(loss.schedule.alpha, c.alpha, accuracy: 1e-15, what)
@@ -177,15 +185,18 @@ final class ObjectiveParityTests: XCTestCase {
         for row in variants.smoothing_rows {
             let what = "y=\(row.label) ε=\(row.epsilon) π=\(row.parents)"
             XCTAssertEqual(SiblingLabelSmoothing.target(label: row.label, parents: row.parents, epsilon: row.epsilon), row.target, what)
-            let loss = SiblingLabelSmoothing.evaluate(logits: row.logits.map(Float.init), label: row.label, parents: row.parents,
-                                                      epsilon: row.epsilon)
+            let loss = SiblingLabelSmoothing.evaluate(
+                logits: row.logits.map(Float.init), label: row.label, parents: row.parents,
+                epsilon: row.epsilon)
             XCTAssertEqual(loss.value, row.value, accuracy: 1e-12 * max(1, abs(row.value)), what)
             for (a, e) in zip(loss.gradient, row.gradient) { XCTAssertEqual(a, e, accuracy: 1e-12, what) }
         }
     }
 
-    private func assertClose(_ g: BagOutputGradient, _ expected: Fixture.Gradient, _ what: String,
-                             file: StaticString = #filePath, line: UInt = #line) {
+    private func assertClose(
+        _ g: BagOutputGradient, _ expected: Fixture.Gradient, _ what: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         assertClose(g.coarseLogits.map(Double.init), expected.coarse_logits, "\(what) coarse logits", file: file, line: line)
         assertClose(g.fineLogits.map(Double.init), expected.fine_logits, "\(what) fine logits", file: file, line: line)
         assertClose(g.coarseAttention.map(Double.init), expected.coarse_attention, "\(what) coarse attention", file: file, line: line)
@@ -194,8 +205,10 @@ final class ObjectiveParityTests: XCTestCase {
     }
 
     /// Float rounding of the outputs: relative 1e-6 of the largest magnitude in the field.
-    private func assertClose(_ actual: [Double], _ expected: [Double], _ what: String,
-                             file: StaticString = #filePath, line: UInt = #line) {
+    private func assertClose(
+        _ actual: [Double], _ expected: [Double], _ what: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertEqual(actual.count, expected.count, "\(what): size", file: file, line: line)
         let scale = max(expected.map { abs($0) }.max() ?? 0, 1e-6)
         for (i, (a, e)) in zip(actual, expected).enumerated() where abs(a - e) > 1e-6 * scale + 1e-7 * abs(e) {

@@ -15,7 +15,8 @@ enum ObjectiveFixtures {
 /// does not enter the estimate.
 enum ObjectiveFiniteDifference {
     static func derivative(of f: ([Float]) -> Double, at x: [Float], index: Int, step: Float) -> Double {
-        var plus = x, minus = x
+        var plus = x
+        var minus = x
         plus[index] += step
         minus[index] -= step
         let delta = Double(plus[index]) - Double(minus[index])
@@ -23,15 +24,18 @@ enum ObjectiveFiniteDifference {
     }
 
     /// Asserts |analytic − numeric| ≤ absolute + relative·|numeric| at every index in `indices`.
-    static func check(_ f: ([Float]) -> Double, at x: [Float], gradient: [Double], indices: [Int]? = nil,
-                      step: Float = 1e-3, relative: Double = 1e-4, absolute: Double = 1e-6,
-                      _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+    static func check(
+        _ f: ([Float]) -> Double, at x: [Float], gradient: [Double], indices: [Int]? = nil,
+        step: Float = 1e-3, relative: Double = 1e-4, absolute: Double = 1e-6,
+        _ what: String, file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertEqual(gradient.count, x.count, "\(what): gradient size", file: file, line: line)
         for i in indices ?? Array(x.indices) {
             let numeric = derivative(of: f, at: x, index: i, step: step)
             let err = abs(gradient[i] - numeric)
-            XCTAssertLessThanOrEqual(err, absolute + relative * abs(numeric),
-                                     "\(what)[\(i)]: analytic \(gradient[i]) vs numeric \(numeric)", file: file, line: line)
+            XCTAssertLessThanOrEqual(
+                err, absolute + relative * abs(numeric),
+                "\(what)[\(i)]: analytic \(gradient[i]) vs numeric \(numeric)", file: file, line: line)
         }
     }
 }
@@ -69,9 +73,10 @@ struct ObjectiveRandom {
     }
 
     mutating func bagOutput(instances n: Int, coarse kc: Int, fine kf: Int, width: Int) -> BagOutput {
-        BagOutput(instanceCount: n, coarseLogits: normals(kc, scale: 2), fineLogits: normals(kf, scale: 2),
-                  coarseAttention: simplexRows(rows: kc, width: n), fineAttention: simplexRows(rows: kf, width: n),
-                  embedding: unitRows(rows: kf, width: width), embeddingWidth: width)
+        BagOutput(
+            instanceCount: n, coarseLogits: normals(kc, scale: 2), fineLogits: normals(kf, scale: 2),
+            coarseAttention: simplexRows(rows: kc, width: n), fineAttention: simplexRows(rows: kf, width: n),
+            embedding: unitRows(rows: kf, width: width), embeddingWidth: width)
     }
 }
 

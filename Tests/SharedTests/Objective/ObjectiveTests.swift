@@ -29,16 +29,21 @@ final class ObjectiveTests: XCTestCase {
                         edit(&edited[b])
                         return objective.batchLoss(edited, fineLabels: labels, epoch: epoch).total
                     }
-                    FD.check({ v in total { $0.coarseLogits = v } }, at: outputs[b].coarseLogits,
-                             gradient: g.coarseLogits.map(Double.init), relative: 1e-3, "\(what) ∂/∂coarse logits")
-                    FD.check({ v in total { $0.fineLogits = v } }, at: outputs[b].fineLogits,
-                             gradient: g.fineLogits.map(Double.init), relative: 1e-3, "\(what) ∂/∂fine logits")
-                    FD.check({ v in total { $0.coarseAttention = v } }, at: outputs[b].coarseAttention,
-                             gradient: g.coarseAttention.map(Double.init), step: 1e-4, relative: 1e-3, "\(what) ∂/∂A_c")
-                    FD.check({ v in total { $0.fineAttention = v } }, at: outputs[b].fineAttention,
-                             gradient: g.fineAttention.map(Double.init), step: 1e-4, relative: 1e-3, "\(what) ∂/∂A_f")
-                    FD.check({ v in total { $0.embedding = v } }, at: outputs[b].embedding,
-                             gradient: g.embedding.map(Double.init), relative: 1e-3, absolute: 1e-5, "\(what) ∂/∂z")
+                    FD.check(
+                        { v in total { $0.coarseLogits = v } }, at: outputs[b].coarseLogits,
+                        gradient: g.coarseLogits.map(Double.init), relative: 1e-3, "\(what) ∂/∂coarse logits")
+                    FD.check(
+                        { v in total { $0.fineLogits = v } }, at: outputs[b].fineLogits,
+                        gradient: g.fineLogits.map(Double.init), relative: 1e-3, "\(what) ∂/∂fine logits")
+                    FD.check(
+                        { v in total { $0.coarseAttention = v } }, at: outputs[b].coarseAttention,
+                        gradient: g.coarseAttention.map(Double.init), step: 1e-4, relative: 1e-3, "\(what) ∂/∂A_c")
+                    FD.check(
+                        { v in total { $0.fineAttention = v } }, at: outputs[b].fineAttention,
+                        gradient: g.fineAttention.map(Double.init), step: 1e-4, relative: 1e-3, "\(what) ∂/∂A_f")
+                    FD.check(
+                        { v in total { $0.embedding = v } }, at: outputs[b].embedding,
+                        gradient: g.embedding.map(Double.init), relative: 1e-3, absolute: 1e-5, "\(what) ∂/∂z")
                 }
                 if preset.attentionWeight == 0 {
                     XCTAssertTrue(loss.gradients.allSatisfy { $0.coarseAttention.allSatisfy { $0 == 0 } }, what)
@@ -68,8 +73,9 @@ final class ObjectiveTests: XCTestCase {
     func testFlatObjectiveIsFineCrossEntropyOnly() {
         var random = ObjectiveRandom(seed: 13)
         let outputs = [3, 6].map { n in
-            BagOutput(instanceCount: n, coarseLogits: [], fineLogits: random.normals(4), coarseAttention: [],
-                      fineAttention: random.simplexRows(rows: 1, width: n), embedding: [], embeddingWidth: 0)
+            BagOutput(
+                instanceCount: n, coarseLogits: [], fineLogits: random.normals(4), coarseAttention: [],
+                fineAttention: random.simplexRows(rows: 1, width: n), embedding: [], embeddingWidth: 0)
         }
         let objective = Objective(config: .flat, parents: [], coarseCount: 0, epochCount: 5)
         let loss = objective.batchLoss(outputs, fineLabels: [2, 0], epoch: 3)
@@ -100,8 +106,9 @@ final class ObjectiveTests: XCTestCase {
                     edited[b].fineLogits = v
                     return objective.batchLoss(edited, fineLabels: labels, epoch: 20).total
                 }
-                FD.check(total, at: outputs[b].fineLogits, gradient: loss.gradients[b].fineLogits.map(Double.init),
-                         relative: 1e-3, "\(config.preset) ε=\(config.siblingSmoothing) ∂/∂fine logits bag \(b)")
+                FD.check(
+                    total, at: outputs[b].fineLogits, gradient: loss.gradients[b].fineLogits.map(Double.init),
+                    relative: 1e-3, "\(config.preset) ε=\(config.siblingSmoothing) ∂/∂fine logits bag \(b)")
             }
             // L_f is the mean smoothed cross-entropy.
             let smoothed = zip(outputs, labels).map {
@@ -164,7 +171,8 @@ final class ObjectiveTests: XCTestCase {
     }
 
     func testJSONStartsFromThePresetAndOverrides() throws {
-        let json = #"{"preset": "reference", "attention_weight": 0.5, "curriculum": "linear", "temperature": {"low": 0.2, "high": 0.8}, "sibling_smoothing": 0.1}"#
+        let json =
+            #"{"preset": "reference", "attention_weight": 0.5, "curriculum": "linear", "temperature": {"low": 0.2, "high": 0.8}, "sibling_smoothing": 0.1}"#
         let config = try JSONDecoder().decode(ObjectiveConfig.self, from: Data(json.utf8))
         var expected = ObjectiveConfig.reference
         expected.attentionWeight = 0.5

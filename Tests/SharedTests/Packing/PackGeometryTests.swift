@@ -23,14 +23,19 @@ final class PackGeometryTests: XCTestCase {
     }
 
     func plan(_ ids: [String]) -> PipelineDocument {
-        PipelineDocument(format: PipelineDocument.splitFormat, hierarchy: Hierarchy(coarse: ["a"], fine: ["x"], parent: ["x": "a"]),
-                         scheme: "kfold", seed: 1, slides: ids.map { SlideRecord(slideID: $0, caseID: $0, label: "x") },
-                         folds: [FoldRecord(fold: 0, train: ids, val: [], test: [])])
+        PipelineDocument(
+            format: PipelineDocument.splitFormat, hierarchy: Hierarchy(coarse: ["a"], fine: ["x"], parent: ["x": "a"]),
+            scheme: "kfold", seed: 1, slides: ids.map { SlideRecord(slideID: $0, caseID: $0, label: "x") },
+            folds: [FoldRecord(fold: 0, train: ids, val: [], test: [])])
     }
 
     func pack(_ ids: [String], patchSize: Double? = nil, patches: String? = nil) throws -> PipelineDocument {
-        try PackJob.run(plan(ids), options: PackJob.Options(featureFolders: [folder + "/feats"], outFolder: folder + "/work", jobs: 1,
-                                                            quiet: true, patchSize: patchSize, patchFolder: patches)).document
+        try PackJob.run(
+            plan(ids),
+            options: PackJob.Options(
+                featureFolders: [folder + "/feats"], outFolder: folder + "/work", jobs: 1,
+                quiet: true, patchSize: patchSize, patchFolder: patches)
+        ).document
     }
 
     // MARK: - Kept by hmil-pack
@@ -38,8 +43,9 @@ final class PackGeometryTests: XCTestCase {
     func testPackKeepsTheGeometryInHeaderAndDataset() throws {
         let ids = try features(["t40": FixturePaths.features("trident.h5")])
         let document = try pack(ids)
-        let expected = PackGeometry(unit: .pixels, patchSize: 512,
-                                    source: "TRIDENT patch_size_level0 = TRIDENT patch_size × level0_magnification / target_magnification")
+        let expected = PackGeometry(
+            unit: .pixels, patchSize: 512,
+            source: "TRIDENT patch_size_level0 = TRIDENT patch_size × level0_magnification / target_magnification")
         XCTAssertEqual(try PackReader(path: folder + "/work/bags.hbag").header.geometry, expected)
         XCTAssertEqual(document.packs?.first?.geometry, expected)
         XCTAssertEqual(document.slides.map(\.patchSize), [512])
@@ -63,7 +69,9 @@ final class PackGeometryTests: XCTestCase {
         XCTAssertNil(try pack(ids).packs?.first?.geometry, "CLAM features alone place nothing")
         XCTAssertEqual(try pack(ids, patchSize: 512).slides.first?.patchSize, 512)
         let fromPatches = try pack(ids, patches: geometryFixture("clam_patches"))
-        XCTAssertEqual(fromPatches.packs?.first?.geometry, PackGeometry(unit: .pixels, patchSize: 512, source: "patch file CLAM patch_size × downsample"))
+        XCTAssertEqual(
+            fromPatches.packs?.first?.geometry,
+            PackGeometry(unit: .pixels, patchSize: 512, source: "patch file CLAM patch_size × downsample"))
         // Both, agreeing (within a pixel of each other).
         XCTAssertEqual(try pack(ids, patchSize: 511, patches: geometryFixture("clam_patches")).slides.first?.patchSize, 512)
         // TRIDENT's <slide>_patches.h5 naming.
@@ -75,7 +83,8 @@ final class PackGeometryTests: XCTestCase {
     func testNewGeometryAloneRewritesTheHeaderAndReusesEveryBag() throws {
         let ids = try features(["c1": geometryFixture("clam_features/c1.h5")])
         _ = try pack(ids)
-        let options = PackJob.Options(featureFolders: [folder + "/feats"], outFolder: folder + "/work", jobs: 1, quiet: true, patchSize: 256)
+        let options = PackJob.Options(
+            featureFolders: [folder + "/feats"], outFolder: folder + "/work", jobs: 1, quiet: true, patchSize: 256)
         let (_, report) = try PackJob.run(plan(ids), options: options)
         XCTAssertFalse(report.unchanged)
         XCTAssertEqual(report.reused, 1)
@@ -95,7 +104,8 @@ final class PackGeometryTests: XCTestCase {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         XCTAssertEqual(String(decoding: try encoder.encode(decoded), as: UTF8.self), header, "a pack without geometry is written as before")
-        let slide = try JSONDecoder().decode(SlideRecord.self, from: Data(#"{"slide_id":"a","case_id":"a","label":"x","instances":3,"pack":0}"#.utf8))
+        let slide = try JSONDecoder().decode(
+            SlideRecord.self, from: Data(#"{"slide_id":"a","case_id":"a","label":"x","instances":3,"pack":0}"#.utf8))
         XCTAssertNil(slide.patchSize)
         let pack = try JSONDecoder().decode(PackReference.self, from: Data(#"{"path":"p","bags":1,"feature_dim":2,"dtype":"f32"}"#.utf8))
         XCTAssertNil(pack.geometry)
@@ -104,37 +114,42 @@ final class PackGeometryTests: XCTestCase {
     // MARK: - Contradictions are errors, one test each
 
     func testTridentAttributesThatDisagreeAreAnError() throws {
-        XCTAssertThrowsMessage(try FeatureFiles.geometry(geometryFixture("trident_contradiction.h5"), slideID: "t"),
-                               "patch size contradicts itself", "patches of 1024 px from TRIDENT patch_size_level0",
-                               "patches of 512 px from TRIDENT patch_size × level0_magnification / target_magnification",
-                               "slide t", "trident_contradiction.h5")
+        XCTAssertThrowsMessage(
+            try FeatureFiles.geometry(geometryFixture("trident_contradiction.h5"), slideID: "t"),
+            "patch size contradicts itself", "patches of 1024 px from TRIDENT patch_size_level0",
+            "patches of 512 px from TRIDENT patch_size × level0_magnification / target_magnification",
+            "slide t", "trident_contradiction.h5")
     }
 
     func testPatchSizeOptionThatDisagreesWithTheFileIsAnError() throws {
         let ids = try features(["t40": FixturePaths.features("trident.h5")])
-        XCTAssertThrowsMessage(try pack(ids, patchSize: 256), "patch size contradicts itself", "patches of 256 px from --patch-size",
-                               "slide t40")
+        XCTAssertThrowsMessage(
+            try pack(ids, patchSize: 256), "patch size contradicts itself", "patches of 256 px from --patch-size",
+            "slide t40")
     }
 
     func testPatchFileThatDisagreesWithTheFileIsAnError() throws {
-        let ids = try features(["c1": FixturePaths.features("trident.h5")])   // 512 at level 0 vs the patch file's 512: agree
+        let ids = try features(["c1": FixturePaths.features("trident.h5")])  // 512 at level 0 vs the patch file's 512: agree
         XCTAssertEqual(try pack(ids, patches: geometryFixture("clam_patches")).slides.first?.patchSize, 512)
         try FileManager.default.removeItem(atPath: folder + "/work")
         try FileManager.default.removeItem(atPath: folder + "/feats/c1.h5")
-        try FileManager.default.copyItem(atPath: geometryFixture("trident_20x.h5"), toPath: folder + "/feats/c1.h5")   // 256 vs 512
-        XCTAssertThrowsMessage(try pack(ids, patches: geometryFixture("clam_patches")), "patch size contradicts itself",
-                               "patches of 256 px from TRIDENT", "patches of 512 px from patch file CLAM patch_size × downsample")
+        try FileManager.default.copyItem(atPath: geometryFixture("trident_20x.h5"), toPath: folder + "/feats/c1.h5")  // 256 vs 512
+        XCTAssertThrowsMessage(
+            try pack(ids, patches: geometryFixture("clam_patches")), "patch size contradicts itself",
+            "patches of 256 px from TRIDENT", "patches of 512 px from patch file CLAM patch_size × downsample")
     }
 
     func testPixelPatchSizeForMicrometreCoordinatesIsAnError() throws {
         let ids = try features(["s": geometryFixture("stamp_v2.h5")])
-        XCTAssertThrowsMessage(try pack(ids, patchSize: 224), "patch geometry contradicts itself", "patches of 256 µm from STAMP tile_size_um",
-                               "patches of 224 px from --patch-size", "slide s")
+        XCTAssertThrowsMessage(
+            try pack(ids, patchSize: 224), "patch geometry contradicts itself", "patches of 256 µm from STAMP tile_size_um",
+            "patches of 224 px from --patch-size", "slide s")
     }
 
     func testUnitThatIsNotMicrometresIsAnError() throws {
-        XCTAssertThrowsMessage(try FeatureFiles.geometry(geometryFixture("stamp_bad_unit.h5"), slideID: "s"),
-                               "root attribute 'unit' is not 'um'", "slide s", "stamp_bad_unit.h5")
+        XCTAssertThrowsMessage(
+            try FeatureFiles.geometry(geometryFixture("stamp_bad_unit.h5"), slideID: "s"),
+            "root attribute 'unit' is not 'um'", "slide s", "stamp_bad_unit.h5")
     }
 
     func testSlidesWhoseUnitsDifferCannotSharePack() throws {

@@ -11,8 +11,9 @@ final class PackJobTests: XCTestCase {
 
     /// A bag with distinct, f16-exact values (multiples of 1/8 below 256).
     func bag(_ id: String, n: Int, d: Int = 4, seed: Int = 0) -> Bag {
-        Bag(slideID: id, instanceCount: n, featureDim: d,
-            features: (0 ..< n * d).map { Float(($0 * 7 + seed * 13) % 2000) / 8 - 100 })
+        Bag(
+            slideID: id, instanceCount: n, featureDim: d,
+            features: (0..<n * d).map { Float(($0 * 7 + seed * 13) % 2000) / 8 - 100 })
     }
 
     func writeNpy(_ bag: Bag, in sub: String = "feats") throws -> String {
@@ -25,18 +26,20 @@ final class PackJobTests: XCTestCase {
 
     func plan(_ ids: [String]) -> PipelineDocument {
         let hierarchy = Hierarchy(coarse: ["a"], fine: ["x"], parent: ["x": "a"])
-        return PipelineDocument(format: PipelineDocument.splitFormat, hierarchy: hierarchy, scheme: "kfold", seed: 1,
-                                slides: ids.map { SlideRecord(slideID: $0, caseID: "c" + $0, label: "x") },
-                                folds: [FoldRecord(fold: 0, train: Array(ids.dropLast()), val: [], test: Array(ids.suffix(1)))])
+        return PipelineDocument(
+            format: PipelineDocument.splitFormat, hierarchy: hierarchy, scheme: "kfold", seed: 1,
+            slides: ids.map { SlideRecord(slideID: $0, caseID: "c" + $0, label: "x") },
+            folds: [FoldRecord(fold: 0, train: Array(ids.dropLast()), val: [], test: Array(ids.suffix(1)))])
     }
 
     func options(jobs: Int = 2, dtype: StorageDType = .f32, skipMissing: Bool = false, out: String = "work") -> PackJob.Options {
-        PackJob.Options(featureFolders: [folder + "/feats"], outFolder: folder + "/" + out, dtype: dtype, jobs: jobs,
-                        skipMissing: skipMissing, quiet: true)
+        PackJob.Options(
+            featureFolders: [folder + "/feats"], outFolder: folder + "/" + out, dtype: dtype, jobs: jobs,
+            skipMissing: skipMissing, quiet: true)
     }
 
     func testPacksEverySlideOnceAndFillsTheDataset() throws {
-        let bags = (0 ..< 7).map { bag("s\($0)", n: 3 + $0) }
+        let bags = (0..<7).map { bag("s\($0)", n: 3 + $0) }
         for b in bags { _ = try writeNpy(b) }
         let (document, report) = try PackJob.run(plan(bags.map(\.slideID)), options: options())
         XCTAssertEqual(report.packed, 7)
@@ -50,12 +53,13 @@ final class PackJobTests: XCTestCase {
     }
 
     func testSameInputsGiveTheSameBytesWhateverTheJobCount() throws {
-        for i in 0 ..< 9 { _ = try writeNpy(bag("s\(i)", n: 2 + i % 4, seed: i)) }
-        let ids = (0 ..< 9).map { "s\($0)" }
+        for i in 0..<9 { _ = try writeNpy(bag("s\(i)", n: 2 + i % 4, seed: i)) }
+        let ids = (0..<9).map { "s\($0)" }
         _ = try PackJob.run(plan(ids), options: options(jobs: 1, dtype: .f16, out: "one"))
         _ = try PackJob.run(plan(ids), options: options(jobs: 3, dtype: .f16, out: "three"))
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/one/bags.hbag")),
-                       try Data(contentsOf: URL(fileURLWithPath: folder + "/three/bags.hbag")))
+        XCTAssertEqual(
+            try Data(contentsOf: URL(fileURLWithPath: folder + "/one/bags.hbag")),
+            try Data(contentsOf: URL(fileURLWithPath: folder + "/three/bags.hbag")))
     }
 
     func testMissingFileIsAnErrorOrADroppedSlide() throws {
@@ -76,7 +80,7 @@ final class PackJobTests: XCTestCase {
     }
 
     func testUnchangedInputsAreNotRepacked() throws {
-        for i in 0 ..< 3 { _ = try writeNpy(bag("s\(i)", n: 2)) }
+        for i in 0..<3 { _ = try writeNpy(bag("s\(i)", n: 2)) }
         let ids = ["s0", "s1", "s2"]
         let (first, _) = try PackJob.run(plan(ids), options: options())
         let packPath = folder + "/work/bags.hbag"
@@ -91,7 +95,7 @@ final class PackJobTests: XCTestCase {
     }
 
     func testAddedAndChangedSlidesRepackOnlyThemselves() throws {
-        for i in 0 ..< 4 { _ = try writeNpy(bag("s\(i)", n: 2 + i)) }
+        for i in 0..<4 { _ = try writeNpy(bag("s\(i)", n: 2 + i)) }
         _ = try PackJob.run(plan(["s0", "s1", "s2"]), options: options())
         let changed = bag("s1", n: 9, seed: 5)
         _ = try writeNpy(changed)
@@ -110,8 +114,10 @@ final class PackJobTests: XCTestCase {
         for sub in ["clam/pt_files", "clam/h5_files", "trident/features_uni_v1", "flat"] {
             try fm.createDirectory(atPath: folder + "/" + sub, withIntermediateDirectories: true)
         }
-        for path in ["clam/pt_files/a.pt", "clam/h5_files/a.h5", "clam/h5_files/b.h5", "trident/features_uni_v1/c.h5",
-                     "flat/a.npy", "flat/d.csv", "flat/e.txt"] {
+        for path in [
+            "clam/pt_files/a.pt", "clam/h5_files/a.h5", "clam/h5_files/b.h5", "trident/features_uni_v1/c.h5",
+            "flat/a.npy", "flat/d.csv", "flat/e.txt"
+        ] {
             fm.createFile(atPath: folder + "/" + path, contents: Data())
         }
         let locator = try FeatureLocator(folders: ["clam", "trident", "flat"].map { folder + "/" + $0 })

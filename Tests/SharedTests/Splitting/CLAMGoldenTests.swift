@@ -9,10 +9,12 @@ final class CLAMGoldenTests: XCTestCase {
     }
 
     let tasks = [
-        Task(csv: "tumor_vs_normal_dummy_clean.csv", folder: "task_1_tumor_vs_normal_75",
-             classes: ["normal_tissue", "tumor_tissue"], voting: .max, labelFrac: 0.75),
-        Task(csv: "tumor_subtyping_dummy_clean.csv", folder: "task_2_tumor_subtyping_50",
-             classes: ["subtype_1", "subtype_2", "subtype_3"], voting: .maj, labelFrac: 0.5),
+        Task(
+            csv: "tumor_vs_normal_dummy_clean.csv", folder: "task_1_tumor_vs_normal_75",
+            classes: ["normal_tissue", "tumor_tissue"], voting: .max, labelFrac: 0.75),
+        Task(
+            csv: "tumor_subtyping_dummy_clean.csv", folder: "task_2_tumor_subtyping_50",
+            classes: ["subtype_1", "subtype_2", "subtype_3"], voting: .maj, labelFrac: 0.5)
     ]
 
     func plan(_ task: Task) throws -> PipelineDocument {
@@ -34,7 +36,7 @@ final class CLAMGoldenTests: XCTestCase {
             XCTAssertEqual(document.folds.count, 10)
             let out = try FixturePaths.temporaryFolder()
             try CLAMSplitFiles.write(document, to: out)
-            for k in 0 ..< 10 {
+            for k in 0..<10 {
                 for suffix in ["", "_bool", "_descriptor"] {
                     let name = "splits_\(k)\(suffix).csv"
                     let expected = try SplitFixtures.text("clam/splits/\(task.folder)/\(name)")
@@ -68,10 +70,12 @@ final class CLAMGoldenTests: XCTestCase {
     }
 
     func testQuotingFollowsPythonsCSVWriter() {
-        XCTAssertEqual(String(decoding: CLAMSplitFiles.splitsCSV(train: ["a,b", "c\"d"], val: ["e"], test: []), as: UTF8.self),
-                       ",train,val,test\n0,\"a,b\",e,\n1,\"c\"\"d\",,\n")
-        XCTAssertEqual(String(decoding: CLAMSplitFiles.boolCSV(train: ["x"], val: [], test: ["y"]), as: UTF8.self),
-                       ",train,val,test\nx,True,False,False\ny,False,False,True\n")
+        XCTAssertEqual(
+            String(decoding: CLAMSplitFiles.splitsCSV(train: ["a,b", "c\"d"], val: ["e"], test: []), as: UTF8.self),
+            ",train,val,test\n0,\"a,b\",e,\n1,\"c\"\"d\",,\n")
+        XCTAssertEqual(
+            String(decoding: CLAMSplitFiles.boolCSV(train: ["x"], val: [], test: ["y"]), as: UTF8.self),
+            ",train,val,test\nx,True,False,False\ny,False,False,True\n")
     }
 
     func testSmallClassForCLAMCountsIsAnError() throws {
@@ -83,7 +87,9 @@ final class CLAMGoldenTests: XCTestCase {
         request.valFrac = 0.5
         request.testFrac = 0.5
         XCTAssertThrowsError(try SplitPlanner.plan(request)) { error in
-            XCTAssertEqual("\(error)", "class 'a' has 3 patients, too few for 2 validation and 2 test patients (\(labels)) — lower --val-frac or --test-frac")
+            XCTAssertEqual(
+                "\(error)",
+                "class 'a' has 3 patients, too few for 2 validation and 2 test patients (\(labels)) — lower --val-frac or --test-frac")
         }
     }
 }

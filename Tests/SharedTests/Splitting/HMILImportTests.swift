@@ -31,9 +31,12 @@ final class HMILImportTests: XCTestCase {
 
     func testLabelsCSVGivesPatientsAndMustAgree() throws {
         let folder = SplitFixtures.path("hmil-official-splits/BRACS")
-        let plain = try SplitPlanner.plan({
-            var r = SplitRequest(labelsPath: nil, hierarchyPath: try hierarchyFile()); r.fromHMIL = folder; return r
-        }())
+        let plain = try SplitPlanner.plan(
+            {
+                var r = SplitRequest(labelsPath: nil, hierarchyPath: try hierarchyFile())
+                r.fromHMIL = folder
+                return r
+            }())
         var rows = plain.document.slides.map { "\($0.slideID.hasSuffix("5") ? "patient_five" : $0.caseID),\($0.slideID),\($0.label)" }
         let labels = try SplitFixtures.temporaryFile("case_id,slide_id,label\n" + rows.joined(separator: "\n") + "\n")
         var request = SplitRequest(labelsPath: labels, hierarchyPath: try hierarchyFile())
@@ -47,15 +50,17 @@ final class HMILImportTests: XCTestCase {
         let wrong = try SplitFixtures.temporaryFile("case_id,slide_id,label\n" + rows.joined(separator: "\n") + "\n")
         request.labelsPath = wrong
         XCTAssertThrowsError(try SplitPlanner.plan(request)) { error in
-            XCTAssertEqual("\(error)", "slide 'BRACS_745' is labelled 'IC' here but 'PB' in \(folder)/train_splits_0.pkl (\(wrong), line 2)")
+            XCTAssertEqual(
+                "\(error)", "slide 'BRACS_745' is labelled 'IC' here but 'PB' in \(folder)/train_splits_0.pkl (\(wrong), line 2)")
         }
     }
 
     func testUnreadablePickleIsNamed() throws {
         let folder = try FixturePaths.temporaryFolder()
         for part in ["train", "val", "test"] {
-            try FileManager.default.copyItem(atPath: SplitFixtures.path("hmil-official-splits/BRACS/\(part)_splits_0.pkl"),
-                                             toPath: "\(folder)/\(part)_splits_0.pkl")
+            try FileManager.default.copyItem(
+                atPath: SplitFixtures.path("hmil-official-splits/BRACS/\(part)_splits_0.pkl"),
+                toPath: "\(folder)/\(part)_splits_0.pkl")
         }
         let bytes = try Data(contentsOf: URL(fileURLWithPath: "\(folder)/val_splits_0.pkl"))
         try bytes.prefix(100).write(to: URL(fileURLWithPath: "\(folder)/val_splits_0.pkl"))
@@ -66,7 +71,7 @@ final class HMILImportTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("(\(folder)/val_splits_0.pkl)"), "\(error)")
         }
         // A pickle that is not a list of entries.
-        try Data([0x80, 0x04, 0x4B, 0x07, 0x2E]).write(to: URL(fileURLWithPath: "\(folder)/val_splits_0.pkl")) // int 7
+        try Data([0x80, 0x04, 0x4B, 0x07, 0x2E]).write(to: URL(fileURLWithPath: "\(folder)/val_splits_0.pkl"))  // int 7
         XCTAssertThrowsError(try SplitPlanner.plan(request)) { error in
             XCTAssertEqual("\(error)", "pickle holds int, not a list of [slide_id, label, path] (\(folder)/val_splits_0.pkl)")
         }

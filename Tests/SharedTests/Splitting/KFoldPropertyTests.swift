@@ -8,10 +8,10 @@ final class KFoldPropertyTests: XCTestCase {
     func randomSlides(seed: UInt64, patients: Int, classes: [String]) -> [LabeledSlide] {
         var generator = SeededGenerator(seed: seed)
         var slides: [LabeledSlide] = []
-        for p in 0 ..< patients {
+        for p in 0..<patients {
             let label = classes[Int(generator.nextUniform() * generator.nextUniform() * Double(classes.count))]
             let count = 1 + Int(generator.next() % 4)
-            for s in 0 ..< count {
+            for s in 0..<count {
                 slides.append(LabeledSlide(slideID: "slide_\(p)_\(s)", caseID: "patient_\(p)", label: label, line: slides.count + 2))
             }
         }
@@ -22,7 +22,7 @@ final class KFoldPropertyTests: XCTestCase {
 
     func testPropertiesHoldOnRandomLabelSets() throws {
         let hierarchy = SplitFixtures.bracs
-        for trial in 0 ..< 40 {
+        for trial in 0..<40 {
             let k = 2 + trial % 9
             let slides = randomSlides(seed: UInt64(trial), patients: 60 + trial * 7, classes: hierarchy.fine)
             let table = try PatientTable(slides: slides, hierarchy: hierarchy, voting: nil, source: "random")
@@ -60,7 +60,7 @@ final class KFoldPropertyTests: XCTestCase {
             XCTAssertEqual(Set(testedIn), [1], "trial \(trial)")
             // Stratification: per class, test parts differ by at most one patient; totals likewise.
             for counts in testCount { XCTAssertLessThanOrEqual(counts.max()! - counts.min()!, 1, "trial \(trial)") }
-            let totals = (0 ..< k).map { f in testCount.reduce(0) { $0 + $1[f] } }
+            let totals = (0..<k).map { f in testCount.reduce(0) { $0 + $1[f] } }
             XCTAssertLessThanOrEqual(totals.max()! - totals.min()!, 1, "trial \(trial)")
         }
     }
@@ -69,21 +69,30 @@ final class KFoldPropertyTests: XCTestCase {
         let slides = randomSlides(seed: 99, patients: 200, classes: SplitFixtures.bracs.fine)
         let table = try PatientTable(slides: slides, hierarchy: SplitFixtures.bracs, voting: nil, source: "random")
         func run(_ seed: UInt64) throws -> [[[Int]]] {
-            try KFoldSplitter.split(table, classes: SplitFixtures.bracs.fine, options: .init(folds: 5, seed: seed, allowSmallClasses: true), source: "random").folds
+            try KFoldSplitter.split(
+                table, classes: SplitFixtures.bracs.fine, options: .init(folds: 5, seed: seed, allowSmallClasses: true), source: "random"
+            ).folds
         }
         XCTAssertEqual(try run(7), try run(7))
         XCTAssertNotEqual(try run(7), try run(8))
     }
 
     func testSmallClassIsAnErrorUnlessAllowed() throws {
-        let slides = (0 ..< 30).map { LabeledSlide(slideID: "s\($0)", caseID: "p\($0)", label: $0 < 3 ? "IC" : "N", line: $0 + 2) }
+        let slides = (0..<30).map { LabeledSlide(slideID: "s\($0)", caseID: "p\($0)", label: $0 < 3 ? "IC" : "N", line: $0 + 2) }
         let table = try PatientTable(slides: slides, hierarchy: SplitFixtures.bracs, voting: nil, source: "l.csv")
-        XCTAssertThrowsError(try KFoldSplitter.split(table, classes: SplitFixtures.bracs.fine,
-                                                     options: .init(folds: 5), source: "l.csv")) { error in
-            XCTAssertEqual("\(error)", "class 'PB' has 0 patients, fewer than the 5 folds (l.csv) — use fewer --folds, or --allow-small-classes to accept test parts without this class")
+        XCTAssertThrowsError(
+            try KFoldSplitter.split(
+                table, classes: SplitFixtures.bracs.fine,
+                options: .init(folds: 5), source: "l.csv")
+        ) { error in
+            XCTAssertEqual(
+                "\(error)",
+                "class 'PB' has 0 patients, fewer than the 5 folds (l.csv) — use fewer --folds, or --allow-small-classes to accept test parts without this class"
+            )
         }
-        let (_, warnings) = try KFoldSplitter.split(table, classes: SplitFixtures.bracs.fine,
-                                                    options: .init(folds: 5, allowSmallClasses: true), source: "l.csv")
+        let (_, warnings) = try KFoldSplitter.split(
+            table, classes: SplitFixtures.bracs.fine,
+            options: .init(folds: 5, allowSmallClasses: true), source: "l.csv")
         XCTAssertEqual(warnings.count, 6)
         XCTAssertEqual(warnings.last, "class 'IC' has 3 patients, fewer than the 5 folds; some test parts will have none")
     }

@@ -5,7 +5,11 @@ import XCTest
 /// Draws against numpy's legacy RandomState; golden values from scripts/golden/numpy_random_state.py.
 final class NumpyRandomStateTests: XCTestCase {
     struct Golden: Decodable {
-        struct Draw: Decodable { var population: Int; var size: Int; var values: [Int] }
+        struct Draw: Decodable {
+            var population: Int
+            var size: Int
+            var values: [Int]
+        }
         struct Case: Decodable {
             var seed: UInt32
             var kind: String
@@ -26,8 +30,8 @@ final class NumpyRandomStateTests: XCTestCase {
         XCTAssertEqual(cases.count, 4)
         for c in cases {
             var random = NumpyRandomState(seed: c.seed)
-            let values = (0 ..< c.values!.count).map { _ in UInt64(random.nextUInt32()) }
-            XCTAssertEqual(values, c.values!, "seed \(c.seed)") // 1300 draws cross two regenerations of the 624-word state
+            let values = (0..<c.values!.count).map { _ in UInt64(random.nextUInt32()) }
+            XCTAssertEqual(values, c.values!, "seed \(c.seed)")  // 1300 draws cross two regenerations of the 624-word state
         }
     }
 
@@ -41,9 +45,10 @@ final class NumpyRandomStateTests: XCTestCase {
         let c = try XCTUnwrap(golden().cases.first { $0.kind == "choice" })
         var random = NumpyRandomState(seed: c.seed)
         for draw in c.draws! {
-            let population = Array(100 ..< 100 + draw.population)
-            XCTAssertEqual(random.choiceWithoutReplacement(population, size: draw.size), draw.values,
-                           "choice(\(draw.population), \(draw.size))")
+            let population = Array(100..<100 + draw.population)
+            XCTAssertEqual(
+                random.choiceWithoutReplacement(population, size: draw.size), draw.values,
+                "choice(\(draw.population), \(draw.size))")
         }
     }
 

@@ -19,8 +19,10 @@ enum SplitFixtures {
     static let bracs = Hierarchy(
         coarse: ["benign", "atypical", "malignant"],
         fine: ["N", "PB", "UDH", "FEA", "ADH", "DCIS", "IC"],
-        parent: ["N": "benign", "PB": "benign", "UDH": "benign", "FEA": "atypical",
-                 "ADH": "atypical", "DCIS": "malignant", "IC": "malignant"])
+        parent: [
+            "N": "benign", "PB": "benign", "UDH": "benign", "FEA": "atypical",
+            "ADH": "atypical", "DCIS": "malignant", "IC": "malignant"
+        ])
 
     /// Writes `contents` to a new temporary file and returns its path.
     static func temporaryFile(_ contents: String, name: String = "file.csv") throws -> String {

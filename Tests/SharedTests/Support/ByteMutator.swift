@@ -18,7 +18,7 @@ struct ByteMutator {
 
     mutating func mutate(_ input: [UInt8]) -> [UInt8] {
         var bytes = input
-        for _ in 0 ... below(4) {
+        for _ in 0...below(4) {
             guard !bytes.isEmpty else { return bytes }
             let at = below(bytes.count)
             switch below(6) {
@@ -27,12 +27,12 @@ struct ByteMutator {
             case 2: bytes.removeSubrange(at...)
             case 3:
                 let end = min(bytes.count, at + 1 + below(16))
-                bytes.removeSubrange(at ..< end)
+                bytes.removeSubrange(at..<end)
             case 4:
                 let end = min(bytes.count, at + 1 + below(16))
-                bytes.insert(contentsOf: bytes[at ..< end], at: below(bytes.count))
+                bytes.insert(contentsOf: bytes[at..<end], at: below(bytes.count))
             default:
-                for i in at ..< min(bytes.count, at + 4) { bytes[i] = 0xFF }
+                for i in at..<min(bytes.count, at + 4) { bytes[i] = 0xFF }
             }
         }
         return bytes

@@ -20,7 +20,8 @@ final class TrainingOptionsTests: XCTestCase {
     }
 
     func testConfigKeysOverTheDefaults() throws {
-        let path = try write(#"{"epochs": 3, "lr": 0.002, "shuffle": false, "dropout": true, "seed": 9, "weight_attention": 0.5, "curriculum": "linear"}"#)
+        let path = try write(
+            #"{"epochs": 3, "lr": 0.002, "shuffle": false, "dropout": true, "seed": 9, "weight_attention": 0.5, "curriculum": "linear"}"#)
         let options = try TrainingOptions.load(configFile: path)
         var expected = TrainingOptions()
         expected.epochs = 3
@@ -55,14 +56,16 @@ final class TrainingOptionsTests: XCTestCase {
         options.embedding = .shared
         let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(options)) as! [String: Any]
         XCTAssertEqual(Set(object.keys), Set(TrainingOptions.configKeys))
-        XCTAssertEqual(try TrainingOptions.load(configFile: try write(String(decoding: JSONEncoder().encode(options), as: UTF8.self))),
-                       options)
+        XCTAssertEqual(
+            try TrainingOptions.load(configFile: try write(String(decoding: JSONEncoder().encode(options), as: UTF8.self))),
+            options)
     }
 
     /// The model variants: config values as the flags spell them; unset, the options JSON (checkpoint
     /// metadata, resume check) has no key for them; an unknown value is an error naming the key.
     func testModelVariantKeys() throws {
-        let options = try TrainingOptions.load(configFile: try write(#"{"coarse_gate": "detached", "fine_prior": "coarse-detached", "fine_prior_weight": 2}"#))
+        let options = try TrainingOptions.load(
+            configFile: try write(#"{"coarse_gate": "detached", "fine_prior": "coarse-detached", "fine_prior_weight": 2}"#))
         XCTAssertEqual(options.coarseGate, .detached)
         XCTAssertEqual(options.finePrior, .coarseDetached)
         XCTAssertEqual(options.finePriorWeight, 2)
@@ -75,11 +78,13 @@ final class TrainingOptionsTests: XCTestCase {
 
     /// A value outside a named option's set is an error naming the key, the file and the values allowed.
     func testUnknownNamedValueNamesTheKeyTheFileAndTheValues() throws {
-        let cases = [("preset", "paper", "use hmil or reference"), ("model", "clam", "use hmil or abmil"),
-                     ("scorer", "per_class", "use shared or per-class"), ("embedding", "own", "use released or shared"),
-                     ("optimizer", "rmsprop", "use adam or sgd"),
-                     ("selection_metric", "auc", "use val_fine_auc, val_fine_accuracy, val_coarse_auc, val_loss or last"),
-                     ("bag_alignment", "kl", "use nll or reference"), ("curriculum", "cubic", "use quadratic or linear")]
+        let cases = [
+            ("preset", "paper", "use hmil or reference"), ("model", "clam", "use hmil or abmil"),
+            ("scorer", "per_class", "use shared or per-class"), ("embedding", "own", "use released or shared"),
+            ("optimizer", "rmsprop", "use adam or sgd"),
+            ("selection_metric", "auc", "use val_fine_auc, val_fine_accuracy, val_coarse_auc, val_loss or last"),
+            ("bag_alignment", "kl", "use nll or reference"), ("curriculum", "cubic", "use quadratic or linear")
+        ]
         for (key, value, hint) in cases {
             let path = try write("{\"\(key)\": \"\(value)\"}")
             XCTAssertThrowsError(try TrainingOptions.load(configFile: path)) { error in
@@ -145,8 +150,14 @@ final class TrainingOptionsTests: XCTestCase {
             rejects { $0.siblingSmoothing = bad }
         }
         rejects { $0.siblingSmoothing = 1 }
-        rejects { $0.model = .abmil; $0.coarseGate = .fixed }
-        rejects { $0.model = .abmil; $0.finePrior = .coarse }
+        rejects {
+            $0.model = .abmil
+            $0.coarseGate = .fixed
+        }
+        rejects {
+            $0.model = .abmil
+            $0.finePrior = .coarse
+        }
         rejects { $0.finePriorWeight = -1 }
         rejects { $0.finePriorWeight = .infinity }
         var zero = TrainingOptions()
@@ -158,7 +169,8 @@ final class TrainingOptionsTests: XCTestCase {
     }
 
     func testObjectiveIsThePresetWithTheOverrides() throws {
-        let path = try write(#"{"preset": "reference", "weight_contrastive": 0, "weight_coarse": 0.5, "weight_bag": 2, "sibling_smoothing": 0.2}"#)
+        let path = try write(
+            #"{"preset": "reference", "weight_contrastive": 0, "weight_coarse": 0.5, "weight_bag": 2, "sibling_smoothing": 0.2}"#)
         let options = try TrainingOptions.load(configFile: path)
         var expected = ObjectiveConfig.reference
         expected.contrastiveWeight = 0
@@ -199,7 +211,7 @@ final class EpochPlanTests: XCTestCase {
         options.batchSize = 5
         let plan = EpochPlan(labels: labels, options: options, fold: 0, epoch: 3)
         XCTAssertEqual(plan.batches.map(\.count), [5, 5, 2])
-        XCTAssertEqual(plan.batches.flatMap { $0 }.sorted(), Array(0 ..< 12))
+        XCTAssertEqual(plan.batches.flatMap { $0 }.sorted(), Array(0..<12))
     }
 
     func testOrderDependsOnSeedFoldAndEpochOnly() {
@@ -217,7 +229,7 @@ final class EpochPlanTests: XCTestCase {
         var options = TrainingOptions()
         options.shuffle = false
         options.batchSize = 64
-        XCTAssertEqual(EpochPlan(labels: labels, options: options, fold: 0, epoch: 5).batches, [Array(0 ..< 12)])
+        XCTAssertEqual(EpochPlan(labels: labels, options: options, fold: 0, epoch: 5).batches, [Array(0..<12)])
     }
 
     func testBalancedSamplingDrawsClassesEquallyOften() {
@@ -225,7 +237,7 @@ final class EpochPlanTests: XCTestCase {
         options.balancedSampling = true
         options.batchSize = 12
         var counts = [0, 0, 0]
-        for epoch in 0 ..< 500 {
+        for epoch in 0..<500 {
             let plan = EpochPlan(labels: labels, options: options, fold: 0, epoch: epoch)
             XCTAssertEqual(plan.batches.flatMap { $0 }.count, labels.count)
             for i in plan.batches.flatMap({ $0 }) { counts[labels[i]] += 1 }
@@ -242,16 +254,16 @@ final class EpochPlanTests: XCTestCase {
         let subset = EpochPlan.instanceSubset(instanceCount: 100, options: options, fold: 0, epoch: 0, bag: 4)!
         XCTAssertEqual(subset.count, 30)
         XCTAssertEqual(subset, Array(Set(subset)).sorted())
-        XCTAssertTrue(subset.allSatisfy { (0 ..< 100).contains($0) })
+        XCTAssertTrue(subset.allSatisfy { (0..<100).contains($0) })
         XCTAssertEqual(subset, EpochPlan.instanceSubset(instanceCount: 100, options: options, fold: 0, epoch: 0, bag: 4))
         XCTAssertNotEqual(subset, EpochPlan.instanceSubset(instanceCount: 100, options: options, fold: 0, epoch: 1, bag: 4))
         XCTAssertNotEqual(subset, EpochPlan.instanceSubset(instanceCount: 100, options: options, fold: 0, epoch: 0, bag: 5))
         // Every instance is drawn about equally often.
         var hits = [Int](repeating: 0, count: 100)
-        for epoch in 0 ..< 400 {
+        for epoch in 0..<400 {
             for i in EpochPlan.instanceSubset(instanceCount: 100, options: options, fold: 0, epoch: epoch, bag: 0)! { hits[i] += 1 }
         }
-        XCTAssertGreaterThan(hits.min()!, 80)      // expected 120 each
+        XCTAssertGreaterThan(hits.min()!, 80)  // expected 120 each
         XCTAssertLessThan(hits.max()!, 160)
     }
 }
@@ -259,11 +271,14 @@ final class EpochPlanTests: XCTestCase {
 final class TrainingRecordsTests: XCTestCase {
     func testHistoryCSVColumnsAndNonFiniteValues() {
         let records = [
-            EpochRecord(epoch: 0, lr: 1e-4, alpha: 1, tau: 1, train: ["total": 2, "fine": 1], val: ["fine_auc": 0.5],
-                        seconds: 1.5),
-            EpochRecord(epoch: 1, lr: 1e-5, alpha: 0.75, tau: 0.1, train: ["total": .nan, "fine": 1], val: [:], seconds: 2),
+            EpochRecord(
+                epoch: 0, lr: 1e-4, alpha: 1, tau: 1, train: ["total": 2, "fine": 1], val: ["fine_auc": 0.5],
+                seconds: 1.5),
+            EpochRecord(epoch: 1, lr: 1e-5, alpha: 0.75, tau: 0.1, train: ["total": .nan, "fine": 1], val: [:], seconds: 2)
         ]
-        XCTAssertEqual(TrainingHistory.csv(records), """
+        XCTAssertEqual(
+            TrainingHistory.csv(records),
+            """
             epoch,lr,alpha,tau,seconds,train_fine,train_total,val_fine_auc
             0,0.0001,1.0,1.0,1.5,1.0,2.0,0.5
             1,1e-05,0.75,0.1,2.0,1.0,nan,
@@ -276,10 +291,11 @@ final class TrainingRecordsTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         XCTAssertNil(try TrainingState.load(from: folder))
-        let state = TrainingState(fold: 2, completedEpochs: 3, bestEpoch: 1, bestValue: 0.75, staleEpochs: 1,
-                                  scheduler: ReduceLROnPlateau(mode: .min, factor: 0.1, patience: 5).state,
-                                  history: [EpochRecord(epoch: 0, lr: 1, alpha: 1, tau: 1, train: [:], val: [:], seconds: 0)],
-                                  finished: false, options: "{}")
+        let state = TrainingState(
+            fold: 2, completedEpochs: 3, bestEpoch: 1, bestValue: 0.75, staleEpochs: 1,
+            scheduler: ReduceLROnPlateau(mode: .min, factor: 0.1, patience: 5).state,
+            history: [EpochRecord(epoch: 0, lr: 1, alpha: 1, tau: 1, train: [:], val: [:], seconds: 0)],
+            finished: false, options: "{}")
         try state.save(in: folder)
         XCTAssertEqual(try TrainingState.load(from: folder), state)
         var other = state

@@ -37,15 +37,19 @@ struct BagPlan {
         if task.reusesBackground {
             let largest = shapes.joined().map { $0.size - $0.keys }.max() ?? 0
             guard largest <= backgroundPool.count else {
-                throw ToolError("a bag needs \(largest) background garments but Fashion-MNIST has \(backgroundPool.count) "
-                                + "(an image is used at most once in a bag)", hint: "use a smaller --max-instances")
+                throw ToolError(
+                    "a bag needs \(largest) background garments but Fashion-MNIST has \(backgroundPool.count) "
+                        + "(an image is used at most once in a bag)", hint: "use a smaller --max-instances")
             }
         } else {
             let backgroundNeeded = shapes.joined().reduce(0) { $0 + $1.size - $1.keys }
             guard backgroundNeeded <= backgroundPool.count else {
-                throw ToolError("\(settings.bagsPerClass) bags per class need \(backgroundNeeded) background garments "
-                                + "but Fashion-MNIST has \(backgroundPool.count) (each image is used once)",
-                                hint: "use --bags-per-class \(BagPlan.largestBagsPerClass(task: task, settings: settings, backgroundImages: backgroundPool.count)) (the most that fit with this seed), or smaller bags")
+                throw ToolError(
+                    "\(settings.bagsPerClass) bags per class need \(backgroundNeeded) background garments "
+                        + "but Fashion-MNIST has \(backgroundPool.count) (each image is used once)",
+                    hint:
+                        "use --bags-per-class \(BagPlan.largestBagsPerClass(task: task, settings: settings, backgroundImages: backgroundPool.count)) (the most that fit with this seed), or smaller bags"
+                )
             }
         }
 
@@ -58,8 +62,9 @@ struct BagPlan {
                 rng.shuffle(&keyPool)
                 let keysNeeded = shapes[classIndex].reduce(0) { $0 + $1.keys }
                 guard keysNeeded <= keyPool.count else {
-                    throw ToolError("\(settings.bagsPerClass) bags of '\(label)' need \(keysNeeded) key garments "
-                                    + "but Fashion-MNIST has \(keyPool.count)", hint: "use fewer bags per class")
+                    throw ToolError(
+                        "\(settings.bagsPerClass) bags of '\(label)' need \(keysNeeded) key garments "
+                            + "but Fashion-MNIST has \(keyPool.count)", hint: "use fewer bags per class")
                 }
             }
             var drawnKeys = 0
@@ -67,18 +72,18 @@ struct BagPlan {
             for shape in shapes[classIndex] {
                 var instances: [DemoInstance] = []
                 instances.reserveCapacity(shape.size)
-                for _ in 0 ..< shape.keys {
+                for _ in 0..<shape.keys {
                     instances.append(DemoInstance(image: keyPool[drawnKeys], isKey: true))
                     drawnKeys += 1
                 }
                 if task.reusesBackground {
                     // The first size − keys places of the pool become a uniform draw without replacement.
-                    for place in 0 ..< shape.size - shape.keys {
+                    for place in 0..<shape.size - shape.keys {
                         backgroundPool.swapAt(place, place + rng.below(backgroundPool.count - place))
                         instances.append(DemoInstance(image: backgroundPool[place], isKey: false))
                     }
                 } else {
-                    for _ in shape.keys ..< shape.size {
+                    for _ in shape.keys..<shape.size {
                         instances.append(DemoInstance(image: backgroundPool[drawnBackground], isKey: false))
                         drawnBackground += 1
                     }
@@ -126,7 +131,7 @@ struct BagPlan {
     /// Per fine class and bag: instance count and key garment count, drawn in that order.
     private static func drawShapes(task: DemoTask, settings: DemoSettings, rng: inout SeededGenerator) -> [[(size: Int, keys: Int)]] {
         task.hierarchy.fine.map { label in
-            (0 ..< settings.bagsPerClass).map { _ in
+            (0..<settings.bagsPerClass).map { _ in
                 let size = settings.instances.lowerBound + rng.below(settings.instances.count)
                 var keys = 0
                 if task.keyClass(ofFineLabel: label) != nil {

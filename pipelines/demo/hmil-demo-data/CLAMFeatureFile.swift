@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CHDF5
 import Foundation
 import Shared
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Writes one bag as CLAM writes its `h5_files/<slide_id>.h5`: dataset `features` (N×D, float32) and
 /// dataset `coords` (N×2, int32, x then y), contiguous, little-endian. Object modification times are
@@ -15,11 +16,13 @@ enum CLAMFeatureFile {
     private static let truncate: UInt32 = 0x0002
     private static let defaultList: hid_t = 0
 
-    static func write(path: String, features: UnsafeBufferPointer<Float>, featureDim: Int,
-                      coords: [Int32]) throws {
+    static func write(
+        path: String, features: UnsafeBufferPointer<Float>, featureDim: Int,
+        coords: [Int32]
+    ) throws {
         let rows = coords.count / 2
         precondition(features.count == rows * featureDim, "features must be N×D")
-        H5Eset_auto2(0, nil, nil)   // errors become ToolErrors below, not HDF5's stack dump on stderr
+        H5Eset_auto2(0, nil, nil)  // errors become ToolErrors below, not HDF5's stack dump on stderr
 
         let folder = (path as NSString).deletingLastPathComponent
         let temporary = folder + "/." + (path as NSString).lastPathComponent + ".tmp-\(getpid())"
@@ -28,15 +31,22 @@ enum CLAMFeatureFile {
             throw ToolError("cannot create HDF5 file", at: temporary, hint: "check that the folder exists and is writable")
         }
         var closed = false
-        defer { if !closed { H5Fclose(file); unlink(temporary) } }
+        defer {
+            if !closed {
+                H5Fclose(file)
+                unlink(temporary)
+            }
+        }
 
-        try writeDataset(file: file, name: "features", rows: rows, columns: featureDim,
-                         fileType: hmil_h5t_ieee_f32le(), memoryType: hmil_h5t_native_float(),
-                         values: UnsafeRawPointer(features.baseAddress!), path: path)
+        try writeDataset(
+            file: file, name: "features", rows: rows, columns: featureDim,
+            fileType: hmil_h5t_ieee_f32le(), memoryType: hmil_h5t_native_float(),
+            values: UnsafeRawPointer(features.baseAddress!), path: path)
         try coords.withUnsafeBytes { buffer in
-            try writeDataset(file: file, name: "coords", rows: rows, columns: 2,
-                             fileType: hmil_h5t_std_i32le(), memoryType: hmil_h5t_native_int32(),
-                             values: buffer.baseAddress!, path: path)
+            try writeDataset(
+                file: file, name: "coords", rows: rows, columns: 2,
+                fileType: hmil_h5t_std_i32le(), memoryType: hmil_h5t_native_int32(),
+                values: buffer.baseAddress!, path: path)
         }
         closed = true
         guard H5Fclose(file) >= 0 else {
@@ -50,8 +60,10 @@ enum CLAMFeatureFile {
         }
     }
 
-    private static func writeDataset(file: hid_t, name: String, rows: Int, columns: Int, fileType: hid_t,
-                                     memoryType: hid_t, values: UnsafeRawPointer, path: String) throws {
+    private static func writeDataset(
+        file: hid_t, name: String, rows: Int, columns: Int, fileType: hid_t,
+        memoryType: hid_t, values: UnsafeRawPointer, path: String
+    ) throws {
         var dims: [hsize_t] = [hsize_t(rows), hsize_t(columns)]
         let space = H5Screate_simple(2, &dims, nil)
         guard space >= 0 else { throw ToolError("cannot create HDF5 dataspace for '\(name)'", at: path) }

@@ -21,17 +21,19 @@ struct DemoDataWriter {
         try FileManager.default.createDirectory(atPath: h5Folder, withIntermediateDirectories: true)
         let d = FashionMNIST.pixelsPerImage
         let largest = plan.bags.map(\.instances.count).max() ?? 0
-        var features = [Float](repeating: 0, count: largest * d)   // [N, 784], reused across bags
+        var features = [Float](repeating: 0, count: largest * d)  // [N, 784], reused across bags
         for bag in plan.bags {
             let n = bag.instances.count
             try features.withUnsafeMutableBufferPointer { buffer in
                 for (row, instance) in bag.instances.enumerated() {
-                    images.scaledPixels(ofImage: instance.image,
-                                        into: UnsafeMutableBufferPointer(rebasing: buffer[row * d ..< (row + 1) * d]))
+                    images.scaledPixels(
+                        ofImage: instance.image,
+                        into: UnsafeMutableBufferPointer(rebasing: buffer[row * d..<(row + 1) * d]))
                 }
-                try CLAMFeatureFile.write(path: h5Folder + "/" + bag.slideID + ".h5",
-                                          features: UnsafeBufferPointer(rebasing: buffer[0 ..< n * d]),
-                                          featureDim: d, coords: DemoDataWriter.gridCoordinates(count: n))
+                try CLAMFeatureFile.write(
+                    path: h5Folder + "/" + bag.slideID + ".h5",
+                    features: UnsafeBufferPointer(rebasing: buffer[0..<n * d]),
+                    featureDim: d, coords: DemoDataWriter.gridCoordinates(count: n))
             }
             progress.advance(note: bag.slideID)
         }
@@ -47,7 +49,7 @@ struct DemoDataWriter {
         while columns * columns < count { columns += 1 }
         var coords: [Int32] = []
         coords.reserveCapacity(2 * count)
-        for i in 0 ..< count {
+        for i in 0..<count {
             coords.append(Int32(i % columns * FashionMNIST.side))
             coords.append(Int32(i / columns * FashionMNIST.side))
         }

@@ -5,10 +5,10 @@ import Shared
 struct DemoSettings: Equatable {
     var bagsPerClass = 60
     /// Instances per bag, drawn uniformly in this range.
-    var instances = 32 ... 96
+    var instances = 32...96
     /// Share of key garments in a bag that is not `normal`, drawn uniformly in this range
     /// (as a count between ⌈min·N⌉ and ⌊max·N⌋, so the share is always inside it).
-    var keyShare: ClosedRange<Double> = 0.05 ... 0.20
+    var keyShare: ClosedRange<Double> = 0.05...0.20
     /// Bags of one class are grouped into cases (patients) of 1…this many slides.
     var maxSlidesPerCase = 2
     var seed: UInt64 = 1
@@ -25,8 +25,9 @@ struct DemoSettings: Equatable {
         }
         for n in instances {
             guard keyCountRange(instances: n) != nil else {
-                throw ToolError("a bag of \(n) instances cannot hold a key share in \(keyShare)",
-                                hint: "widen the key share range or raise --min-instances")
+                throw ToolError(
+                    "a bag of \(n) instances cannot hold a key share in \(keyShare)",
+                    hint: "widen the key share range or raise --min-instances")
             }
         }
         guard maxSlidesPerCase >= 1 else {
@@ -38,6 +39,6 @@ struct DemoSettings: Equatable {
     func keyCountRange(instances n: Int) -> ClosedRange<Int>? {
         let low = max(1, Int((keyShare.lowerBound * Double(n)).rounded(.up)))
         let high = Int((keyShare.upperBound * Double(n)).rounded(.down))
-        return low <= high ? low ... high : nil
+        return low <= high ? low...high : nil
     }
 }

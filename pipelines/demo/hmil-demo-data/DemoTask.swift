@@ -41,9 +41,11 @@ struct DemoTask: Sendable {
         hierarchy: Hierarchy(
             coarse: ["normal", "footwear", "tops"],
             fine: ["normal", "sandal", "sneaker", "ankle_boot", "tshirt", "pullover", "shirt"],
-            parent: ["normal": "normal",
-                     "sandal": "footwear", "sneaker": "footwear", "ankle_boot": "footwear",
-                     "tshirt": "tops", "pullover": "tops", "shirt": "tops"]),
+            parent: [
+                "normal": "normal",
+                "sandal": "footwear", "sneaker": "footwear", "ankle_boot": "footwear",
+                "tshirt": "tops", "pullover": "tops", "shirt": "tops"
+            ]),
         backgroundClasses: ["trouser", "dress", "coat", "bag"].map(classIndex),
         reusesBackground: false,
         defaults: DemoSettings(),
@@ -57,12 +59,14 @@ struct DemoTask: Sendable {
         hierarchy: Hierarchy(
             coarse: ["normal", "tops", "accessories"],
             fine: ["normal", "tshirt", "pullover", "coat", "shirt", "sandal", "sneaker", "ankle_boot", "bag"],
-            parent: ["normal": "normal",
-                     "tshirt": "tops", "pullover": "tops", "coat": "tops", "shirt": "tops",
-                     "sandal": "accessories", "sneaker": "accessories", "ankle_boot": "accessories", "bag": "accessories"]),
+            parent: [
+                "normal": "normal",
+                "tshirt": "tops", "pullover": "tops", "coat": "tops", "shirt": "tops",
+                "sandal": "accessories", "sneaker": "accessories", "ankle_boot": "accessories", "bag": "accessories"
+            ]),
         backgroundClasses: ["trouser", "dress"].map(classIndex),
         reusesBackground: true,
-        defaults: DemoSettings(bagsPerClass: 40, instances: 100 ... 300, keyShare: 0.01 ... 0.05),
+        defaults: DemoSettings(bagsPerClass: 40, instances: 100...300, keyShare: 0.01...0.05),
         smallBagsPerClass: 6)
 
     /// The Fashion-MNIST class of a fine label's key garments; nil for `normal` (background only).

@@ -6,15 +6,17 @@ import Shared
 /// test image `i − 60 000` after.
 struct FashionMNIST {
     /// The ten classes in label order (0 = T-shirt/top … 9 = ankle boot), named as the demo names them.
-    static let classNames = ["tshirt", "trouser", "pullover", "dress", "coat",
-                             "sandal", "shirt", "sneaker", "bag", "ankle_boot"]
+    static let classNames = [
+        "tshirt", "trouser", "pullover", "dress", "coat",
+        "sandal", "shirt", "sneaker", "bag", "ankle_boot"
+    ]
     static let side = 28
-    static let pixelsPerImage = side * side   // 784 = D, the demo's feature dim
+    static let pixelsPerImage = side * side  // 784 = D, the demo's feature dim
 
     /// The raw files, in the order they are read and pooled.
     static let parts: [(images: String, labels: String, name: String)] = [
         ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "train"),
-        ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", "t10k"),
+        ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte", "t10k")
     ]
 
     /// [imageCount, 784] row-major bytes.
@@ -37,8 +39,9 @@ struct FashionMNIST {
             }
             let labels = try IDXFile(path: labelPath, rank: 1)
             guard labels.dimensions[0] == images.dimensions[0] else {
-                throw ToolError("\(labels.dimensions[0]) labels for \(images.dimensions[0]) images", at: labelPath,
-                                hint: "the labels file must belong to \(part.images)")
+                throw ToolError(
+                    "\(labels.dimensions[0]) labels for \(images.dimensions[0]) images", at: labelPath,
+                    hint: "the labels file must belong to \(part.images)")
             }
             if let bad = labels.bytes.firstIndex(where: { Int($0) >= FashionMNIST.classNames.count }) {
                 throw ToolError("label \(labels.bytes[bad]) of image \(bad) is not a Fashion-MNIST class (0–9)", at: labelPath)
@@ -64,7 +67,7 @@ struct FashionMNIST {
     func scaledPixels(ofImage index: Int, into row: UnsafeMutableBufferPointer<Float>) {
         precondition(row.count == FashionMNIST.pixelsPerImage)
         let start = index * FashionMNIST.pixelsPerImage
-        for k in 0 ..< FashionMNIST.pixelsPerImage {
+        for k in 0..<FashionMNIST.pixelsPerImage {
             row[k] = Float(pixels[start + k]) / 255
         }
     }

@@ -23,7 +23,10 @@ struct HmilDemoData: ToolCommand {
             cannot fill its large bags otherwise.
             """)
 
-    @Option(help: "Folder with the raw IDX files train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte.")
+    @Option(
+        help:
+            "Folder with the raw IDX files train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte."
+    )
     var images: String
 
     @Option(help: "Folder to write the data set into (created if missing).")
@@ -35,7 +38,10 @@ struct HmilDemoData: ToolCommand {
     @Option(help: "Bags of each fine class. \(HmilDemoData.defaults { "\($0.bagsPerClass)" })")
     var bagsPerClass: Int?
 
-    @Flag(help: "The tiny version for CI (overrides --bags-per-class): \(DemoTaskName.allCases.map { "\(DemoTask.named($0).smallBagsPerClass) bags per class for \($0)" }.joined(separator: ", ")).")
+    @Flag(
+        help:
+            "The tiny version for CI (overrides --bags-per-class): \(DemoTaskName.allCases.map { "\(DemoTask.named($0).smallBagsPerClass) bags per class for \($0)" }.joined(separator: ", "))."
+    )
     var small = false
 
     @Option(help: "Fewest garments in a bag. \(HmilDemoData.defaults { "\($0.instances.lowerBound)" })")
@@ -66,11 +72,13 @@ struct HmilDemoData: ToolCommand {
             let start = Date()
             let fashion = try FashionMNIST(folder: images)
             let plan = try BagPlan(task: task, settings: settings, images: fashion)
-            let progress = Shared.Progress(tool: "hmil-demo-data", label: "writing bags", total: plan.bags.count,
-                                    unit: "bags", quiet: quiet, lineInterval: 2)
+            let progress = Shared.Progress(
+                tool: "hmil-demo-data", label: "writing bags", total: plan.bags.count,
+                unit: "bags", quiet: quiet, lineInterval: 2)
             try DemoDataWriter(folder: out, images: fashion).write(plan, progress: progress)
-            progress.finish(note: "\(plan.instanceCount) garments, \(plan.keyCount) key, \(task.name) seed \(settings.seed) → \(out)"
-                            + String(format: " (%.1fs in all)", Date().timeIntervalSince(start)))
+            progress.finish(
+                note: "\(plan.instanceCount) garments, \(plan.keyCount) key, \(task.name) seed \(settings.seed) → \(out)"
+                    + String(format: " (%.1fs in all)", Date().timeIntervalSince(start)))
         }
     }
 
@@ -82,16 +90,18 @@ struct HmilDemoData: ToolCommand {
     private func makeSettings(_ task: DemoTask) throws -> DemoSettings {
         var settings = task.defaults
         settings.bagsPerClass = small ? task.smallBagsPerClass : bagsPerClass ?? settings.bagsPerClass
-        let fewest = minInstances ?? settings.instances.lowerBound, most = maxInstances ?? settings.instances.upperBound
+        let fewest = minInstances ?? settings.instances.lowerBound
+        let most = maxInstances ?? settings.instances.upperBound
         guard fewest <= most else {
             throw ToolError("--min-instances \(fewest) is above --max-instances \(most)")
         }
-        let lowShare = minKeyShare ?? settings.keyShare.lowerBound, highShare = maxKeyShare ?? settings.keyShare.upperBound
+        let lowShare = minKeyShare ?? settings.keyShare.lowerBound
+        let highShare = maxKeyShare ?? settings.keyShare.upperBound
         guard lowShare <= highShare else {
             throw ToolError("--min-key-share \(lowShare) is above --max-key-share \(highShare)")
         }
-        settings.instances = fewest ... most
-        settings.keyShare = lowShare ... highShare
+        settings.instances = fewest...most
+        settings.keyShare = lowShare...highShare
         settings.maxSlidesPerCase = maxSlidesPerCase
         settings.seed = seed
         try settings.validate()

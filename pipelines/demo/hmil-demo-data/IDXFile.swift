@@ -20,9 +20,11 @@ struct IDXFile {
 
     init(path: String, rank: Int) throws {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let size = (attributes[.size] as? NSNumber)?.intValue else {
-            throw ToolError("cannot open IDX file", at: path,
-                            hint: "decompress Fashion-MNIST there: gzip -dc /usr/share/datasets/fashion-mnist/<name>.gz > <name>")
+            let size = (attributes[.size] as? NSNumber)?.intValue
+        else {
+            throw ToolError(
+                "cannot open IDX file", at: path,
+                hint: "decompress Fashion-MNIST there: gzip -dc /usr/share/datasets/fashion-mnist/<name>.gz > <name>")
         }
         guard size <= IDXFile.maximumBytes else {
             throw ToolError("IDX file of \(size) bytes is larger than the \(IDXFile.maximumBytes >> 20) MiB accepted", at: path)
@@ -35,8 +37,9 @@ struct IDXFile {
 
     init(data: [UInt8], rank: Int, source: String) throws {
         if data.count >= 2, data[0] == 0x1F, data[1] == 0x8B {
-            throw ToolError("file is gzip-compressed, not raw IDX", at: source,
-                            hint: "decompress it first: gzip -dc \(source) > <raw file> (pipelines/Makefile does this)")
+            throw ToolError(
+                "file is gzip-compressed, not raw IDX", at: source,
+                hint: "decompress it first: gzip -dc \(source) > <raw file> (pipelines/Makefile does this)")
         }
         let headerSize = 4 + 4 * rank
         guard data.count >= headerSize else {
@@ -49,12 +52,13 @@ struct IDXFile {
             throw ToolError(String(format: "IDX value type 0x%02X, expected 0x08 (unsigned byte)", data[2]), at: source)
         }
         guard Int(data[3]) == rank else {
-            throw ToolError("IDX rank \(data[3]), expected \(rank)", at: source,
-                            hint: rank == 1 ? "expected a labels file (*-labels-idx1-ubyte)" : "expected an images file (*-images-idx3-ubyte)")
+            throw ToolError(
+                "IDX rank \(data[3]), expected \(rank)", at: source,
+                hint: rank == 1 ? "expected a labels file (*-labels-idx1-ubyte)" : "expected an images file (*-images-idx3-ubyte)")
         }
         var dimensions: [Int] = []
         var count = 1
-        for axis in 0 ..< rank {
+        for axis in 0..<rank {
             let offset = 4 + 4 * axis
             let value = Int(data[offset]) << 24 | Int(data[offset + 1]) << 16 | Int(data[offset + 2]) << 8 | Int(data[offset + 3])
             guard value > 0 else {
@@ -63,14 +67,16 @@ struct IDXFile {
             // Each factor is below 2^32 and the running product is capped by the file size, so no overflow.
             count *= value
             guard count <= data.count else {
-                throw ToolError("IDX dimensions \(dimensions + [value]) need more bytes than the file's \(data.count)", at: source,
-                                hint: "the file is truncated")
+                throw ToolError(
+                    "IDX dimensions \(dimensions + [value]) need more bytes than the file's \(data.count)", at: source,
+                    hint: "the file is truncated")
             }
             dimensions.append(value)
         }
         guard data.count - headerSize == count else {
-            throw ToolError("IDX dimensions \(dimensions) need \(count) data bytes but the file holds \(data.count - headerSize)", at: source,
-                            hint: data.count - headerSize < count ? "the file is truncated" : "the file has trailing bytes")
+            throw ToolError(
+                "IDX dimensions \(dimensions) need \(count) data bytes but the file holds \(data.count - headerSize)", at: source,
+                hint: data.count - headerSize < count ? "the file is truncated" : "the file has trailing bytes")
         }
         self.dimensions = dimensions
         bytes = Array(data[headerSize...])

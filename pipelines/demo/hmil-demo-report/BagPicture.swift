@@ -5,7 +5,7 @@ import Shared
 /// features are the 784 pixels, read back from the pack), the attention of the bag's true fine class as a
 /// red overlay (opacity ∝ attention / the bag's largest), key garments framed in green.
 struct BagPicture {
-    static let tile = 28           // pixels of one garment
+    static let tile = 28  // pixels of one garment
     static let gap = 16
     static let captionHeight = 30
 
@@ -47,9 +47,11 @@ struct BagPicture {
         }
         svg += "<defs>\n"
         for (b, bag) in bags.enumerated() {
-            let png = try PNGFile.encode(Raster(width: bag.width, height: bag.height, channels: .gray, pixels: bag.pixels),
-                                         source: "bag \(bag.slideID)")
-            svg += "<image id=\"bag\(b)\" width=\"\(bag.width)\" height=\"\(bag.height)\" style=\"image-rendering:pixelated\" "
+            let png = try PNGFile.encode(
+                Raster(width: bag.width, height: bag.height, channels: .gray, pixels: bag.pixels),
+                source: "bag \(bag.slideID)")
+            svg +=
+                "<image id=\"bag\(b)\" width=\"\(bag.width)\" height=\"\(bag.height)\" style=\"image-rendering:pixelated\" "
                 + "xlink:href=\"data:image/png;base64,\(Data(png).base64EncodedString())\"/>\n"
         }
         svg += "</defs>\n"
@@ -58,10 +60,12 @@ struct BagPicture {
             let top = tops[b]
             let label = labels[bag.slideID] ?? "?"
             let keys = try instances.flags(of: bag.slideID, instanceCount: bag.count) ?? []
-            svg += "<text x=\"\(BagPicture.gap)\" y=\"\(top + 14)\" font-weight=\"bold\">\(bag.slideID): \(label) "
+            svg +=
+                "<text x=\"\(BagPicture.gap)\" y=\"\(top + 14)\" font-weight=\"bold\">\(bag.slideID): \(label) "
                 + "(\(first.document.hierarchy.parent[label] ?? "?")), \(keys.filter { $0 }.count) key of \(bag.count) garments</text>\n"
             for (c, run) in runs.enumerated() {
-                let x = BagPicture.gap + c * columnWidth, y = top + BagPicture.captionHeight
+                let x = BagPicture.gap + c * columnWidth
+                let y = top + BagPicture.captionHeight
                 svg += "<use xlink:href=\"#bag\(b)\" x=\"\(x)\" y=\"\(y)\"/>\n"
                 let path = run.attentionPath(slideID: bag.slideID) ?? ""
                 let row = try AttentionTable.read(path).fineRow(for: label, source: path)
@@ -69,21 +73,24 @@ struct BagPicture {
                     throw ToolError("attention, instance labels and pack disagree on the size of bag \(bag.slideID)", at: path)
                 }
                 let largest = row.max() ?? 1
-                for i in 0 ..< bag.count {
+                for i in 0..<bag.count {
                     let (gx, gy) = (x + bag.coordinates[2 * i], y + bag.coordinates[2 * i + 1])
                     let opacity = largest > 0 ? 0.8 * row[i] / largest : 0
                     if opacity >= 0.02 {
-                        svg += "<rect x=\"\(gx)\" y=\"\(gy)\" width=\"28\" height=\"28\" fill=\"#ff1744\" "
+                        svg +=
+                            "<rect x=\"\(gx)\" y=\"\(gy)\" width=\"28\" height=\"28\" fill=\"#ff1744\" "
                             + String(format: "fill-opacity=\"%.2f\"/>\n", opacity)
                     }
                     if keys[i] {
-                        svg += "<rect x=\"\(gx + 1)\" y=\"\(gy + 1)\" width=\"26\" height=\"26\" fill=\"none\" stroke=\"#00e676\" stroke-width=\"2\"/>\n"
+                        svg +=
+                            "<rect x=\"\(gx + 1)\" y=\"\(gy + 1)\" width=\"26\" height=\"26\" fill=\"none\" stroke=\"#00e676\" stroke-width=\"2\"/>\n"
                     }
                 }
                 let bagAUC = InstanceAttentionScores.bagAUC(attention: row.map { Float($0) }, isKey: keys)
                 let predicted = run.predictedFine[bag.slideID].map { "predicted \($0) \($0 == label ? "✓" : "✗")" } ?? ""
                 let auc = bagAUC.map { String(format: "key AUC %.2f", $0) } ?? ""
-                svg += "<text x=\"\(x)\" y=\"\(y + bag.height + 14)\">\([predicted, auc].filter { !$0.isEmpty }.joined(separator: ", "))</text>\n"
+                svg +=
+                    "<text x=\"\(x)\" y=\"\(y + bag.height + 14)\">\([predicted, auc].filter { !$0.isEmpty }.joined(separator: ", "))</text>\n"
             }
         }
         return svg + "</svg>\n"
@@ -93,7 +100,7 @@ struct BagPicture {
     struct BagImage {
         var slideID: String
         var count: Int
-        var coordinates: [Int]   // [N, 2]
+        var coordinates: [Int]  // [N, 2]
         var width: Int
         var height: Int
         var pixels: [UInt8]
@@ -117,23 +124,25 @@ struct BagPicture {
         }
         // A picture, not a slide: the demo's grids are at most a few hundred pixels wide. Capping the
         // coordinates caps the image (4096² bytes) whatever the pack says.
-        guard coordinates.allSatisfy({ (0 ... 4096 - side).contains($0) }) else {
-            throw ToolError("bag \(slideID) has coordinates outside 0…\(4096 - side)", at: pack,
-                            hint: "pictures are drawn for the demo's garment grids only")
+        guard coordinates.allSatisfy({ (0...4096 - side).contains($0) }) else {
+            throw ToolError(
+                "bag \(slideID) has coordinates outside 0…\(4096 - side)", at: pack,
+                hint: "pictures are drawn for the demo's garment grids only")
         }
         let width = (stride(from: 0, to: coordinates.count, by: 2).map { coordinates[$0] }.max() ?? 0) + side
         let height = (stride(from: 1, to: coordinates.count, by: 2).map { coordinates[$0] }.max() ?? 0) + side
-        var pixels = [UInt8](repeating: 40, count: width * height)   // empty grid cells dark gray
-        for i in 0 ..< bag.instanceCount {
+        var pixels = [UInt8](repeating: 40, count: width * height)  // empty grid cells dark gray
+        for i in 0..<bag.instanceCount {
             let (x0, y0) = (coordinates[2 * i], coordinates[2 * i + 1])
-            for y in 0 ..< side {
-                for x in 0 ..< side {
+            for y in 0..<side {
+                for x in 0..<side {
                     let v = bag.features[i * side * side + y * side + x]
                     pixels[(y0 + y) * width + x0 + x] = UInt8(max(0, min(255, (v * 255).rounded())))
                 }
             }
         }
-        return BagImage(slideID: slideID, count: bag.instanceCount, coordinates: coordinates, width: width, height: height,
-                        pixels: pixels)
+        return BagImage(
+            slideID: slideID, count: bag.instanceCount, coordinates: coordinates, width: width, height: height,
+            pixels: pixels)
     }
 }

@@ -23,14 +23,21 @@ struct ResultsTable {
         var attentionBags: Int
 
         enum CodingKeys: String, CodingKey {
-            case run, fine, coarse, coarseLevel = "coarse_level", keyAUCFineAttention = "key_auc_fine_attention",
-                 keyAUCFineAttentionPerBag = "key_auc_fine_attention_per_bag", keyAUCCoarseAttention = "key_auc_coarse_attention",
-                 attentionBags = "attention_bags"
+            case run, fine, coarse
+            case coarseLevel = "coarse_level"
+            case keyAUCFineAttention = "key_auc_fine_attention"
+            case
+                keyAUCFineAttentionPerBag = "key_auc_fine_attention_per_bag"
+            case keyAUCCoarseAttention = "key_auc_coarse_attention"
+            case
+                attentionBags = "attention_bags"
         }
     }
 
-    static let headers = ["fine acc", "fine AUC", "fine F1", "coarse acc", "coarse AUC", "coarse F1",
-                          "key AUC fine attn", "per bag", "key AUC coarse attn"]
+    static let headers = [
+        "fine acc", "fine AUC", "fine F1", "coarse acc", "coarse AUC", "coarse F1",
+        "key AUC fine attn", "per bag", "key AUC coarse attn"
+    ]
     let rows: [Row]
     let notes: [String]
     let numbers: [RunNumbers]
@@ -57,17 +64,21 @@ struct ResultsTable {
             func metrics(_ level: LevelSummary?) -> [String: CrossFoldStatistic] {
                 Dictionary(uniqueKeysWithValues: (level?.metrics ?? [:]).map { ($0.key.rawValue, $0.value) })
             }
-            numbers.append(RunNumbers(run: run.name, fine: metrics(fine), coarse: metrics(coarse),
-                                      coarseLevel: coarseNote.isEmpty ? "coarse" : "coarse_from_fine",
-                                      keyAUCFineAttention: run.fineAttention.pooledAUC,
-                                      keyAUCFineAttentionPerBag: run.fineAttention.bagMeanAUC,
-                                      keyAUCCoarseAttention: run.coarseAttention?.pooledAUC, attentionBags: run.fineAttention.bags))
+            numbers.append(
+                RunNumbers(
+                    run: run.name, fine: metrics(fine), coarse: metrics(coarse),
+                    coarseLevel: coarseNote.isEmpty ? "coarse" : "coarse_from_fine",
+                    keyAUCFineAttention: run.fineAttention.pooledAUC,
+                    keyAUCFineAttentionPerBag: run.fineAttention.bagMeanAUC,
+                    keyAUCCoarseAttention: run.coarseAttention?.pooledAUC, attentionBags: run.fineAttention.bags))
             func auc(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "—" }
-            return Row(run: run.name, cells: [
-                cell(fine, .accuracy), cell(fine, .aucMacro), cell(fine, .f1Macro),
-                cell(coarse, .accuracy, coarseNote), cell(coarse, .aucMacro, coarseNote), cell(coarse, .f1Macro, coarseNote),
-                auc(run.fineAttention.pooledAUC), auc(run.fineAttention.bagMeanAUC), auc(run.coarseAttention?.pooledAUC),
-            ])
+            return Row(
+                run: run.name,
+                cells: [
+                    cell(fine, .accuracy), cell(fine, .aucMacro), cell(fine, .f1Macro),
+                    cell(coarse, .accuracy, coarseNote), cell(coarse, .aucMacro, coarseNote), cell(coarse, .f1Macro, coarseNote),
+                    auc(run.fineAttention.pooledAUC), auc(run.fineAttention.bagMeanAUC), auc(run.coarseAttention?.pooledAUC)
+                ])
         }
         if usedCoarseFromFine {
             notes.append("* no coarse head: coarse level from the fine probabilities summed per parent class")
@@ -76,10 +87,11 @@ struct ResultsTable {
             let folds = first.evaluation.folds.count
             let a = first.fineAttention
             notes.append("test parts of \(folds) folds; F1 and AUC are macro over classes; ± is the sample std over folds")
-            notes.append("key AUC (hmil-eval --instance-labels): instance-level AUC of the attention row of the bag's true class "
-                         + "(flat model: its one row), key vs background garments, pooled over the \(a.bags) test bags with key "
-                         + "garments of all folds (\(a.positives) key of \(a.instances) garments; attention × bag size); "
-                         + "per bag: mean of each bag's AUC")
+            notes.append(
+                "key AUC (hmil-eval --instance-labels): instance-level AUC of the attention row of the bag's true class "
+                    + "(flat model: its one row), key vs background garments, pooled over the \(a.bags) test bags with key "
+                    + "garments of all folds (\(a.positives) key of \(a.instances) garments; attention × bag size); "
+                    + "per bag: mean of each bag's AUC")
         }
         self.notes = notes
         self.numbers = numbers
@@ -87,10 +99,11 @@ struct ResultsTable {
 
     var text: String {
         let all = [["run"] + ResultsTable.headers] + rows.map { [$0.run] + $0.cells }
-        let widths = (0 ..< all[0].count).map { c in all.map { $0[c].count }.max()! }
+        let widths = (0..<all[0].count).map { c in all.map { $0[c].count }.max()! }
         var out = ""
         for (i, line) in all.enumerated() {
-            out += zip(line, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+            out +=
+                zip(line, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
                 .trimmingCharacters(in: .whitespaces) + "\n"
             if i == 0 { out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
         }

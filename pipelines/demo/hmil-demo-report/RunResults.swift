@@ -28,8 +28,9 @@ struct RunResults {
         }
         self.evaluation = evaluation
         guard let attention = evaluation.summary[.test]?.instanceAttention, let fine = attention[.fine]?.allFolds else {
-            throw ToolError("no key-garment AUCs of the test parts in the document", at: path,
-                            hint: "run hmil-eval with --instance-labels instance_labels.csv (pipelines/Makefile does for the demo)")
+            throw ToolError(
+                "no key-garment AUCs of the test parts in the document", at: path,
+                hint: "run hmil-eval with --instance-labels instance_labels.csv (pipelines/Makefile does for the demo)")
         }
         fineAttention = fine
         coarseAttention = attention[.coarse]?.allFolds
@@ -57,7 +58,8 @@ struct RunResults {
             guard FileManager.default.fileExists(atPath: path) else { continue }
             let records = try RFC4180.records([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))), source: path)
             guard let header = records.first?.fields, let id = header.firstIndex(of: "slide_id"),
-                  let yHat = header.firstIndex(of: "Y_hat") else {
+                let yHat = header.firstIndex(of: "Y_hat")
+            else {
                 throw ToolError("header lacks slide_id or Y_hat", at: "\(path), line 1")
             }
             for record in records.dropFirst() where record.fields.count == header.count {

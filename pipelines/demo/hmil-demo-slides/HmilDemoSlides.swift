@@ -32,8 +32,9 @@ struct HmilDemoSlides: ParsableCommand {
             let names = try FileManager.default.contentsOfDirectory(atPath: features).filter { $0.hasSuffix(".h5") }.sorted()
             guard !names.isEmpty else { throw ToolError("no .h5 feature files", at: features, hint: "run hmil-demo-data first") }
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            let progress = Shared.Progress(tool: "hmil-demo-slides", label: "drawing slides", total: names.count, unit: "slides",
-                                           quiet: quiet, lineInterval: 2)
+            let progress = Shared.Progress(
+                tool: "hmil-demo-slides", label: "drawing slides", total: names.count, unit: "slides",
+                quiet: quiet, lineInterval: 2)
             for name in names {
                 let slideID = String(name.dropLast(3))
                 let bag = try FeatureFiles.read(features + "/" + name, slideID: slideID)
@@ -50,16 +51,16 @@ struct HmilDemoSlides: ParsableCommand {
             throw ToolError("not a demo bag: expected 784 pixel features and int32 coordinates", at: source)
         }
         // The demo's grids are a few hundred pixels wide; a bound keeps a foreign file from asking for gigabytes.
-        guard coordinates.allSatisfy({ (0 ... 8192 - Int32(side)).contains($0) }) else {
+        guard coordinates.allSatisfy({ (0...8192 - Int32(side)).contains($0) }) else {
             throw ToolError("coordinates outside 0…\(8192 - side)", at: source, hint: "slides are drawn for the demo's garment grids only")
         }
         let width = Int(stride(from: 0, to: coordinates.count, by: 2).map { coordinates[$0] }.max()!) + side
         let height = Int(stride(from: 1, to: coordinates.count, by: 2).map { coordinates[$0] }.max()!) + side
         var pixels = [UInt8](repeating: background, count: width * height * 3)
-        for i in 0 ..< bag.instanceCount {
+        for i in 0..<bag.instanceCount {
             let (x0, y0) = (Int(coordinates[2 * i]), Int(coordinates[2 * i + 1]))
-            for y in 0 ..< side {
-                for x in 0 ..< side {
+            for y in 0..<side {
+                for x in 0..<side {
                     let value = UInt8(max(0, min(255, (bag.features[i * side * side + y * side + x] * 255).rounded())))
                     let o = ((y0 + y) * width + x0 + x) * 3
                     pixels[o] = value

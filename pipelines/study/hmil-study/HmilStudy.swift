@@ -8,7 +8,8 @@ import Shared
 struct HmilStudy: ToolCommand {
     static let configuration = CommandConfiguration(
         commandName: "hmil-study",
-        abstract: "Compare runs over fold×seed pairs: mean ± std per run, paired differences to a baseline with a 95 % t-interval and a Wilcoxon p.",
+        abstract:
+            "Compare runs over fold×seed pairs: mean ± std per run, paired differences to a baseline with a 95 % t-interval and a Wilcoxon p.",
         discussion: """
             Reads WORK/seed_<s>/runs/<run>/eval.json (hmil.eval/1, as pipelines/Makefile makes it with \
             WORK=WORK/seed_<s> SEED=<s>) for every run and seed; every run of a seed must be evaluated on \
@@ -41,8 +42,9 @@ struct HmilStudy: ToolCommand {
             guard Set(runs).count == runs.count else { throw ToolError("--runs names a run twice (\(runs.joined(separator: " ")))") }
             guard Set(seeds).count == seeds.count else { throw ToolError("--seeds names a seed twice") }
             if let baseline, !runs.contains(baseline) {
-                throw ToolError("--baseline '\(baseline)' is not one of --runs (\(runs.joined(separator: " ")))",
-                                hint: "name one of the runs, or leave --baseline out to compare with the first")
+                throw ToolError(
+                    "--baseline '\(baseline)' is not one of --runs (\(runs.joined(separator: " ")))",
+                    hint: "name one of the runs, or leave --baseline out to compare with the first")
             }
             let study = try StudyDocument(work: work, runs: runs, seeds: seeds, baseline: baseline ?? runs[0])
             let folder = out ?? work

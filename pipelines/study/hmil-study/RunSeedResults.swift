@@ -17,15 +17,17 @@ struct RunSeedResults {
         let folder = "\(work)/seed_\(seed)/runs/\(run)"
         path = folder + "/eval.json"
         guard FileManager.default.fileExists(atPath: path) else {
-            throw ToolError("no eval.json of run '\(run)' for seed \(seed)", at: path,
-                            hint: "make the study's runs first (make -C pipelines study), or check --runs and --seeds")
+            throw ToolError(
+                "no eval.json of run '\(run)' for seed \(seed)", at: path,
+                hint: "make the study's runs first (make -C pipelines study), or check --runs and --seeds")
         }
         let data = try DocumentIO.readInput(path, what: "metrics document")
         let document = try DocumentIO.decode(PipelineDocument.self, from: data, source: path)
         try document.require(PipelineDocument.evalFormat, source: path, producer: "hmil-eval")
         guard let evaluation = document.evaluation, evaluation.source == "checkpoints" else {
-            throw ToolError("no evaluation of trained checkpoints in the document", at: path,
-                            hint: "give the eval.json hmil-eval wrote for the run's models")
+            throw ToolError(
+                "no evaluation of trained checkpoints in the document", at: path,
+                hint: "give the eval.json hmil-eval wrote for the run's models")
         }
         let attention = try DocumentIO.decode(InstanceAttentionOverlay.self, from: data, source: path)
         let attentionByFold = Dictionary((attention.evaluation?.folds ?? []).map { ($0.fold, $0) }, uniquingKeysWith: { a, _ in a })
@@ -34,7 +36,8 @@ struct RunSeedResults {
         var folds: [Int: FoldResult] = [:]
         for fold in evaluation.folds {
             guard let test = fold.parts[.test] else {
-                throw ToolError("fold \(fold.fold) has no test part", at: path, hint: "evaluate with --parts test (the default includes it)")
+                throw ToolError(
+                    "fold \(fold.fold) has no test part", at: path, hint: "evaluate with --parts test (the default includes it)")
             }
             var levels: [EvaluationLevel: [ScalarMetric: Double?]] = [:]
             for (level, report) in test.levels {
@@ -46,8 +49,9 @@ struct RunSeedResults {
                     if let level { instanceAttention[name] = ["pooled_auc": level.pooledAUC, "bag_mean_auc": level.bagMeanAUC] }
                 }
             }
-            folds[fold.fold] = FoldResult(levels: levels, instanceAttention: instanceAttention,
-                                          cpuSeconds: cpuByFold[fold.fold] ?? nil)
+            folds[fold.fold] = FoldResult(
+                levels: levels, instanceAttention: instanceAttention,
+                cpuSeconds: cpuByFold[fold.fold] ?? nil)
         }
         self.folds = folds
         splitSeed = document.seed
@@ -88,7 +92,10 @@ struct InstanceAttentionOverlay: Decodable {
     struct Level: Decodable {
         var pooledAUC: Double?
         var bagMeanAUC: Double?
-        enum CodingKeys: String, CodingKey { case pooledAUC = "pooled_auc", bagMeanAUC = "bag_mean_auc" }
+        enum CodingKeys: String, CodingKey {
+            case pooledAUC = "pooled_auc"
+            case bagMeanAUC = "bag_mean_auc"
+        }
         init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             pooledAUC = try? c.decode(Double.self, forKey: .pooledAUC)

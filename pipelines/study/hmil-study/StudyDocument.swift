@@ -54,8 +54,13 @@ struct StudyDocument: Encodable {
         var versusBaseline: [String: PairedDifference]?
 
         enum CodingKeys: String, CodingKey {
-            case name, trainOptions = "train_options", coarseLevel = "coarse_level", cpuSeconds = "cpu_seconds"
-            case cpuSecondsFolds = "cpu_seconds_folds", metrics, versusBaseline = "versus_baseline"
+            case name
+            case trainOptions = "train_options"
+            case coarseLevel = "coarse_level"
+            case cpuSeconds = "cpu_seconds"
+            case cpuSecondsFolds = "cpu_seconds_folds"
+            case metrics
+            case versusBaseline = "versus_baseline"
         }
 
         func encode(to encoder: Encoder) throws {
@@ -79,7 +84,8 @@ struct StudyDocument: Encodable {
     var statistics: [String: String] = [
         "summary": "mean and sample standard deviation (n - 1) over the fold x seed pairs where the metric is defined",
         "interval": "paired differences run - baseline: mean +- t(0.975, n - 1) * s / sqrt(n), Student t",
-        "wilcoxon": "two-sided signed-rank test of the differences as scipy.stats.wilcoxon's defaults (scipy 1.17): zero differences dropped; exact null distribution when n <= 50 without zeros or ties; exact sign flips when n <= 13 with zeros or ties; else the normal approximation with tie correction, no continuity correction",
+        "wilcoxon":
+            "two-sided signed-rank test of the differences as scipy.stats.wilcoxon's defaults (scipy 1.17): zero differences dropped; exact null distribution when n <= 50 without zeros or ties; exact sign flips when n <= 13 with zeros or ties; else the normal approximation with tie correction, no continuity correction"
     ]
     var runs: [Run]
 }
@@ -94,13 +100,15 @@ extension StudyDocument {
             for name in names {
                 let result = try RunSeedResults(work: work, seed: seed, run: name)
                 if let splitSeed = result.splitSeed, splitSeed != seed {
-                    throw ToolError("the folds of seed_\(seed) were split with seed \(splitSeed)", at: result.path,
-                                    hint: "each seed's folder must hold the pipeline made with SEED=\(seed)")
+                    throw ToolError(
+                        "the folds of seed_\(seed) were split with seed \(splitSeed)", at: result.path,
+                        hint: "each seed's folder must hold the pipeline made with SEED=\(seed)")
                 }
                 if let reference {
                     guard result.plan == reference.result.plan else {
-                        throw ToolError("run '\(name)' was evaluated on other folds than run '\(reference.run)' of seed \(seed)",
-                                        at: result.path, hint: "every run of a seed must train on the seed's one split")
+                        throw ToolError(
+                            "run '\(name)' was evaluated on other folds than run '\(reference.run)' of seed \(seed)",
+                            at: result.path, hint: "every run of a seed must train on the seed's one split")
                     }
                 } else {
                     reference = (name, result)
@@ -131,12 +139,15 @@ extension StudyDocument {
             }
             let cpu = pairs.compactMap { fold(name, $0).cpuSeconds }
             let levels = Set(pairs.map { fold(name, $0).coarseLevel.rawValue })
-            runs.append(Run(name: name, trainOptions: seeds.map { results[name]![$0]!.trainOptions },
-                            coarseLevel: levels.count == 1 ? levels.first! : "mixed",
-                            cpuSeconds: cpu.count == pairs.count ? cpu.reduce(0, +) : nil, cpuSecondsFolds: cpu.count,
-                            metrics: metrics, versusBaseline: versus))
+            runs.append(
+                Run(
+                    name: name, trainOptions: seeds.map { results[name]![$0]!.trainOptions },
+                    coarseLevel: levels.count == 1 ? levels.first! : "mixed",
+                    cpuSeconds: cpu.count == pairs.count ? cpu.reduce(0, +) : nil, cpuSecondsFolds: cpu.count,
+                    metrics: metrics, versusBaseline: versus))
         }
-        self.init(work: work, baseline: baseline, seeds: seeds, pairs: pairs,
-                  metrics: StudyMetric.all.map { MetricName(key: $0.key, label: $0.label) }, runs: runs)
+        self.init(
+            work: work, baseline: baseline, seeds: seeds, pairs: pairs,
+            metrics: StudyMetric.all.map { MetricName(key: $0.key, label: $0.label) }, runs: runs)
     }
 }

@@ -13,8 +13,9 @@ struct StudyMarkdown {
         var lines: [String] = []
         lines.append("# Study: \(study.runs.count) runs × \(study.pairs.count) fold×seed pairs (seeds \(seeds), \(folds) folds each)")
         lines.append("")
-        lines.append("Test parts; mean ± sample std over the pairs. Coarse: the coarse head, or summed fine probabilities "
-                     + "for a run without one (ABMIL). CPU: training, user + system, summed over every fold and seed.")
+        lines.append(
+            "Test parts; mean ± sample std over the pairs. Coarse: the coarse head, or summed fine probabilities "
+                + "for a run without one (ABMIL). CPU: training, user + system, summed over every fold and seed.")
         lines.append("")
         lines.append(row(["run"] + shown.map { $0.label! } + ["CPU"]))
         lines.append(row(Array(repeating: "---", count: shown.count + 2)))
@@ -34,8 +35,9 @@ struct StudyMarkdown {
 
         lines.append("## Against `\(study.baseline)`, pair by pair")
         lines.append("")
-        lines.append("Differences run − \(study.baseline) over the pairs where both are defined: mean, 95 % Student-t interval, "
-                     + "two-sided Wilcoxon signed-rank p (as scipy.stats.wilcoxon), pairs above / below / equal.")
+        lines.append(
+            "Differences run − \(study.baseline) over the pairs where both are defined: mean, 95 % Student-t interval, "
+                + "two-sided Wilcoxon signed-rank p (as scipy.stats.wilcoxon), pairs above / below / equal.")
         lines.append("")
         lines.append(row(["run", "metric", "mean difference", "95 % interval", "Wilcoxon p", "above/below/equal", "pairs"]))
         lines.append(row(Array(repeating: "---", count: 7)))
@@ -45,7 +47,10 @@ struct StudyMarkdown {
                 let d = versus[metric.key]!
                 guard d.n > 0, let mean = d.mean else { continue }
                 let interval = d.ci95.map { "[\(signed($0[0])), \(signed($0[1]))]" } ?? "—"
-                let p = d.wilcoxonP.map { String(format: "%.3g", $0) + " (\(d.wilcoxonMethod!.rawValue.replacingOccurrences(of: "_", with: " ")))" } ?? "—"
+                let p =
+                    d.wilcoxonP.map {
+                        String(format: "%.3g", $0) + " (\(d.wilcoxonMethod!.rawValue.replacingOccurrences(of: "_", with: " ")))"
+                    } ?? "—"
                 lines.append(row([run.name, metric.label!, signed(mean), interval, p, "\(d.wins)/\(d.losses)/\(d.ties)", String(d.n)]))
             }
         }
@@ -55,7 +60,8 @@ struct StudyMarkdown {
         lines.append("")
         for run in study.runs {
             let options = run.trainOptions.first.flatMap { $0 }.map { "`hmil-train \($0)`" } ?? "(no train.options)"
-            lines.append("- `\(run.name)`: \(options) (seed \(study.seeds.first.map(String.init) ?? ""); the other seeds differ only in --seed)")
+            lines.append(
+                "- `\(run.name)`: \(options) (seed \(study.seeds.first.map(String.init) ?? ""); the other seeds differ only in --seed)")
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -69,7 +75,8 @@ struct StudyMarkdown {
             return run.cpuSecondsFolds == 0 ? "—" : "— (\(run.cpuSecondsFolds) of \(study.pairs.count) folds recorded)"
         }
         let total = Int(seconds.rounded())
-        return total >= 3600 ? String(format: "%dh %02dm", total / 3600, total / 60 % 60)
-             : String(format: "%dm %02ds", total / 60, total % 60)
+        return total >= 3600
+            ? String(format: "%dh %02dm", total / 3600, total / 60 % 60)
+            : String(format: "%dm %02ds", total / 60, total % 60)
     }
 }

@@ -25,7 +25,7 @@ struct StudyMetric: Sendable {
         attention("fine", "pooled_auc", "key AUC fine attn"),
         attention("fine", "bag_mean_auc", "per bag"),
         attention("coarse", "pooled_auc", "key AUC coarse attn"),
-        attention("coarse", "bag_mean_auc", nil),
+        attention("coarse", "bag_mean_auc", nil)
     ]
 
     private static func level(_ level: EvaluationLevel, _ metric: ScalarMetric, _ label: String?) -> StudyMetric {

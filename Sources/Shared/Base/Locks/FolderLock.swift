@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// An exclusive lock on a work folder that holds on the shared file systems of clusters (NFS, Lustre),
 /// so that two processes never write one folder at once: two `hmil-train` on one fold folder, two
@@ -58,10 +59,12 @@ public final class FolderLock {
     /// Takes the lock of `folder` (created if missing) or throws the one-line refusal. `warn` receives
     /// the takeover message of a stale lock; `lost` runs (on the heartbeat thread) if the lock is taken
     /// over while held, and by default ends the process with an error.
-    public init(folder: String, tool: String, staleAfter: TimeInterval = FolderLock.defaultStaleAfter,
-                heartbeat interval: TimeInterval = FolderLock.defaultHeartbeat,
-                warn: (String) -> Void = { StandardError.write($0 + "\n") },
-                lost: (@Sendable (LockHolder?) -> Void)? = nil) throws {
+    public init(
+        folder: String, tool: String, staleAfter: TimeInterval = FolderLock.defaultStaleAfter,
+        heartbeat interval: TimeInterval = FolderLock.defaultHeartbeat,
+        warn: (String) -> Void = { StandardError.write($0 + "\n") },
+        lost: (@Sendable (LockHolder?) -> Void)? = nil
+    ) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         self.folder = folder
         path = folder + "/" + Self.fileName
@@ -78,33 +81,40 @@ public final class FolderLock {
             attempts += 1
             if Self.link(privatePath, to: path) { break }
             guard attempts < 100 else {
-                throw ToolError("cannot take the lock of \(folder): it keeps changing hands", at: path,
-                                hint: "another process is taking it over and over; stop it and try again")
+                throw ToolError(
+                    "cannot take the lock of \(folder): it keeps changing hands", at: path,
+                    hint: "another process is taking it over and over; stop it and try again")
             }
-            guard let (content, mtime) = Self.read(path) else { continue }    // released meanwhile: try again
+            guard let (content, mtime) = Self.read(path) else { continue }  // released meanwhile: try again
             let age = now - mtime
             let found = LockHolder.parse(content)
             let verdict = Self.staleness(found, age: age, staleAfter: staleAfter)
             guard let reason = verdict else {
                 let who = found.map { "\($0)" } ?? "an unreadable lock, \(Int(age)) s old"
-                throw ToolError("\(folder) is in use by \(who)", at: path,
-                                hint: "wait for it to finish or stop it; a lock left by a killed process is taken over by the next run")
+                throw ToolError(
+                    "\(folder) is in use by \(who)", at: path,
+                    hint: "wait for it to finish or stop it; a lock left by a killed process is taken over by the next run")
             }
             switch Self.removeStale(path, expected: content, privatePath: privatePath, now: now) {
             case .removed:
-                if let found { unlink(Self.privatePath(of: found, lock: path)) }    // the dead holder's twin
+                if let found { unlink(Self.privatePath(of: found, lock: path)) }  // the dead holder's twin
                 let who = found.map { "\($0)" } ?? "an unreadable lock"
                 warn("\(tool): warning: taking over the lock of \(folder) from \(who): \(reason) (\(path))")
             case .changed: break
-            case .busy: usleep(20_000)    // another taker is removing it
+            case .busy: usleep(20_000)  // another taker is removing it
             }
         }
         taken = true
-        let path = self.path, token = holder.token, folder = self.folder
-        let onLost = lost ?? { found in
-            StandardError.write("\(tool): error: lost the lock of \(folder) to \(found.map { "\($0)" } ?? "another process") (\(path)) — this process stood still longer than \(Int(staleAfter)) s and was taken for dead; stopping\n")
-            exit(ToolError.failureExitCode)
-        }
+        let path = self.path
+        let token = holder.token
+        let folder = self.folder
+        let onLost =
+            lost ?? { found in
+                StandardError.write(
+                    "\(tool): error: lost the lock of \(folder) to \(found.map { "\($0)" } ?? "another process") (\(path)) — this process stood still longer than \(Int(staleAfter)) s and was taken for dead; stopping\n"
+                )
+                exit(ToolError.failureExitCode)
+            }
         heartbeat = Heartbeat(interval: interval) {
             guard let (content, _) = Self.read(path), let found = LockHolder.parse(content), found.token == token else {
                 onLost(Self.read(path).flatMap { LockHolder.parse($0.0) })
@@ -154,16 +164,18 @@ public final class FolderLock {
     private static func writePrivate(_ line: Data, to privatePath: String, lockPath: String) throws -> TimeInterval {
         let fd = open(privatePath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw ToolError("cannot create \(privatePath): \(String(cString: strerror(errno)))", at: lockPath,
-                            hint: "check that the folder is writable")
+            throw ToolError(
+                "cannot create \(privatePath): \(String(cString: strerror(errno)))", at: lockPath,
+                hint: "check that the folder is writable")
         }
         defer { close(fd) }
         let written = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         var info = stat()
         guard written == line.count, fsync(fd) == 0, fstat(fd, &info) == 0 else {
             unlink(privatePath)
-            throw ToolError("cannot write \(privatePath): \(String(cString: strerror(errno)))", at: lockPath,
-                            hint: "check free disk space")
+            throw ToolError(
+                "cannot write \(privatePath): \(String(cString: strerror(errno)))", at: lockPath,
+                hint: "check free disk space")
         }
         return seconds(info.st_mtim)
     }

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Removes the lock files this process holds when SIGINT, SIGTERM or SIGHUP ends it (Ctrl-C, Slurm's
 /// scancel, a closed terminal), so that the next run does not have to recognise them as stale; then the
@@ -35,31 +36,32 @@ enum LockCleanup {
             installed = true
             for signal in [SIGINT, SIGTERM, SIGHUP] { install(signal) }
         }
-        guard let slot = (0 ..< capacity).first(where: { table[$0 * namesPerSlot] == nil }) else { return nil }
+        guard let slot = (0..<capacity).first(where: { table[$0 * namesPerSlot] == nil }) else { return nil }
         for (i, name) in links.enumerated() { table[slot * namesPerSlot + 1 + i] = strdup(name) }
-        table[slot * namesPerSlot] = strdup(privateFile)    // last: publishes the slot
+        table[slot * namesPerSlot] = strdup(privateFile)  // last: publishes the slot
         return slot
     }
 
     static func unregister(_ slot: Int) {
         mutex.lock()
         defer { mutex.unlock() }
-        let names = (0 ..< namesPerSlot).map { table[slot * namesPerSlot + $0] }
-        table[slot * namesPerSlot] = nil    // first: unpublishes the slot
-        for i in 1 ..< namesPerSlot { table[slot * namesPerSlot + i] = nil }
+        let names = (0..<namesPerSlot).map { table[slot * namesPerSlot + $0] }
+        table[slot * namesPerSlot] = nil  // first: unpublishes the slot
+        for i in 1..<namesPerSlot { table[slot * namesPerSlot + i] = nil }
         names.forEach { free($0) }
     }
 
     /// Removes the names of every slot that are hard links of its private file, then the private files.
     private static func removeHeldFiles() {
-        for slot in 0 ..< capacity {
+        for slot in 0..<capacity {
             guard let privateFile = table[slot * namesPerSlot] else { continue }
             var mine = stat()
             guard stat(privateFile, &mine) == 0 else { continue }
-            for i in 1 ..< namesPerSlot {
+            for i in 1..<namesPerSlot {
                 var other = stat()
                 if let name = table[slot * namesPerSlot + i], stat(name, &other) == 0,
-                   other.st_dev == mine.st_dev, other.st_ino == mine.st_ino {
+                    other.st_dev == mine.st_dev, other.st_ino == mine.st_ino
+                {
                     unlink(name)
                 }
             }
@@ -74,7 +76,7 @@ enum LockCleanup {
         action.__sigaction_handler.sa_handler = { signal in
             LockCleanup.removeHeldFiles()
             var restore = sigaction()
-            restore.__sigaction_handler.sa_handler = nil    // SIG_DFL
+            restore.__sigaction_handler.sa_handler = nil  // SIG_DFL
             sigaction(signal, &restore, nil)
             raise(signal)
         }

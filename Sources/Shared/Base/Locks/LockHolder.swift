@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Who holds a `FolderLock`: the one line of JSON in the lock file.
 ///
@@ -22,7 +23,10 @@ public struct LockHolder: Codable, Equatable, Sendable, CustomStringConvertible 
     public var since: String
 
     enum CodingKeys: String, CodingKey {
-        case host, pid, bootID = "boot_id", startTicks = "start_ticks", tool, token, since
+        case host, pid
+        case bootID = "boot_id"
+        case startTicks = "start_ticks"
+        case tool, token, since
     }
 
     public init(host: String, pid: Int32, bootID: String, startTicks: UInt64?, tool: String, token: String, since: String) {
@@ -38,9 +42,10 @@ public struct LockHolder: Codable, Equatable, Sendable, CustomStringConvertible 
     /// This process, now.
     public static func current(tool: String) -> LockHolder {
         let pid = getpid()
-        return LockHolder(host: hostName, pid: pid, bootID: bootID, startTicks: startTicks(of: pid), tool: tool,
-                          token: String(format: "%016llx%016llx", UInt64.random(in: 0 ... .max), UInt64.random(in: 0 ... .max)),
-                          since: ISO8601DateFormatter().string(from: Date()))
+        return LockHolder(
+            host: hostName, pid: pid, bootID: bootID, startTicks: startTicks(of: pid), tool: tool,
+            token: String(format: "%016llx%016llx", UInt64.random(in: 0 ... .max), UInt64.random(in: 0 ... .max)),
+            since: ISO8601DateFormatter().string(from: Date()))
     }
 
     public var description: String { "\(tool) on host \(host), pid \(pid), since \(since)" }
@@ -94,7 +99,8 @@ public struct LockHolder: Codable, Equatable, Sendable, CustomStringConvertible 
     /// Start time of a process in clock ticks after boot (/proc/<pid>/stat, field 22), or nil.
     public static func startTicks(of pid: Int32) -> UInt64? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = text.lastIndex(of: ")") else { return nil }
+            let close = text.lastIndex(of: ")")
+        else { return nil }
         // After "pid (comm)" come fields 3, 4, …: field 22 is the 20th of them. comm may hold spaces and ')'.
         let fields = text[text.index(after: close)...].split(separator: " ")
         return fields.count > 19 ? UInt64(fields[19]) : nil

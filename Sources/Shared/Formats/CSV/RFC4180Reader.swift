@@ -24,8 +24,10 @@ public enum RFC4180 {
     }
 
     /// Calls `body` with each record in order, so a large file is never held as strings all at once.
-    public static func forEachRecord(_ bytes: [UInt8], source: String, delimiter: UInt8 = UInt8(ascii: ","),
-                                     _ body: (Record) throws -> Void) throws {
+    public static func forEachRecord(
+        _ bytes: [UInt8], source: String, delimiter: UInt8 = UInt8(ascii: ","),
+        _ body: (Record) throws -> Void
+    ) throws {
         try bytes.withUnsafeBufferPointer { buffer in
             var reader = Reader(buffer: buffer, source: source, delimiter: delimiter)
             try reader.read(body)
@@ -59,14 +61,16 @@ public enum RFC4180 {
                 } else {
                     let start = i
                     while i < buffer.count, buffer[i] != delimiter, buffer[i] != Self.lf,
-                          !(buffer[i] == Self.cr && i + 1 < buffer.count && buffer[i + 1] == Self.lf) {
+                        !(buffer[i] == Self.cr && i + 1 < buffer.count && buffer[i + 1] == Self.lf)
+                    {
                         if buffer[i] == Self.quote {
-                            throw ToolError("stray quote inside a field", at: "\(source), line \(line)",
-                                            hint: "quote the whole field and double quotes inside it (\"\")")
+                            throw ToolError(
+                                "stray quote inside a field", at: "\(source), line \(line)",
+                                hint: "quote the whole field and double quotes inside it (\"\")")
                         }
                         i += 1
                     }
-                    try append(UnsafeBufferPointer(rebasing: buffer[start ..< i]))
+                    try append(UnsafeBufferPointer(rebasing: buffer[start..<i]))
                 }
                 // What ends the field.
                 if i == buffer.count {
@@ -74,7 +78,10 @@ public enum RFC4180 {
                 } else if buffer[i] == delimiter {
                     i += 1
                     atRecordStart = false
-                    if i == buffer.count { try append(UnsafeBufferPointer(rebasing: buffer[i ..< i])); try endRecord(body) }
+                    if i == buffer.count {
+                        try append(UnsafeBufferPointer(rebasing: buffer[i..<i]))
+                        try endRecord(body)
+                    }
                     continue
                 } else {
                     i += buffer[i] == Self.cr ? 2 : 1
@@ -98,11 +105,13 @@ public enum RFC4180 {
                         continue
                     }
                     i += 1
-                    let ends = i == buffer.count || buffer[i] == delimiter || buffer[i] == Self.lf
+                    let ends =
+                        i == buffer.count || buffer[i] == delimiter || buffer[i] == Self.lf
                         || (buffer[i] == Self.cr && i + 1 < buffer.count && buffer[i + 1] == Self.lf)
                     guard ends else {
-                        throw ToolError("text after a closing quote", at: "\(source), line \(line)",
-                                        hint: "quote the whole field and double quotes inside it (\"\")")
+                        throw ToolError(
+                            "text after a closing quote", at: "\(source), line \(line)",
+                            hint: "quote the whole field and double quotes inside it (\"\")")
                     }
                     try value.withUnsafeBufferPointer { try append($0) }
                     return i

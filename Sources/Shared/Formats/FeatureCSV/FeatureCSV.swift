@@ -29,18 +29,21 @@ public enum FeatureCSV {
             var lineEnd = end
             if lineEnd > start, bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
             defer { start = end + 1 }
-            if lineEnd == start { continue }     // blank line
-            guard let line = String(validating: UnsafeRawBufferPointer(rebasing: bytes[start ..< lineEnd]), as: UTF8.self) else {
+            if lineEnd == start { continue }  // blank line
+            guard let line = String(validating: UnsafeRawBufferPointer(rebasing: bytes[start..<lineEnd]), as: UTF8.self) else {
                 throw FeatureFileProblem("line \(lineNumber) is not text")
             }
             row.removeAll(keepingCapacity: true)
             var numeric = true
             for field in line.split(separator: ",", omittingEmptySubsequences: false) {
-                guard let v = Float(field.trimmingCharacters(in: .whitespaces)) else { numeric = false; break }
+                guard let v = Float(field.trimmingCharacters(in: .whitespaces)) else {
+                    numeric = false
+                    break
+                }
                 row.append(v)
             }
             if lineNumber == 1, !numeric || row.enumerated().allSatisfy({ Float($0.offset) == $0.element }) {
-                continue    // header
+                continue  // header
             }
             guard numeric else { throw FeatureFileProblem("line \(lineNumber) holds a value that is not a number") }
             if cols < 0 { cols = row.count }

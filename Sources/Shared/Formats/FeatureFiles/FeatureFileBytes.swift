@@ -18,7 +18,7 @@ public enum FeatureFileBytes {
                 throw ToolError("file shrank while being read (\(done) of \(size) bytes)", at: path)
             }
             bytes.withUnsafeMutableBytes { buffer in
-                chunk.copyBytes(to: UnsafeMutableRawBufferPointer(rebasing: buffer[done ..< done + chunk.count]))
+                chunk.copyBytes(to: UnsafeMutableRawBufferPointer(rebasing: buffer[done..<done + chunk.count]))
             }
             done += chunk.count
         }
@@ -27,7 +27,8 @@ public enum FeatureFileBytes {
 
     public static func fileSize(_ path: String) throws -> Int {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let size = (attributes[.size] as? NSNumber)?.intValue else {
+            let size = (attributes[.size] as? NSNumber)?.intValue
+        else {
             throw ToolError("cannot read file", at: path, hint: "check the path and permissions")
         }
         return size

@@ -10,7 +10,7 @@ public enum FeatureFiles {
 
     /// Extensions searched for, in order of preference, and the format each means.
     public static let extensions: [(ext: String, format: Format)] = [
-        ("pt", .torch), ("pth", .torch), ("h5", .hdf5), ("hdf5", .hdf5), ("npy", .numpy), ("csv", .csv),
+        ("pt", .torch), ("pth", .torch), ("h5", .hdf5), ("hdf5", .hdf5), ("npy", .numpy), ("csv", .csv)
     ]
 
     public static func format(ofPath path: String) -> Format? {
@@ -21,8 +21,9 @@ public enum FeatureFiles {
     /// Reads the bag of `slideID` from `path`, choosing the reader by extension.
     public static func read(_ path: String, slideID: String, keys: FeatureKeys = FeatureKeys()) throws -> Bag {
         guard let format = format(ofPath: path) else {
-            throw ToolError("unknown feature file type", at: "slide \(slideID), \(path)",
-                            hint: "expected one of " + extensions.map { "." + $0.ext }.joined(separator: ", "))
+            throw ToolError(
+                "unknown feature file type", at: "slide \(slideID), \(path)",
+                hint: "expected one of " + extensions.map { "." + $0.ext }.joined(separator: ", "))
         }
         switch format {
         case .torch: return try TorchFeatureFile.read(path, slideID: slideID, keys: keys)
@@ -35,8 +36,10 @@ public enum FeatureFiles {
     /// Reads the bag of `slideID` from `path` and hands it to `body` as a view, validated as `read` does.
     /// A contiguous little-endian float32 tensor in a `.pt` file (CLAM's `pt_files`) is not copied: the view
     /// points into the mapped file. Other files are read into a `Bag` first.
-    public static func withBag<T>(_ path: String, slideID: String, keys: FeatureKeys = FeatureKeys(),
-                                  _ body: (BagView) throws -> T) throws -> T {
+    public static func withBag<T>(
+        _ path: String, slideID: String, keys: FeatureKeys = FeatureKeys(),
+        _ body: (BagView) throws -> T
+    ) throws -> T {
         if format(ofPath: path) == .torch {
             return try TorchFeatureFile.withBag(path, slideID: slideID, keys: keys, body)
         }
@@ -51,19 +54,24 @@ public enum FeatureFiles {
     }
 
     /// Validates what a reader found and makes the bag.
-    static func makeBag(slideID: String, features: (rows: Int, cols: Int, values: [Float]),
-                        coordinates: (rows: Int, value: Coordinates)?) throws -> Bag {
+    static func makeBag(
+        slideID: String, features: (rows: Int, cols: Int, values: [Float]),
+        coordinates: (rows: Int, value: Coordinates)?
+    ) throws -> Bag {
         try features.values.withUnsafeBufferPointer { values in
             try validate(rows: features.rows, cols: features.cols, values: values, coordinates: coordinates)
         }
-        return Bag(slideID: slideID, instanceCount: features.rows, featureDim: features.cols,
-                   features: features.values, coordinates: coordinates?.value)
+        return Bag(
+            slideID: slideID, instanceCount: features.rows, featureDim: features.cols,
+            features: features.values, coordinates: coordinates?.value)
     }
 
     /// The checks every reader's bag passes: at least one instance, finite values, one finite coordinate
     /// pair per instance.
-    static func validate(rows: Int, cols: Int, values: UnsafeBufferPointer<Float>,
-                         coordinates: (rows: Int, value: Coordinates)?) throws {
+    static func validate(
+        rows: Int, cols: Int, values: UnsafeBufferPointer<Float>,
+        coordinates: (rows: Int, value: Coordinates)?
+    ) throws {
         guard rows > 0 else { throw FeatureFileProblem("no instances (0 rows of features)") }
         guard cols > 0 else { throw FeatureFileProblem("features have 0 columns") }
         if let bad = firstNonFinite(values) {
@@ -103,7 +111,7 @@ public enum FeatureFiles {
                 found = !base[i].isFinite
                 i += 1
             }
-            if found, let bad = (start ..< end).first(where: { !base[$0].isFinite }) { return bad }
+            if found, let bad = (start..<end).first(where: { !base[$0].isFinite }) { return bad }
             start = end
         }
         return nil

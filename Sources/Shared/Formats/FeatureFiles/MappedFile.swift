@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A read-only memory map of a whole file, so readers take tensors straight from the page cache
 /// instead of copying the file first. Empty files map to an empty buffer.

@@ -26,7 +26,11 @@ public struct PatchGeometry: Codable, Equatable, Sendable {
         self.source = source
     }
 
-    enum CodingKeys: String, CodingKey { case unit, patchSize = "patch_size", source }
+    enum CodingKeys: String, CodingKey {
+        case unit
+        case patchSize = "patch_size"
+        case source
+    }
 
     /// Largest patch side believed (a million pixels or µm is already a whole slide).
     public static let maximumPatchSize = 1_000_000.0
@@ -42,14 +46,16 @@ public struct PatchGeometry: Codable, Equatable, Sendable {
         guard var result = candidates.first else { return nil }
         for other in candidates.dropFirst() {
             guard other.unit == result.unit else {
-                throw ToolError("patch geometry contradicts itself: \(result.describe) from \(result.source), but "
-                                + "\(other.describe) from \(other.source)", at: location,
-                                hint: "coordinates are either level-0 pixels or µm; drop the source that is wrong")
+                throw ToolError(
+                    "patch geometry contradicts itself: \(result.describe) from \(result.source), but "
+                        + "\(other.describe) from \(other.source)", at: location,
+                    hint: "coordinates are either level-0 pixels or µm; drop the source that is wrong")
             }
             guard abs(other.patchSize - result.patchSize) <= tolerance else {
-                throw ToolError("patch size contradicts itself: \(result.describe) from \(result.source), but "
-                                + "\(other.describe) from \(other.source)", at: location,
-                                hint: "check --patch-size and the patch files; the feature file's attributes describe its own coordinates")
+                throw ToolError(
+                    "patch size contradicts itself: \(result.describe) from \(result.source), but "
+                        + "\(other.describe) from \(other.source)", at: location,
+                    hint: "check --patch-size and the patch files; the feature file's attributes describe its own coordinates")
             }
             result.source += " = " + other.source
         }

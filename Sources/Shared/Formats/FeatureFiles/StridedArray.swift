@@ -57,7 +57,8 @@ struct StridedArray {
     /// The array as an N×C matrix: leading dimensions of size 1 are dropped (e.g. [1, N, D]), and
     /// every index the view can reach must lie inside the storage. Throws a message naming `what`.
     func matrix(_ what: String) throws -> (rows: Int, cols: Int, rowStride: Int, colStride: Int) {
-        var shape = shape, strides = strides
+        var shape = shape
+        var strides = strides
         while shape.count > 2, shape[0] == 1 {
             shape.removeFirst()
             strides.removeFirst()
@@ -71,7 +72,7 @@ struct StridedArray {
         let available = storage.count / type.size
         if shape[0] > 0, shape[1] > 0 {
             var last = offset
-            for i in 0 ..< 2 {
+            for i in 0..<2 {
                 let (step, o1) = (shape[i] - 1).multipliedReportingOverflow(by: strides[i])
                 let (sum, o2) = last.addingReportingOverflow(step)
                 guard !o1, !o2 else { throw FeatureFileProblem("\(what) has sizes that overflow") }
@@ -90,7 +91,11 @@ struct StridedArray {
         guard type.isFloatingPoint else { throw FeatureFileProblem("\(what) has element type \(type.rawValue), expected floats") }
         let count = m.rows * m.cols
         let values = [Float](unsafeUninitializedCapacity: count) { out, initialized in
-            gather(m, into: out.baseAddress!) { Float($0) } float: { $0 }
+            gather(m, into: out.baseAddress!) {
+                Float($0)
+            } float: {
+                $0
+            }
             initialized = count
         }
         return (m.rows, m.cols, values)
@@ -101,7 +106,8 @@ struct StridedArray {
     func contiguousFloats(_ what: String) throws -> (rows: Int, cols: Int, values: UnsafeBufferPointer<Float>)? {
         let m = try matrix(what)
         guard m.rows > 0, m.cols > 0, type == .float32, !bigEndian, m.colStride == 1 || m.cols == 1, m.rowStride == m.cols || m.rows == 1,
-              let base = storage.baseAddress else { return nil }
+            let base = storage.baseAddress
+        else { return nil }
         let start = base + offset * 4
         guard Int(bitPattern: start) % MemoryLayout<Float>.alignment == 0 else { return nil }
         return (m.rows, m.cols, UnsafeBufferPointer(start: start.assumingMemoryBound(to: Float.self), count: m.rows * m.cols))
@@ -114,7 +120,11 @@ struct StridedArray {
         let count = m.rows * 2
         if type.isFloatingPoint {
             let values = [Float](unsafeUninitializedCapacity: count) { out, initialized in
-                gather(m, into: out.baseAddress!) { Float($0) } float: { $0 }
+                gather(m, into: out.baseAddress!) {
+                    Float($0)
+                } float: {
+                    $0
+                }
                 initialized = count
             }
             return (m.rows, .float32(values))
@@ -125,7 +135,9 @@ struct StridedArray {
                 if let i = Int32(exactly: v) { return i }
                 outOfRange = true
                 return 0
-            } float: { _ in 0 }
+            } float: { _ in
+                0
+            }
             initialized = count
         }
         guard !outOfRange else { throw FeatureFileProblem("\(what) holds a value outside the int32 range") }
@@ -134,8 +146,10 @@ struct StridedArray {
 
     /// Visits every element in row-major order, loading it by type; integers go through `integer`,
     /// floats through `float`. Bounds were checked by `matrix`.
-    private func gather<T>(_ m: (rows: Int, cols: Int, rowStride: Int, colStride: Int), into out: UnsafeMutablePointer<T>,
-                           integer: (Int64) -> T, float: (Float) -> T) {
+    private func gather<T>(
+        _ m: (rows: Int, cols: Int, rowStride: Int, colStride: Int), into out: UnsafeMutablePointer<T>,
+        integer: (Int64) -> T, float: (Float) -> T
+    ) {
         let base = storage.baseAddress!
         let size = type.size
         // The common case, contiguous little-endian f32, is one copy.
@@ -144,9 +158,9 @@ struct StridedArray {
             return
         }
         var k = 0
-        for r in 0 ..< m.rows {
+        for r in 0..<m.rows {
             var index = offset + r * m.rowStride
-            for _ in 0 ..< m.cols {
+            for _ in 0..<m.cols {
                 let p = base + index * size
                 switch type {
                 case .float32: out[k] = float(Float(bitPattern: load(p, UInt32.self)))

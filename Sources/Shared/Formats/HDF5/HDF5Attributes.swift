@@ -38,7 +38,7 @@ extension HDF5Library {
         let space = try check(H5Aget_space(attribute), "cannot read the shape of \(label)")
         defer { H5Sclose(space) }
         let count = Int(H5Sget_simple_extent_npoints(space))
-        guard (1 ... maximumAttributeElements).contains(count) else {
+        guard (1...maximumAttributeElements).contains(count) else {
             throw FeatureFileProblem("\(label) has \(count) elements, expected a scalar or a short array")
         }
         switch H5Tget_class(type) {
@@ -70,7 +70,7 @@ extension HDF5Library {
             return String(decoding: UnsafeRawBufferPointer(start: pointer, count: length), as: UTF8.self)
         }
         let size = H5Tget_size(type)
-        guard (1 ... maximumAttributeText).contains(size) else { throw FeatureFileProblem("\(label) is a string of \(size) bytes") }
+        guard (1...maximumAttributeText).contains(size) else { throw FeatureFileProblem("\(label) is a string of \(size) bytes") }
         // Read in the file's own string type: converting to C's NUL-terminated type would drop the last
         // character of a NUL-padded string that fills its size (numpy's bytes_, e.g. b"um" in 2 bytes).
         var bytes = [UInt8](repeating: 0, count: size)

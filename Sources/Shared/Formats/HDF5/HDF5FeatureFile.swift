@@ -10,8 +10,9 @@ public enum HDF5FeatureFile {
             let fileSize = try FeatureFileBytes.fileSize(path)
             let (features, coordinates) = try HDF5Library.withFile(path, size: fileSize) { file -> (HDF5Dataset, HDF5Dataset?) in
                 guard let features = try file.firstDataset(keys.featureCandidates) else {
-                    throw FeatureFileProblem("no dataset " + keys.featureCandidates.map { "'\($0)'" }.joined(separator: " or ")
-                                             + "; use --features-key to name it")
+                    throw FeatureFileProblem(
+                        "no dataset " + keys.featureCandidates.map { "'\($0)'" }.joined(separator: " or ")
+                            + "; use --features-key to name it")
                 }
                 let coordinates = try file.firstDataset(keys.coordinateCandidates)
                 if coordinates == nil, let wanted = keys.coordinates { throw FeatureFileProblem("no dataset '\(wanted)'") }

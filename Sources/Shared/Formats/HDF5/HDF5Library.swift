@@ -69,8 +69,10 @@ struct HDF5Dataset {
 
     func withStrided<T>(_ body: (StridedArray) throws -> T) rethrows -> T {
         try bytes.withUnsafeBytes {
-            try body(StridedArray(type: type, bigEndian: bigEndian, shape: shape,
-                                  strides: StridedArray.contiguousStrides(shape), offset: 0, storage: $0))
+            try body(
+                StridedArray(
+                    type: type, bigEndian: bigEndian, shape: shape,
+                    strides: StridedArray.contiguousStrides(shape), offset: 0, storage: $0))
         }
     }
 
@@ -119,7 +121,11 @@ struct HDF5Dataset {
         let bigEndian = H5Tget_order(t) == H5T_ORDER_BE
         switch H5Tget_class(t) {
         case H5T_FLOAT:
-            var spos = 0, epos = 0, esize = 0, mpos = 0, msize = 0
+            var spos = 0
+            var epos = 0
+            var esize = 0
+            var mpos = 0
+            var msize = 0
             H5Tget_fields(t, &spos, &epos, &esize, &mpos, &msize)
             switch (size, spos, epos, esize, mpos, msize) {
             case (2, 15, 10, 5, 0, 10): return (.float16, bigEndian)

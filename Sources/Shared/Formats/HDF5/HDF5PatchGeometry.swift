@@ -13,8 +13,10 @@ import CHDF5
 ///
 /// Every source present must agree (`PatchGeometry.combine`); nil when the file says nothing.
 enum HDF5PatchGeometry {
-    static let coordsAttributes = ["patch_size_level0", "patch_size", "level0_magnification", "target_magnification",
-                                   "downsample", "patch_level"]
+    static let coordsAttributes = [
+        "patch_size_level0", "patch_size", "level0_magnification", "target_magnification",
+        "downsample", "patch_level"
+    ]
     static let rootAttributes = ["unit", "tile_size_um"]
     static let micrometreUnits: Set<String> = ["um", "µm", "μm", "micrometer", "micrometers", "micrometre", "micrometres", "microns"]
 
@@ -24,7 +26,8 @@ enum HDF5PatchGeometry {
         try FeatureFiles.reporting(path: path, slideID: slideID) {
             let (coords, root) = try HDF5Library.locked { () throws -> ([String: HDF5Attribute], [String: HDF5Attribute]) in
                 guard H5Fis_hdf5(path) > 0 else { throw FeatureFileProblem("not an HDF5 file (no HDF5 signature)") }
-                let file = try HDF5Library.check(H5Fopen(path, 0 /* H5F_ACC_RDONLY */, 0), "cannot open the HDF5 file (damaged or truncated?)")
+                let file = try HDF5Library.check(
+                    H5Fopen(path, 0 /* H5F_ACC_RDONLY */, 0), "cannot open the HDF5 file (damaged or truncated?)")
                 defer { H5Fclose(file) }
                 let root = try HDF5Library.attributes(file: file, object: "/", names: rootAttributes)
                 for name in keys.coordinateCandidates where H5Lexists(file, name, 0) > 0 {
@@ -51,32 +54,42 @@ enum HDF5PatchGeometry {
         let magnification0 = try number(coords, "level0_magnification", of: "coords")
         let target = try number(coords, "target_magnification", of: "coords")
         if let level0 {
-            candidates.append(PatchGeometry(unit: .pixels, patchSize: try PatchGeometry.checked(level0, what: "patch_size_level0"),
-                                            source: "TRIDENT patch_size_level0"))
+            candidates.append(
+                PatchGeometry(
+                    unit: .pixels, patchSize: try PatchGeometry.checked(level0, what: "patch_size_level0"),
+                    source: "TRIDENT patch_size_level0"))
         }
         if let size, let magnification0, let target {
             guard magnification0 > 0, target > 0 else {
                 throw FeatureFileProblem("level0_magnification = \(magnification0) and target_magnification = \(target) must be positive")
             }
             let derived = (size * magnification0 / target).rounded(.down)
-            candidates.append(PatchGeometry(unit: .pixels, patchSize: try PatchGeometry.checked(derived, what: "patch_size × level0_magnification / target_magnification"),
-                                            source: "TRIDENT patch_size × level0_magnification / target_magnification"))
+            candidates.append(
+                PatchGeometry(
+                    unit: .pixels,
+                    patchSize: try PatchGeometry.checked(derived, what: "patch_size × level0_magnification / target_magnification"),
+                    source: "TRIDENT patch_size × level0_magnification / target_magnification"))
         }
         if let size, let downsample = coords["downsample"] {
-            guard case .numbers(let factors) = downsample, (1 ... 2).contains(factors.count),
-                  factors.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            guard case .numbers(let factors) = downsample, (1...2).contains(factors.count),
+                factors.allSatisfy({ $0.isFinite && $0 > 0 })
+            else {
                 throw FeatureFileProblem("attribute 'downsample' of 'coords' is not one or two positive numbers")
             }
             let (x, y) = ((size * factors[0]).rounded(.down), (size * factors[factors.count - 1]).rounded(.down))
             guard abs(x - y) <= PatchGeometry.tolerance else {
                 throw FeatureFileProblem("CLAM patches of \(Int(x))×\(Int(y)) level-0 pixels are not square (downsample \(factors))")
             }
-            candidates.append(PatchGeometry(unit: .pixels, patchSize: try PatchGeometry.checked(x, what: "patch_size × downsample"),
-                                            source: "CLAM patch_size × downsample"))
+            candidates.append(
+                PatchGeometry(
+                    unit: .pixels, patchSize: try PatchGeometry.checked(x, what: "patch_size × downsample"),
+                    source: "CLAM patch_size × downsample"))
         } else if let size, magnification0 == nil, target == nil, level0 == nil, try number(coords, "patch_level", of: "coords") == 0 {
             // A patch level of 0 without a downsample: the patch size is already in level-0 pixels.
-            candidates.append(PatchGeometry(unit: .pixels, patchSize: try PatchGeometry.checked(size, what: "patch_size"),
-                                            source: "CLAM patch_size at patch_level 0"))
+            candidates.append(
+                PatchGeometry(
+                    unit: .pixels, patchSize: try PatchGeometry.checked(size, what: "patch_size"),
+                    source: "CLAM patch_size at patch_level 0"))
         }
         if let micrometres = try number(root, "tile_size_um", of: "/") {
             if let unit = root["unit"] {
@@ -84,8 +97,10 @@ enum HDF5PatchGeometry {
                     throw FeatureFileProblem("root attribute 'unit' is not 'um': STAMP coordinates are micrometres")
                 }
             }
-            candidates.append(PatchGeometry(unit: .micrometres, patchSize: try PatchGeometry.checked(micrometres, what: "tile_size_um"),
-                                            source: "STAMP tile_size_um"))
+            candidates.append(
+                PatchGeometry(
+                    unit: .micrometres, patchSize: try PatchGeometry.checked(micrometres, what: "tile_size_um"),
+                    source: "STAMP tile_size_um"))
         }
         return try PatchGeometry.combine(candidates, location: location)
     }

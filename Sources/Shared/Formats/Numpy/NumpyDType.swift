@@ -10,7 +10,7 @@ enum NumpyDType {
         }
         let types: [Substring: ElementType] = [
             "f2": .float16, "f4": .float32, "f8": .float64,
-            "i1": .int8, "u1": .uint8, "i2": .int16, "i4": .int32, "i8": .int64, "b1": .bool,
+            "i1": .int8, "u1": .uint8, "i2": .int16, "i4": .int32, "i8": .int64, "b1": .bool
         ]
         guard let type = types[code] else { throw FeatureFileProblem("numpy dtype '\(text.prefix(20))' is not supported") }
         return (type, bigEndian && type.size > 1)

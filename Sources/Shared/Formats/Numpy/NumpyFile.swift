@@ -4,7 +4,7 @@ import Foundation
 /// literal `{'descr': '<f4', 'fortran_order': False, 'shape': (N, D), }` padded to 64 bytes, then the
 /// raw elements. Reads float32/float16/float64 matrices in C or Fortran order; writes float32.
 public enum NumpyFile {
-    static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]   // \x93NUMPY
+    static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
     static let maximumHeaderBytes = 1 << 16
 
     /// Reads the bag of `slideID` (an N×D array, or 1×N×D) from `path`.
@@ -25,7 +25,8 @@ public enum NumpyFile {
         guard hasMagic(bytes) else { throw FeatureFileProblem("not a .npy file (no \\x93NUMPY magic)") }
         guard bytes.count >= 10 else { throw FeatureFileProblem(".npy header is truncated") }
         let major = bytes[6]
-        let headerLength: Int, headerStart: Int
+        let headerLength: Int
+        let headerStart: Int
         switch major {
         case 1:
             headerLength = Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt16.self)))
@@ -39,7 +40,10 @@ public enum NumpyFile {
         }
         guard headerLength <= maximumHeaderBytes else { throw FeatureFileProblem(".npy header declares \(headerLength) bytes") }
         guard headerLength <= bytes.count - headerStart else { throw FeatureFileProblem(".npy header is truncated") }
-        guard let header = String(validating: UnsafeRawBufferPointer(rebasing: bytes[headerStart ..< headerStart + headerLength]), as: UTF8.self) else {
+        guard
+            let header = String(
+                validating: UnsafeRawBufferPointer(rebasing: bytes[headerStart..<headerStart + headerLength]), as: UTF8.self)
+        else {
             throw FeatureFileProblem(".npy header is not text")
         }
         let fields = try HeaderLiteral(header)
@@ -55,9 +59,10 @@ public enum NumpyFile {
         guard !overflow, length <= data.count else {
             throw FeatureFileProblem(".npy of shape \(fields.shape) needs \(count) × \(type.size) bytes, the file holds \(data.count)")
         }
-        return StridedArray(type: type, bigEndian: bigEndian, shape: fields.shape,
-                            strides: fields.fortranOrder ? StridedArray.fortranStrides(fields.shape) : StridedArray.contiguousStrides(fields.shape),
-                            offset: 0, storage: UnsafeRawBufferPointer(rebasing: data[0 ..< length]))
+        return StridedArray(
+            type: type, bigEndian: bigEndian, shape: fields.shape,
+            strides: fields.fortranOrder ? StridedArray.fortranStrides(fields.shape) : StridedArray.contiguousStrides(fields.shape),
+            offset: 0, storage: UnsafeRawBufferPointer(rebasing: data[0..<length]))
     }
 
     /// A version 1.0 `.npy` of little-endian float32 values in C order, as `np.save` writes it.
@@ -72,9 +77,9 @@ public enum NumpyFile {
         out += Array(header.utf8)
         out.reserveCapacity(out.count + values.count * 4)
         #if _endian(little)
-        values.withUnsafeBytes { out.append(contentsOf: $0) }
+            values.withUnsafeBytes { out.append(contentsOf: $0) }
         #else
-        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+            for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
         #endif
         return out
     }
@@ -100,14 +105,20 @@ private struct HeaderLiteral {
         guard descrText.first == "'", let close = descrText.dropFirst().firstIndex(of: "'") else {
             throw FeatureFileProblem(".npy header 'descr' is not a simple dtype string (structured arrays are not supported)")
         }
-        descr = String(descrText[descrText.index(after: descrText.startIndex) ..< close])
+        descr = String(descrText[descrText.index(after: descrText.startIndex)..<close])
         let orderText = try value(after: "fortran_order")
-        if orderText.hasPrefix("True") { fortranOrder = true } else if orderText.hasPrefix("False") { fortranOrder = false } else {
+        if orderText.hasPrefix("True") {
+            fortranOrder = true
+        } else if orderText.hasPrefix("False") {
+            fortranOrder = false
+        } else {
             throw FeatureFileProblem(".npy header 'fortran_order' is not True or False")
         }
         let shapeText = try value(after: "shape")
-        guard shapeText.first == "(", let close = shapeText.firstIndex(of: ")") else { throw FeatureFileProblem(".npy header 'shape' is not a tuple") }
-        let inside = shapeText[shapeText.index(after: shapeText.startIndex) ..< close]
+        guard shapeText.first == "(", let close = shapeText.firstIndex(of: ")") else {
+            throw FeatureFileProblem(".npy header 'shape' is not a tuple")
+        }
+        let inside = shapeText[shapeText.index(after: shapeText.startIndex)..<close]
         shape = try inside.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map {
             guard let n = Int($0), n >= 0 else { throw FeatureFileProblem(".npy header shape entry '\($0.prefix(20))' is not a size") }
             return n

@@ -12,14 +12,14 @@ struct PickledNumpyArray {
     /// Nil when the value is not a pickled ndarray at all; throws when it is one but malformed.
     init?(_ value: PickleValue) throws {
         guard case .build(let object, let state) = value,
-              case .reduce(let callable, _) = object,
-              let name = callable.globalName,
-              name == "numpy.core.multiarray._reconstruct" || name == "numpy._core.multiarray._reconstruct"
+            case .reduce(let callable, _) = object,
+            let name = callable.globalName,
+            name == "numpy.core.multiarray._reconstruct" || name == "numpy._core.multiarray._reconstruct"
         else { return nil }
         guard var fields = state.items, fields.count == 5 || fields.count == 4 else {
             throw FeatureFileProblem("pickled numpy array has an unexpected state (\(state.kindDescription))")
         }
-        if fields.count == 5 { fields.removeFirst() }   // version
+        if fields.count == 5 { fields.removeFirst() }  // version
         guard let dims = fields[0].items else { throw FeatureFileProblem("pickled numpy array has no shape") }
         shape = try dims.map { dim in
             guard let n = dim.intValue, n >= 0 else { throw FeatureFileProblem("pickled numpy array has a bad dimension") }
@@ -43,8 +43,8 @@ struct PickledNumpyArray {
     /// `numpy.dtype('f4', False, True)` with state `(3, '<', …)`.
     private static func dtype(_ value: PickleValue) throws -> (ElementType, Bool) {
         guard case .build(let object, let state) = value,
-              case .reduce(let callable, let arguments) = object, callable.globalName == "numpy.dtype",
-              let code = arguments.items?.first?.stringValue
+            case .reduce(let callable, let arguments) = object, callable.globalName == "numpy.dtype",
+            let code = arguments.items?.first?.stringValue
         else { throw FeatureFileProblem("pickled numpy array has an unexpected dtype (\(value.kindDescription))") }
         let order = state.items.flatMap { $0.count > 1 ? $0[1].stringValue : nil } ?? "<"
         return try NumpyDType.parse(order + code)
@@ -56,7 +56,7 @@ struct PickledNumpyArray {
             return bytes
         case .reduce(let callable, let arguments) where callable.globalName == "_codecs.encode":
             guard let args = arguments.items, args.count == 2, case .string(let text) = args[0],
-                  args[1] == .string("latin1") || args[1] == .string("latin-1")
+                args[1] == .string("latin1") || args[1] == .string("latin-1")
             else { throw FeatureFileProblem("pickled numpy data is not latin1-encoded text") }
             return try latin1(text)
         default:
@@ -83,8 +83,9 @@ struct PickledNumpyArray {
 
     /// The array as a strided view of `data`; call inside `data.withUnsafeBytes`.
     func strided(_ storage: UnsafeRawBufferPointer) -> StridedArray {
-        StridedArray(type: type, bigEndian: bigEndian, shape: shape,
-                     strides: fortranOrder ? StridedArray.fortranStrides(shape) : StridedArray.contiguousStrides(shape),
-                     offset: 0, storage: storage)
+        StridedArray(
+            type: type, bigEndian: bigEndian, shape: shape,
+            strides: fortranOrder ? StridedArray.fortranStrides(shape) : StridedArray.contiguousStrides(shape),
+            offset: 0, storage: storage)
     }
 }

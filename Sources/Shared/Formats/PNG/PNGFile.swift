@@ -18,7 +18,7 @@ public enum PNGFile {
         let raw = (rowBytes + 1) * image.height
         let compressed = raw + (raw + 7) / 8 + (raw + 63) / 64 + 11
         var capacity = compressed + 12 * (compressed / 8192) + 128
-        for _ in 0 ..< 2 {
+        for _ in 0..<2 {
             var info = png_image()
             info.version = UInt32(PNG_IMAGE_VERSION)
             info.width = UInt32(image.width)
@@ -58,7 +58,7 @@ public enum PNGFile {
             defer { png_image_free(&info) }
             throw ToolError("not a readable PNG: \(message(info))", at: source)
         }
-        guard (1 ... maximumSide).contains(Int(info.width)), (1 ... maximumSide).contains(Int(info.height)) else {
+        guard (1...maximumSide).contains(Int(info.width)), (1...maximumSide).contains(Int(info.height)) else {
             png_image_free(&info)
             throw ToolError("PNG of \(info.width)×\(info.height) pixels is out of range 1…\(maximumSide)", at: source)
         }
@@ -85,7 +85,7 @@ public enum PNGFile {
         switch channels {
         case .gray: return UInt32(PNG_FORMAT_GRAY)
         case .rgb: return UInt32(PNG_FORMAT_RGB)
-        case .rgba: return UInt32(PNG_FORMAT_RGB | PNG_FORMAT_FLAG_ALPHA)   // PNG_FORMAT_RGBA is a macro Swift cannot import
+        case .rgba: return UInt32(PNG_FORMAT_RGB | PNG_FORMAT_FLAG_ALPHA)  // PNG_FORMAT_RGBA is a macro Swift cannot import
         }
     }
 

@@ -3,7 +3,9 @@
 /// libpng's simplified API reads and writes.
 public struct Raster: Equatable, Sendable {
     public enum Channels: Int, Sendable {
-        case gray = 1, rgb = 3, rgba = 4
+        case gray = 1
+        case rgb = 3
+        case rgba = 4
     }
 
     public let width: Int
@@ -34,6 +36,6 @@ public struct Raster: Equatable, Sendable {
     /// The bytes of pixel (x, y).
     public func pixel(x: Int, y: Int) -> ArraySlice<UInt8> {
         let start = (y * width + x) * channels.rawValue
-        return pixels[start ..< start + channels.rawValue]
+        return pixels[start..<start + channels.rawValue]
     }
 }

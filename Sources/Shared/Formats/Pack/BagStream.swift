@@ -18,7 +18,7 @@ public final class BagStream {
     init(reader: PackReader, positions: [Int], readAhead: Int, threads: Int) {
         queue = OrderedBagQueue(count: positions.count, outstanding: max(1, readAhead) + 1)
         let queue = self.queue
-        for _ in 0 ..< max(1, min(threads, positions.count)) {
+        for _ in 0..<max(1, min(threads, positions.count)) {
             let thread = Thread {
                 while let i = queue.claim() {
                     queue.put(i, Result { try reader.readBag(at: positions[i]) })

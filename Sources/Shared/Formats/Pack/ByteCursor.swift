@@ -35,7 +35,7 @@ struct ByteCursor {
     mutating func take(_ count: Int) -> ArraySlice<UInt8>? {
         guard count >= 0, remaining >= count else { return nil }
         defer { position += count }
-        return bytes[position ..< position + count]
+        return bytes[position..<position + count]
     }
 }
 

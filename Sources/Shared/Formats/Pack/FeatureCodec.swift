@@ -5,8 +5,10 @@
 /// stores are unaligned-safe, so the block may sit anywhere in its buffer.
 enum FeatureCodec {
     /// Writes `count` f32 values from `source` as `dtype` into `destination` (count·width bytes).
-    static func encode(_ source: UnsafePointer<Float>, count: Int, dtype: StorageDType, shuffle: Bool,
-                       into destination: UnsafeMutableRawPointer) {
+    static func encode(
+        _ source: UnsafePointer<Float>, count: Int, dtype: StorageDType, shuffle: Bool,
+        into destination: UnsafeMutableRawPointer
+    ) {
         let input = UnsafeRawPointer(source)
         switch (dtype, shuffle) {
         case (.f32, false):
@@ -14,7 +16,7 @@ enum FeatureCodec {
         case (.f32, true):
             let bits = input.assumingMemoryBound(to: UInt32.self)
             let plane = destination.assumingMemoryBound(to: UInt8.self)
-            for i in 0 ..< count {
+            for i in 0..<count {
                 let b = bits[i]
                 plane[i] = UInt8(truncatingIfNeeded: b)
                 plane[count + i] = UInt8(truncatingIfNeeded: b >> 8)
@@ -30,8 +32,9 @@ enum FeatureCodec {
                 let h = half ? HalfFloat.f16Bits(v) : HalfFloat.bf16Bits(v)
                 if shuffle {
                     destination.storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: h), toByteOffset: i, as: SIMD8<UInt8>.self)
-                    destination.storeBytes(of: SIMD8<UInt8>(truncatingIfNeeded: h &>> 8), toByteOffset: count + i,
-                                           as: SIMD8<UInt8>.self)
+                    destination.storeBytes(
+                        of: SIMD8<UInt8>(truncatingIfNeeded: h &>> 8), toByteOffset: count + i,
+                        as: SIMD8<UInt8>.self)
                 } else {
                     destination.storeBytes(of: h, toByteOffset: 2 * i, as: SIMD8<UInt16>.self)
                 }
@@ -51,8 +54,10 @@ enum FeatureCodec {
     }
 
     /// Reads `count` elements of `dtype` from `source` into f32 `destination`.
-    static func decode(_ source: UnsafeRawPointer, count: Int, dtype: StorageDType, shuffle: Bool,
-                       into destination: UnsafeMutablePointer<Float>) {
+    static func decode(
+        _ source: UnsafeRawPointer, count: Int, dtype: StorageDType, shuffle: Bool,
+        into destination: UnsafeMutablePointer<Float>
+    ) {
         let output = UnsafeMutableRawPointer(destination)
         switch (dtype, shuffle) {
         case (.f32, false):
@@ -60,8 +65,9 @@ enum FeatureCodec {
         case (.f32, true):
             let plane = source.assumingMemoryBound(to: UInt8.self)
             let out = output.assumingMemoryBound(to: UInt32.self)
-            for i in 0 ..< count {
-                out[i] = UInt32(plane[i]) | UInt32(plane[count + i]) << 8
+            for i in 0..<count {
+                out[i] =
+                    UInt32(plane[i]) | UInt32(plane[count + i]) << 8
                     | UInt32(plane[2 * count + i]) << 16 | UInt32(plane[3 * count + i]) << 24
             }
         case (.f16, _), (.bf16, _):
@@ -77,13 +83,16 @@ enum FeatureCodec {
                 } else {
                     h = source.loadUnaligned(fromByteOffset: 2 * i, as: SIMD8<UInt16>.self)
                 }
-                output.storeBytes(of: half ? HalfFloat.float(f16Bits: h) : HalfFloat.float(bf16Bits: h),
-                                  toByteOffset: 4 * i, as: SIMD8<Float>.self)
+                output.storeBytes(
+                    of: half ? HalfFloat.float(f16Bits: h) : HalfFloat.float(bf16Bits: h),
+                    toByteOffset: 4 * i, as: SIMD8<Float>.self)
                 i += 8
             }
             while i < count {
-                let h = shuffle
-                    ? UInt16(source.load(fromByteOffset: i, as: UInt8.self)) | UInt16(source.load(fromByteOffset: count + i, as: UInt8.self)) << 8
+                let h =
+                    shuffle
+                    ? UInt16(source.load(fromByteOffset: i, as: UInt8.self)) | UInt16(
+                        source.load(fromByteOffset: count + i, as: UInt8.self)) << 8
                     : UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
                 destination[i] = half ? HalfFloat.float(f16Bits: h) : HalfFloat.float(bf16Bits: h)
                 i += 1

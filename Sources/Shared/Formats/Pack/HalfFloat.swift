@@ -28,8 +28,8 @@ public enum HalfFloat {
         let h = UInt32(half)
         let shifted = (h & 0x7FFF) << 13
         let exponent = shifted & 0x0F80_0000
-        let normal = shifted &+ 0x3800_0000                 // rebias 15 → 127
-        let special = shifted | 0x7F80_0000                  // Inf, NaN with its payload
+        let normal = shifted &+ 0x3800_0000  // rebias 15 → 127
+        let special = shifted | 0x7F80_0000  // Inf, NaN with its payload
         // Subnormal m·2^-24: build 2^-14·(1 + m/1024) and subtract 2^-14, all in normal numbers
         // (multiplying a denormal would be exact too, but takes x86's slow microcode path).
         let subnormal = (Float(bitPattern: shifted &+ 0x3880_0000) - Float(bitPattern: 0x3880_0000)).bitPattern
@@ -92,8 +92,9 @@ extension HalfFloat {
         let h = SIMD8<Int32>(truncatingIfNeeded: half) & 0xFFFF
         let shifted = (h & 0x7FFF) &<< 13
         let exponent = shifted & 0x0F80_0000
-        let subnormal = unsafeBitCast(unsafeBitCast(shifted &+ 0x3880_0000, to: SIMD8<Float>.self)
-            - Float(bitPattern: 0x3880_0000), to: SIMD8<Int32>.self)
+        let subnormal = unsafeBitCast(
+            unsafeBitCast(shifted &+ 0x3880_0000, to: SIMD8<Float>.self)
+                - Float(bitPattern: 0x3880_0000), to: SIMD8<Int32>.self)
         var magnitude = select(less(exponent, 1), subnormal, shifted &+ 0x3800_0000)
         magnitude = select(~less(exponent, 0x0F80_0000), shifted | 0x7F80_0000, magnitude)
         return unsafeBitCast(magnitude | ((h & 0x8000) &<< 16), to: SIMD8<Float>.self)

@@ -27,35 +27,41 @@ public enum PackError: Error, Equatable, CustomStringConvertible {
         case .badMagic(let file):
             return ToolError("not an hbag pack: bad magic", at: file, hint: "give a .hbag file written by hmil-pack")
         case .unknownVersion(let file, let version):
-            return ToolError("unknown hbag format version \(version) (this build reads \(PackFormat.version))", at: file,
-                             hint: "use the hmil release that wrote it, or repack")
+            return ToolError(
+                "unknown hbag format version \(version) (this build reads \(PackFormat.version))", at: file,
+                hint: "use the hmil release that wrote it, or repack")
         case .truncated(let file, let detail):
             return ToolError("truncated pack: \(detail)", at: file, hint: "the file was cut short; rerun hmil-pack")
         case .corruptHeader(let file, let detail):
             return ToolError("corrupt pack header: \(detail)", at: file, hint: "rerun hmil-pack")
         case .missingIndex(let file):
-            return ToolError("pack has no index footer", at: file,
-                             hint: "the file is unfinished or cut short; rerun hmil-pack")
+            return ToolError(
+                "pack has no index footer", at: file,
+                hint: "the file is unfinished or cut short; rerun hmil-pack")
         case .corruptIndex(let file, let detail):
             return ToolError("corrupt pack index: \(detail)", at: file, hint: "rerun hmil-pack")
         case .absurdSize(let file, let slideID, let detail):
             return ToolError("absurd size in pack: \(detail)", at: Self.place(file, slideID), hint: "the pack is corrupt; rerun hmil-pack")
         case .checksumMismatch(let file, let slideID):
-            return ToolError("checksum mismatch in bag", at: Self.place(file, slideID),
-                             hint: "the pack is corrupt (disk or copy error); rerun hmil-pack")
+            return ToolError(
+                "checksum mismatch in bag", at: Self.place(file, slideID),
+                hint: "the pack is corrupt (disk or copy error); rerun hmil-pack")
         case .corruptBag(let file, let slideID, let detail):
             return ToolError("corrupt bag: \(detail)", at: Self.place(file, slideID), hint: "rerun hmil-pack")
         case .unknownSlide(let file, let slideID):
-            return ToolError("no bag for this slide in the pack", at: Self.place(file, slideID),
-                             hint: "pack the slide, or check the slide id")
+            return ToolError(
+                "no bag for this slide in the pack", at: Self.place(file, slideID),
+                hint: "pack the slide, or check the slide id")
         case .duplicateSlide(let file, let slideID):
             return ToolError("slide appears twice", at: Self.place(file, slideID), hint: "each slide is packed once")
         case .featureDimMismatch(let file, let slideID, let pack, let bag):
-            return ToolError("bag has \(bag) features per instance, the pack has \(pack)", at: Self.place(file, slideID),
-                             hint: "all bags of a pack come from the same feature extractor")
+            return ToolError(
+                "bag has \(bag) features per instance, the pack has \(pack)", at: Self.place(file, slideID),
+                hint: "all bags of a pack come from the same feature extractor")
         case .coordinatesMismatch(let file, let slideID, let pack, let bag):
-            return ToolError("bag has coords \(bag.rawValue), the pack stores \(pack.rawValue)", at: Self.place(file, slideID),
-                             hint: "give every bag the same kind of coordinates, or none")
+            return ToolError(
+                "bag has coords \(bag.rawValue), the pack stores \(pack.rawValue)", at: Self.place(file, slideID),
+                hint: "give every bag the same kind of coordinates, or none")
         case .invalidBag(let file, let slideID, let detail):
             return ToolError("cannot pack bag: \(detail)", at: Self.place(file, slideID))
         case .io(let file, let detail):

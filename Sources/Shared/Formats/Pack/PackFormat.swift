@@ -70,9 +70,9 @@ public enum PackFormat {
     static let indexMagic: [UInt8] = Array("HMILIDX\0".utf8)
     static let footerMagic: [UInt8] = Array("HMILEND\0".utf8)
 
-    static let headerFixedSize = 20           // magic, version, JSON length, JSON CRC
+    static let headerFixedSize = 20  // magic, version, JSON length, JSON CRC
     static let maxHeaderJSON = 65_536
-    static let indexFixedSize = 16            // magic, bag count
+    static let indexFixedSize = 16  // magic, bag count
     static let footerSize = 32
     static let maxSlideIDBytes = 1024
     /// u32 id length + u64 offset + compressed size + record size + instance count; plus ≥ 1 id byte.
@@ -118,8 +118,10 @@ public struct PackHeader: Codable, Equatable, Sendable {
     /// Where the patches lie; nil in packs written before it existed and when no source said.
     public var geometry: PackGeometry?
 
-    public init(featureDim: Int, dtype: StorageDType, coordinates: CoordinatesKind, byteShuffle: Bool, tool: String,
-                geometry: PackGeometry? = nil) {
+    public init(
+        featureDim: Int, dtype: StorageDType, coordinates: CoordinatesKind, byteShuffle: Bool, tool: String,
+        geometry: PackGeometry? = nil
+    ) {
         self.featureDim = featureDim
         self.dtype = dtype
         self.coordinates = coordinates
@@ -129,7 +131,11 @@ public struct PackHeader: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case featureDim = "feature_dim", dtype, coordinates = "coords", byteShuffle = "byte_shuffle", tool, geometry
+        case featureDim = "feature_dim"
+        case dtype
+        case coordinates = "coords"
+        case byteShuffle = "byte_shuffle"
+        case tool, geometry
     }
 }
 
@@ -146,7 +152,11 @@ public struct PackGeometry: Codable, Equatable, Sendable {
         self.source = source
     }
 
-    enum CodingKeys: String, CodingKey { case unit, patchSize = "patch_size", source }
+    enum CodingKeys: String, CodingKey {
+        case unit
+        case patchSize = "patch_size"
+        case source
+    }
 }
 
 /// One bag's place in a pack, as the index records it.

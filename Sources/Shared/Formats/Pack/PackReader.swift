@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Reads a `.hbag` pack (layout in `PackFormat`): opening validates the header, footer and index, checking
 /// every declared size against the file size before allocating; any bag is then one `pread` of its frame.
@@ -74,8 +75,10 @@ public final class PackReader: @unchecked Sendable {
 
     /// Bags in `order` (slide ids; default: pack order), read and converted on `threads` background threads
     /// that stay at most `readAhead` bags ahead (plus one being read).
-    public func bags(in order: [String]? = nil, readAhead: Int = 2,
-                     threads: Int = min(2, ProcessInfo.processInfo.activeProcessorCount)) throws -> BagStream {
+    public func bags(
+        in order: [String]? = nil, readAhead: Int = 2,
+        threads: Int = min(2, ProcessInfo.processInfo.activeProcessorCount)
+    ) throws -> BagStream {
         let positions = try (order ?? slideIDs).map { id -> Int in
             guard let position = self.positions[id] else { throw PackError.unknownSlide(file: path, slideID: id) }
             return position
@@ -125,7 +128,7 @@ public final class PackReader: @unchecked Sendable {
         } catch {
             throw PackError.corruptHeader(file: path, detail: "JSON: \(ToolError.describe(error))")
         }
-        guard (1 ... PackFormat.maxFeatureDim).contains(header.featureDim) else {
+        guard (1...PackFormat.maxFeatureDim).contains(header.featureDim) else {
             throw PackError.absurdSize(file: path, slideID: nil, detail: "feature dim \(header.featureDim)")
         }
         return (header, 8 + UInt64(frameSize))
@@ -143,12 +146,20 @@ private struct PackIndexReader {
         let minimalIndex = UInt64(8 + PackFormat.indexFixedSize + PackFormat.footerSize)
         guard file.size >= dataStart + minimalIndex else { throw PackError.missingIndex(file: path) }
         var footer = ByteCursor(try file.read(at: file.size - UInt64(PackFormat.footerSize), count: PackFormat.footerSize))
-        let indexOffset = footer.u64()!, entriesLength = footer.u64()!, crc = footer.u32()!, version = footer.u32()!
+        let indexOffset = footer.u64()!
+        let entriesLength = footer.u64()!
+        let crc = footer.u32()!
+        let version = footer.u32()!
         guard footer.take(8)!.elementsEqual(PackFormat.footerMagic) else { throw PackError.missingIndex(file: path) }
         guard version == PackFormat.version else { throw PackError.unknownVersion(file: path, version: version) }
         guard indexOffset >= dataStart, indexOffset <= file.size, entriesLength <= file.size,
-              file.size - indexOffset == minimalIndex + entriesLength else {
-            throw PackError.corruptIndex(file: path, detail: "footer points at offset \(indexOffset) with \(entriesLength) bytes of entries, which does not end the \(file.size)-byte file")
+            file.size - indexOffset == minimalIndex + entriesLength
+        else {
+            throw PackError.corruptIndex(
+                file: path,
+                detail:
+                    "footer points at offset \(indexOffset) with \(entriesLength) bytes of entries, which does not end the \(file.size)-byte file"
+            )
         }
         let frame = try file.read(at: indexOffset, count: Int(file.size - indexOffset) - PackFormat.footerSize)
         var cursor = ByteCursor(frame)
@@ -168,7 +179,7 @@ private struct PackIndexReader {
         var entries: [PackIndexEntry] = []
         entries.reserveCapacity(Int(bagCount))
         var expectedOffset = dataStart
-        for _ in 0 ..< bagCount {
+        for _ in 0..<bagCount {
             entries.append(try readEntry(&cursor, expectedOffset: expectedOffset, indexOffset: indexOffset))
             expectedOffset = entries.last!.offset + entries.last!.compressedSize
         }
@@ -179,28 +190,36 @@ private struct PackIndexReader {
     }
 
     private func readEntry(_ cursor: inout ByteCursor, expectedOffset: UInt64, indexOffset: UInt64) throws -> PackIndexEntry {
-        guard let idLength = cursor.u32(), (1 ... UInt32(PackFormat.maxSlideIDBytes)).contains(idLength),
-              let idBytes = cursor.take(Int(idLength)), let slideID = String(validating: idBytes, as: UTF8.self) else {
+        guard let idLength = cursor.u32(), (1...UInt32(PackFormat.maxSlideIDBytes)).contains(idLength),
+            let idBytes = cursor.take(Int(idLength)), let slideID = String(validating: idBytes, as: UTF8.self)
+        else {
             throw PackError.corruptIndex(file: path, detail: "bad slide id in entry at index byte \(cursor.position)")
         }
         guard let offset = cursor.u64(), let compressedSize = cursor.u64(), let recordSize = cursor.u64(),
-              let instanceCount = cursor.u64() else {
+            let instanceCount = cursor.u64()
+        else {
             throw PackError.corruptIndex(file: path, detail: "entry for slide \(slideID) is cut short")
         }
         guard offset == expectedOffset else {
             throw PackError.corruptIndex(file: path, detail: "slide \(slideID) at offset \(offset), expected \(expectedOffset)")
         }
         guard compressedSize > 0, compressedSize <= indexOffset - offset else {
-            throw PackError.absurdSize(file: path, slideID: slideID, detail: "frame of \(compressedSize) bytes at offset \(offset) runs past the bags")
+            throw PackError.absurdSize(
+                file: path, slideID: slideID, detail: "frame of \(compressedSize) bytes at offset \(offset) runs past the bags")
         }
         guard recordSize <= compressedSize * PackFormat.maxExpansion, instanceCount <= recordSize,
-              BagRecord.size(slideIDBytes: Int(idLength), instanceCount: Int(instanceCount), featureDim: header.featureDim,
-                             dtype: header.dtype, coordinates: header.coordinates).map(UInt64.init) == recordSize else {
-            throw PackError.absurdSize(file: path, slideID: slideID,
-                                       detail: "record of \(recordSize) bytes for \(instanceCount) instances in a \(compressedSize)-byte frame")
+            BagRecord.size(
+                slideIDBytes: Int(idLength), instanceCount: Int(instanceCount), featureDim: header.featureDim,
+                dtype: header.dtype, coordinates: header.coordinates
+            ).map(UInt64.init) == recordSize
+        else {
+            throw PackError.absurdSize(
+                file: path, slideID: slideID,
+                detail: "record of \(recordSize) bytes for \(instanceCount) instances in a \(compressedSize)-byte frame")
         }
-        return PackIndexEntry(slideID: slideID, offset: offset, compressedSize: compressedSize, recordSize: recordSize,
-                              instanceCount: Int(instanceCount))
+        return PackIndexEntry(
+            slideID: slideID, offset: offset, compressedSize: compressedSize, recordSize: recordSize,
+            instanceCount: Int(instanceCount))
     }
 }
 
@@ -217,8 +236,9 @@ private final class BagDecoder {
         try file.read(at: entry.offset, count: compressedCount, into: compressed.pointer, slideID: entry.slideID)
         let frame = UnsafeRawBufferPointer(start: compressed.pointer, count: compressedCount)
         guard let declared = ZstdDecompressor.declaredContentSize(frame), declared == entry.recordSize else {
-            throw PackError.corruptBag(file: file.path, slideID: entry.slideID,
-                                       detail: "the frame header does not declare the \(entry.recordSize)-byte record of the index")
+            throw PackError.corruptBag(
+                file: file.path, slideID: entry.slideID,
+                detail: "the frame header does not declare the \(entry.recordSize)-byte record of the index")
         }
         let recordCount = Int(entry.recordSize)
         let start = BagRecord.alignedStart(slideIDBytes: entry.slideID.utf8.count)
@@ -233,8 +253,9 @@ private final class BagDecoder {
             throw PackError.corruptBag(file: file.path, slideID: entry.slideID, detail: "zstd: \(reason)")
         }
         guard written == recordCount else {
-            throw PackError.corruptBag(file: file.path, slideID: entry.slideID,
-                                       detail: "frame holds \(written) bytes, the index says \(recordCount)")
+            throw PackError.corruptBag(
+                file: file.path, slideID: entry.slideID,
+                detail: "frame holds \(written) bytes, the index says \(recordCount)")
         }
         return UnsafeRawPointer(record.pointer + start)
     }

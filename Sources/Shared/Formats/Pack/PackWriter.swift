@@ -34,9 +34,11 @@ public final class PackWriter: @unchecked Sendable {
         /// Recorded in the header: where the patches lie.
         public var geometry: PackGeometry?
 
-        public init(dtype: StorageDType = PackWriter.defaultDType, coordinates: CoordinatesKind = .none,
-                    compressionLevel: Int = PackWriter.defaultCompressionLevel,
-                    byteShuffle: Bool = PackWriter.defaultByteShuffle, tool: String = "hmil", geometry: PackGeometry? = nil) {
+        public init(
+            dtype: StorageDType = PackWriter.defaultDType, coordinates: CoordinatesKind = .none,
+            compressionLevel: Int = PackWriter.defaultCompressionLevel,
+            byteShuffle: Bool = PackWriter.defaultByteShuffle, tool: String = "hmil", geometry: PackGeometry? = nil
+        ) {
             self.dtype = dtype
             self.coordinates = coordinates
             self.compressionLevel = compressionLevel
@@ -68,17 +70,19 @@ public final class PackWriter: @unchecked Sendable {
     private let scratch: ReusePool<(ZstdCompressor, record: ScratchBuffer)>
 
     public init(path: String, featureDim: Int, options: Options = Options()) throws {
-        guard (1 ... PackFormat.maxFeatureDim).contains(featureDim) else {
+        guard (1...PackFormat.maxFeatureDim).contains(featureDim) else {
             throw ToolError("feature dim \(featureDim) is out of range 1…\(PackFormat.maxFeatureDim)", at: path)
         }
         guard ZstdCompressor.levels.contains(options.compressionLevel) else {
-            throw ToolError("zstd level \(options.compressionLevel) is out of range \(ZstdCompressor.levels)", at: path,
-                            hint: "pick a level in that range (\(PackWriter.defaultCompressionLevel) is the default)")
+            throw ToolError(
+                "zstd level \(options.compressionLevel) is out of range \(ZstdCompressor.levels)", at: path,
+                hint: "pick a level in that range (\(PackWriter.defaultCompressionLevel) is the default)")
         }
         self.path = path
         self.options = options
-        header = PackHeader(featureDim: featureDim, dtype: options.dtype, coordinates: options.coordinates,
-                            byteShuffle: options.byteShuffle, tool: options.tool, geometry: options.geometry)
+        header = PackHeader(
+            featureDim: featureDim, dtype: options.dtype, coordinates: options.coordinates,
+            byteShuffle: options.byteShuffle, tool: options.tool, geometry: options.geometry)
         let level = options.compressionLevel
         scratch = ReusePool { (ZstdCompressor(level: level), ScratchBuffer()) }
         file = try AtomicFileWriter(path: path)
@@ -95,9 +99,10 @@ public final class PackWriter: @unchecked Sendable {
     /// (e.g. from a mapped feature file) and converted to the storage dtype on the way. Thread-safe.
     public func encode(_ bag: BagView) throws -> EncodedBag {
         let slideID = Array(bag.slideID.utf8)
-        guard (1 ... PackFormat.maxSlideIDBytes).contains(slideID.count) else {
-            throw PackError.invalidBag(file: path, slideID: bag.slideID,
-                                       detail: "slide id must be 1…\(PackFormat.maxSlideIDBytes) bytes of UTF-8")
+        guard (1...PackFormat.maxSlideIDBytes).contains(slideID.count) else {
+            throw PackError.invalidBag(
+                file: path, slideID: bag.slideID,
+                detail: "slide id must be 1…\(PackFormat.maxSlideIDBytes) bytes of UTF-8")
         }
         guard bag.featureDim == header.featureDim else {
             throw PackError.featureDimMismatch(file: path, slideID: bag.slideID, pack: header.featureDim, bag: bag.featureDim)
@@ -107,12 +112,16 @@ public final class PackWriter: @unchecked Sendable {
             throw PackError.coordinatesMismatch(file: path, slideID: bag.slideID, pack: header.coordinates, bag: kind)
         }
         if let coordinates = bag.coordinates, coordinates.count != bag.instanceCount {
-            throw PackError.invalidBag(file: path, slideID: bag.slideID,
-                                       detail: "\(coordinates.count) coordinate pairs for \(bag.instanceCount) instances")
+            throw PackError.invalidBag(
+                file: path, slideID: bag.slideID,
+                detail: "\(coordinates.count) coordinate pairs for \(bag.instanceCount) instances")
         }
-        guard let size = BagRecord.size(slideIDBytes: slideID.count, instanceCount: bag.instanceCount,
-                                        featureDim: bag.featureDim, dtype: header.dtype, coordinates: kind),
-              ZstdCompressor.bound(size) > 0 else {
+        guard
+            let size = BagRecord.size(
+                slideIDBytes: slideID.count, instanceCount: bag.instanceCount,
+                featureDim: bag.featureDim, dtype: header.dtype, coordinates: kind),
+            ZstdCompressor.bound(size) > 0
+        else {
             throw PackError.invalidBag(file: path, slideID: bag.slideID, detail: "the bag is too large for one frame")
         }
         let frame = try scratch.withItem { compressor, recordBuffer in
@@ -127,8 +136,9 @@ public final class PackWriter: @unchecked Sendable {
                 }
             }
         }
-        return EncodedBag(slideID: bag.slideID, instanceCount: bag.instanceCount, recordSize: size, frame: frame,
-                          writer: ObjectIdentifier(self))
+        return EncodedBag(
+            slideID: bag.slideID, instanceCount: bag.instanceCount, recordSize: size, frame: frame,
+            writer: ObjectIdentifier(self))
     }
 
     /// Appends a bag encoded by this writer. Throws on a slide id already in the pack.
@@ -138,8 +148,10 @@ public final class PackWriter: @unchecked Sendable {
         guard seen.insert(encoded.slideID).inserted else {
             throw PackError.duplicateSlide(file: path, slideID: encoded.slideID)
         }
-        entries.append(PackIndexEntry(slideID: encoded.slideID, offset: file.offset, compressedSize: UInt64(encoded.frame.count),
-                                      recordSize: UInt64(encoded.recordSize), instanceCount: encoded.instanceCount))
+        entries.append(
+            PackIndexEntry(
+                slideID: encoded.slideID, offset: file.offset, compressedSize: UInt64(encoded.frame.count),
+                recordSize: UInt64(encoded.recordSize), instanceCount: encoded.instanceCount))
         do {
             try file.write(encoded.frame)
         } catch {
@@ -152,8 +164,10 @@ public final class PackWriter: @unchecked Sendable {
     /// Appends a bag frame taken unchanged from another pack with the same header (dtype, feature dim,
     /// coordinates, byte shuffle), so adding slides to a pack does not recompress the bags already in it.
     public func appendFrame(_ frame: [UInt8], of entry: PackIndexEntry) throws {
-        try append(EncodedBag(slideID: entry.slideID, instanceCount: entry.instanceCount, recordSize: Int(entry.recordSize),
-                              frame: frame, writer: ObjectIdentifier(self)))
+        try append(
+            EncodedBag(
+                slideID: entry.slideID, instanceCount: entry.instanceCount, recordSize: Int(entry.recordSize),
+                frame: frame, writer: ObjectIdentifier(self)))
     }
 
     /// Encodes and appends one bag.
@@ -175,7 +189,9 @@ public final class PackWriter: @unchecked Sendable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let json = try encoder.encode(header)
         guard json.count <= PackFormat.maxHeaderJSON else {
-            throw ToolError("pack header is larger than \(PackFormat.maxHeaderJSON) bytes", at: path, hint: "shorten the tool name and the geometry source")
+            throw ToolError(
+                "pack header is larger than \(PackFormat.maxHeaderJSON) bytes", at: path,
+                hint: "shorten the tool name and the geometry source")
         }
         var out = ByteWriter()
         out.u32(PackFormat.headerFrameMagic)

@@ -33,7 +33,7 @@ final class ZstdCompressor {
     /// Largest frame `count` bytes can compress to.
     static func bound(_ count: Int) -> Int { ZSTD_compressBound(count) }
 
-    static var levels: ClosedRange<Int> { Int(ZSTD_minCLevel()) ... Int(ZSTD_maxCLevel()) }
+    static var levels: ClosedRange<Int> { Int(ZSTD_minCLevel())...Int(ZSTD_maxCLevel()) }
 
     /// Compresses `source` into one frame in `destination` (at least `bound(source.count)` bytes); returns its size.
     func compress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer) throws -> Int {

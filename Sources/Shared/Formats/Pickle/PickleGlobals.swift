@@ -17,6 +17,6 @@ public enum PickleGlobals {
         "numpy.core.multiarray._reconstruct", "numpy._core.multiarray._reconstruct",
         "numpy.core.multiarray.scalar", "numpy._core.multiarray.scalar",
         "numpy.ndarray", "numpy.dtype",
-        "_codecs.encode",
+        "_codecs.encode"
     ]
 }

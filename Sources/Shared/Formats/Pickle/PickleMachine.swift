@@ -55,12 +55,17 @@ public struct PickleMachine {
 /// A mutable object while the pickle is read.
 private final class Node {
     enum Kind {
-        case none, bool(Bool), int(Int), float(Double), string(String), bytes([UInt8])
-        case list, tuple, dict                 // children: items; dict alternates key, value
+        case none
+        case bool(Bool)
+        case int(Int)
+        case float(Double)
+        case string(String)
+        case bytes([UInt8])
+        case list, tuple, dict  // children: items; dict alternates key, value
         case global(String, String)
-        case reduce                            // children: [callable, arguments]
-        case build                             // children: [object, state]
-        case persistentID                      // children: [pid]
+        case reduce  // children: [callable, arguments]
+        case build  // children: [object, state]
+        case persistentID  // children: [pid]
     }
     var kind: Kind
     var children: [Node]
@@ -128,7 +133,7 @@ private struct PickleReader {
     mutating func take(_ count: Int) throws -> UnsafeRawBufferPointer {
         guard count >= 0, count <= input.count - position else { throw PickleError.truncated(offset: position) }
         defer { position += count }
-        return UnsafeRawBufferPointer(rebasing: input[position ..< position + count])
+        return UnsafeRawBufferPointer(rebasing: input[position..<position + count])
     }
 
     mutating func byte() throws -> UInt8 { try take(1)[0] }
@@ -136,7 +141,7 @@ private struct PickleReader {
     mutating func littleEndian(_ count: Int) throws -> UInt64 {
         let b = try take(count)
         var v: UInt64 = 0
-        for i in (0 ..< count).reversed() { v = v << 8 | UInt64(b[i]) }
+        for i in (0..<count).reversed() { v = v << 8 | UInt64(b[i]) }
         return v
     }
 
@@ -157,13 +162,17 @@ private struct PickleReader {
         guard end < input.count else { throw PickleError.truncated(offset: position) }
         let bytes = try take(end - position)
         position += 1
-        guard let s = String(validating: bytes, as: UTF8.self) else { throw PickleError.invalid("text argument is not UTF-8", offset: opcodeStart) }
+        guard let s = String(validating: bytes, as: UTF8.self) else {
+            throw PickleError.invalid("text argument is not UTF-8", offset: opcodeStart)
+        }
         return s
     }
 
     mutating func utf8(_ count: Int) throws -> String {
         let bytes = try take(count)
-        guard let s = String(validating: bytes, as: UTF8.self) else { throw PickleError.invalid("string is not UTF-8", offset: opcodeStart) }
+        guard let s = String(validating: bytes, as: UTF8.self) else {
+            throw PickleError.invalid("string is not UTF-8", offset: opcodeStart)
+        }
         return s
     }
 
@@ -171,25 +180,33 @@ private struct PickleReader {
 
     mutating func make(_ kind: Node.Kind, _ children: [Node] = []) throws -> Node {
         nodeCount += 1
-        guard nodeCount <= machine.limits.nodes else { throw PickleError.limitExceeded("object count", limit: machine.limits.nodes, offset: opcodeStart) }
+        guard nodeCount <= machine.limits.nodes else {
+            throw PickleError.limitExceeded("object count", limit: machine.limits.nodes, offset: opcodeStart)
+        }
         return Node(kind, children)
     }
 
     mutating func push(_ node: Node) throws {
-        guard stack.count < machine.limits.stack else { throw PickleError.limitExceeded("stack size", limit: machine.limits.stack, offset: opcodeStart) }
+        guard stack.count < machine.limits.stack else {
+            throw PickleError.limitExceeded("stack size", limit: machine.limits.stack, offset: opcodeStart)
+        }
         stack.append(node)
     }
 
     mutating func push(_ kind: Node.Kind, _ children: [Node] = []) throws { try push(try make(kind, children)) }
 
     mutating func pop(_ name: String) throws -> Node {
-        guard let last = stack.last, stack.count > (marks.last ?? 0) else { throw PickleError.stackUnderflow(opcode: name, offset: opcodeStart) }
+        guard let last = stack.last, stack.count > (marks.last ?? 0) else {
+            throw PickleError.stackUnderflow(opcode: name, offset: opcodeStart)
+        }
         stack.removeLast()
         return last
     }
 
     func top(_ name: String) throws -> Node {
-        guard let last = stack.last, stack.count > (marks.last ?? 0) else { throw PickleError.stackUnderflow(opcode: name, offset: opcodeStart) }
+        guard let last = stack.last, stack.count > (marks.last ?? 0) else {
+            throw PickleError.stackUnderflow(opcode: name, offset: opcodeStart)
+        }
         return last
     }
 
@@ -259,111 +276,119 @@ private struct PickleReader {
             opcodeStart = position
             let op = try byte()
             switch op {
-            case 0x80: // PROTO
+            case 0x80:  // PROTO
                 let version = try byte()
                 guard version <= 5 else { throw PickleError.invalid("protocol \(version)", offset: opcodeStart) }
-            case 0x95: _ = try littleEndian(8) // FRAME: a hint for buffered readers
-            case 0x2E: // STOP
+            case 0x95: _ = try littleEndian(8)  // FRAME: a hint for buffered readers
+            case 0x2E:  // STOP
                 guard stack.count == 1, marks.isEmpty else {
                     throw PickleError.invalid("STOP with \(stack.count) values on the stack", offset: opcodeStart)
                 }
                 return (stack[0], position)
 
-            case 0x4E: try push(.none)                                       // NONE
-            case 0x88: try push(.bool(true))                                 // NEWTRUE
-            case 0x89: try push(.bool(false))                                // NEWFALSE
-            case 0x4A: try push(.int(Int(Int32(bitPattern: UInt32(try littleEndian(4))))))   // BININT
-            case 0x4B: try push(.int(Int(try byte())))                                        // BININT1
-            case 0x4D: try push(.int(Int(try littleEndian(2))))                               // BININT2
-            case 0x8A, 0x8B: // LONG1, LONG4: little-endian two's complement
+            case 0x4E: try push(.none)  // NONE
+            case 0x88: try push(.bool(true))  // NEWTRUE
+            case 0x89: try push(.bool(false))  // NEWFALSE
+            case 0x4A: try push(.int(Int(Int32(bitPattern: UInt32(try littleEndian(4))))))  // BININT
+            case 0x4B: try push(.int(Int(try byte())))  // BININT1
+            case 0x4D: try push(.int(Int(try littleEndian(2))))  // BININT2
+            case 0x8A, 0x8B:  // LONG1, LONG4: little-endian two's complement
                 let n = try length(op == 0x8A ? 1 : 4)
                 guard n <= 8 else { throw PickleError.invalid("integer wider than 64 bits", offset: opcodeStart) }
                 var v = n == 0 ? 0 : try littleEndian(n)
                 if n > 0, n < 8, v & (1 << (UInt64(n) * 8 - 1)) != 0 { v |= ~0 << (UInt64(n) * 8) }
                 try push(.int(Int(bitPattern: UInt(v))))
-            case 0x49: // INT (text); "01"/"00" are True/False
+            case 0x49:  // INT (text); "01"/"00" are True/False
                 let text = try line()
-                if text == "01" { try push(.bool(true)) } else if text == "00" { try push(.bool(false)) } else { try push(.int(try textInt(text))) }
-            case 0x4C: try push(.int(try textInt(try line())))               // LONG (text)
-            case 0x47: // BINFLOAT, big-endian
+                if text == "01" {
+                    try push(.bool(true))
+                } else if text == "00" {
+                    try push(.bool(false))
+                } else {
+                    try push(.int(try textInt(text)))
+                }
+            case 0x4C: try push(.int(try textInt(try line())))  // LONG (text)
+            case 0x47:  // BINFLOAT, big-endian
                 let b = try take(8)
                 var bits: UInt64 = 0
-                for i in 0 ..< 8 { bits = bits << 8 | UInt64(b[i]) }
+                for i in 0..<8 { bits = bits << 8 | UInt64(b[i]) }
                 try push(.float(Double(bitPattern: bits)))
-            case 0x46: // FLOAT (text)
+            case 0x46:  // FLOAT (text)
                 let text = try line()
                 guard let v = Double(text) else { throw PickleError.invalid("bad float", offset: opcodeStart) }
                 try push(.float(v))
 
-            case 0x8C: try push(.string(try utf8(try length(1))))           // SHORT_BINUNICODE
-            case 0x58: try push(.string(try utf8(try length(4))))           // BINUNICODE
-            case 0x8D: try push(.string(try utf8(try length(8))))           // BINUNICODE8
-            case 0x55, 0x54, 0x43, 0x42, 0x8E, 0x96: // SHORT_BINSTRING, BINSTRING, SHORT_BINBYTES, BINBYTES, BINBYTES8, BYTEARRAY8
+            case 0x8C: try push(.string(try utf8(try length(1))))  // SHORT_BINUNICODE
+            case 0x58: try push(.string(try utf8(try length(4))))  // BINUNICODE
+            case 0x8D: try push(.string(try utf8(try length(8))))  // BINUNICODE8
+            case 0x55, 0x54, 0x43, 0x42, 0x8E, 0x96:  // SHORT_BINSTRING, BINSTRING, SHORT_BINBYTES, BINBYTES, BINBYTES8, BYTEARRAY8
                 let width = [0x55: 1, 0x54: 4, 0x43: 1, 0x42: 4, 0x8E: 8, 0x96: 8][op]!
                 try push(.bytes(Array(try take(try length(width)))))
 
-            case 0x5D: try push(.list)                                       // EMPTY_LIST
-            case 0x29: try push(.tuple)                                      // EMPTY_TUPLE
-            case 0x7D: try push(.dict)                                       // EMPTY_DICT
-            case 0x28: // MARK
-                guard marks.count < machine.limits.stack else { throw PickleError.limitExceeded("mark count", limit: machine.limits.stack, offset: opcodeStart) }
+            case 0x5D: try push(.list)  // EMPTY_LIST
+            case 0x29: try push(.tuple)  // EMPTY_TUPLE
+            case 0x7D: try push(.dict)  // EMPTY_DICT
+            case 0x28:  // MARK
+                guard marks.count < machine.limits.stack else {
+                    throw PickleError.limitExceeded("mark count", limit: machine.limits.stack, offset: opcodeStart)
+                }
                 marks.append(stack.count)
-            case 0x6C: try push(.list, try popToMark("LIST"))                // LIST
-            case 0x74: try push(.tuple, try popToMark("TUPLE"))              // TUPLE
-            case 0x85, 0x86, 0x87: // TUPLE1, TUPLE2, TUPLE3
+            case 0x6C: try push(.list, try popToMark("LIST"))  // LIST
+            case 0x74: try push(.tuple, try popToMark("TUPLE"))  // TUPLE
+            case 0x85, 0x86, 0x87:  // TUPLE1, TUPLE2, TUPLE3
                 var items: [Node] = []
-                for _ in 0 ..< Int(op - 0x84) { items.insert(try pop("TUPLEn"), at: 0) }
+                for _ in 0..<Int(op - 0x84) { items.insert(try pop("TUPLEn"), at: 0) }
                 try push(.tuple, items)
-            case 0x64: // DICT
+            case 0x64:  // DICT
                 let items = try popToMark("DICT")
                 let dict = try make(.dict)
                 try setItems(items, in: dict, "DICT")
                 try push(dict)
-            case 0x61: // APPEND
+            case 0x61:  // APPEND
                 let item = try pop("APPEND")
                 try append([item], to: try top("APPEND"), "APPEND")
-            case 0x65: // APPENDS
+            case 0x65:  // APPENDS
                 let items = try popToMark("APPENDS")
                 try append(items, to: try top("APPENDS"), "APPENDS")
-            case 0x73: // SETITEM
+            case 0x73:  // SETITEM
                 let value = try pop("SETITEM")
                 let key = try pop("SETITEM")
                 try setItems([key, value], in: try top("SETITEM"), "SETITEM")
-            case 0x75: // SETITEMS
+            case 0x75:  // SETITEMS
                 let items = try popToMark("SETITEMS")
                 try setItems(items, in: try top("SETITEMS"), "SETITEMS")
-            case 0x30: // POP (of an empty frame pops the mark, as CPython does)
+            case 0x30:  // POP (of an empty frame pops the mark, as CPython does)
                 if stack.count == (marks.last ?? -1) { marks.removeLast() } else { _ = try pop("POP") }
-            case 0x31: _ = try popToMark("POP_MARK")                         // POP_MARK
-            case 0x32: try push(try top("DUP"))                              // DUP
+            case 0x31: _ = try popToMark("POP_MARK")  // POP_MARK
+            case 0x32: try push(try top("DUP"))  // DUP
 
-            case 0x71: try memoize(Int(try byte()), try top("BINPUT"))       // BINPUT
+            case 0x71: try memoize(Int(try byte()), try top("BINPUT"))  // BINPUT
             case 0x72: try memoize(Int(try littleEndian(4)), try top("LONG_BINPUT"))
             case 0x70: try memoize(try textInt(try line()), try top("PUT"))  // PUT (text)
-            case 0x94: try memoize(memo.count, try top("MEMOIZE"))           // MEMOIZE
-            case 0x68: try recall(Int(try byte()))                           // BINGET
-            case 0x6A: try recall(Int(try littleEndian(4)))                  // LONG_BINGET
-            case 0x67: try recall(try textInt(try line()))                   // GET (text)
+            case 0x94: try memoize(memo.count, try top("MEMOIZE"))  // MEMOIZE
+            case 0x68: try recall(Int(try byte()))  // BINGET
+            case 0x6A: try recall(Int(try littleEndian(4)))  // LONG_BINGET
+            case 0x67: try recall(try textInt(try line()))  // GET (text)
 
-            case 0x63: // GLOBAL "module\nname\n"
+            case 0x63:  // GLOBAL "module\nname\n"
                 let module = try line()
                 try global(module, try line())
-            case 0x93: // STACK_GLOBAL
+            case 0x93:  // STACK_GLOBAL
                 let name = try pop("STACK_GLOBAL")
                 let module = try pop("STACK_GLOBAL")
                 guard case .string(let m) = module.kind, case .string(let n) = name.kind else {
                     throw PickleError.invalid("STACK_GLOBAL of non-strings", offset: opcodeStart)
                 }
                 try global(m, n)
-            case 0x52: try reduce("REDUCE")                                  // REDUCE
-            case 0x81: try reduce("NEWOBJ")      // NEWOBJ: cls.__new__(cls, *args), kept as a call of cls
-            case 0x62: // BUILD: set the object's state in place, so memo references see it
+            case 0x52: try reduce("REDUCE")  // REDUCE
+            case 0x81: try reduce("NEWOBJ")  // NEWOBJ: cls.__new__(cls, *args), kept as a call of cls
+            case 0x62:  // BUILD: set the object's state in place, so memo references see it
                 let state = try pop("BUILD")
                 let object = try top("BUILD")
                 let inner = try make(object.kind, object.children)
                 object.kind = .build
                 object.children = [inner, state]
-            case 0x51: try push(.persistentID, [try pop("BINPERSID")])       // BINPERSID
+            case 0x51: try push(.persistentID, [try pop("BINPERSID")])  // BINPERSID
             case 0x50: try push(.persistentID, [try make(.string(try line()))])  // PERSID (text)
 
             case 0x8F, 0x90, 0x91: throw PickleError.unsupportedOpcode("set", offset: opcodeStart)

@@ -2,9 +2,21 @@ import Foundation
 
 /// Element types of the safetensors format, with their sizes in bytes.
 public enum SafetensorsDType: String, Sendable, CaseIterable {
-    case bool = "BOOL", u8 = "U8", i8 = "I8", f8e5m2 = "F8_E5M2", f8e4m3 = "F8_E4M3"
-    case i16 = "I16", u16 = "U16", f16 = "F16", bf16 = "BF16"
-    case i32 = "I32", u32 = "U32", f32 = "F32", f64 = "F64", i64 = "I64", u64 = "U64"
+    case bool = "BOOL"
+    case u8 = "U8"
+    case i8 = "I8"
+    case f8e5m2 = "F8_E5M2"
+    case f8e4m3 = "F8_E4M3"
+    case i16 = "I16"
+    case u16 = "U16"
+    case f16 = "F16"
+    case bf16 = "BF16"
+    case i32 = "I32"
+    case u32 = "U32"
+    case f32 = "F32"
+    case f64 = "F64"
+    case i64 = "I64"
+    case u64 = "U64"
 
     public var byteSize: Int {
         switch self {
@@ -34,7 +46,7 @@ public struct SafetensorsFile {
     /// Largest header accepted (the reference implementation's limit).
     public static let headerLimit = 100_000_000
 
-    public let tensors: [SafetensorsTensorInfo]       // in data order
+    public let tensors: [SafetensorsTensorInfo]  // in data order
     public let metadata: [String: String]
     private let bytes: Data
     private let dataStart: Int
@@ -73,7 +85,9 @@ public struct SafetensorsFile {
             tensors.append(try Self.parseEntry(name: name, raw))
         }
         // The tensors must tile the data section exactly: sorted by offset, no gap, no overlap.
-        tensors.sort { ($0.byteRange.lowerBound, $0.byteRange.upperBound, $0.name) < ($1.byteRange.lowerBound, $1.byteRange.upperBound, $1.name) }
+        tensors.sort {
+            ($0.byteRange.lowerBound, $0.byteRange.upperBound, $0.name) < ($1.byteRange.lowerBound, $1.byteRange.upperBound, $1.name)
+        }
         var next = 0
         for t in tensors {
             guard t.byteRange.lowerBound == next else {
@@ -142,14 +156,16 @@ public struct SafetensorsFile {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
-            throw ToolError("cannot read \(path): \((error as NSError).localizedDescription)", at: path,
-                            hint: "check the path")
+            throw ToolError(
+                "cannot read \(path): \((error as NSError).localizedDescription)", at: path,
+                hint: "check the path")
         }
         do {
             return try SafetensorsFile(bytes: data)
         } catch let error as SafetensorsError {
-            throw ToolError("not a valid safetensors file: \(error)", at: path,
-                            hint: "the file is damaged or not a safetensors checkpoint")
+            throw ToolError(
+                "not a valid safetensors file: \(error)", at: path,
+                hint: "the file is damaged or not a safetensors checkpoint")
         }
     }
 
@@ -172,11 +188,17 @@ public struct SafetensorsFile {
             case .f32:
                 return (0..<n).map { Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
             case .f64:
-                return (0..<n).map { Float(Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self)))) }
+                return (0..<n).map {
+                    Float(Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self))))
+                }
             case .bf16:
-                return (0..<n).map { Float(bitPattern: UInt32(UInt16(littleEndian: p.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) << 16) }
+                return (0..<n).map {
+                    Float(bitPattern: UInt32(UInt16(littleEndian: p.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) << 16)
+                }
             case .f16:
-                return (0..<n).map { Float(Float16(bitPattern: UInt16(littleEndian: p.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)))) }
+                return (0..<n).map {
+                    Float(Float16(bitPattern: UInt16(littleEndian: p.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))))
+                }
             default:
                 return nil
             }

@@ -40,11 +40,11 @@ public enum SafetensorsWriter {
                 t.values.withUnsafeBufferPointer { values in
                     let destination = bytes.baseAddress!.advanced(by: position)
                     #if _endian(little)
-                    destination.copyMemory(from: values.baseAddress!, byteCount: values.count * 4)
+                        destination.copyMemory(from: values.baseAddress!, byteCount: values.count * 4)
                     #else
-                    for (i, v) in values.enumerated() {
-                        destination.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
-                    }
+                        for (i, v) in values.enumerated() {
+                            destination.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self)
+                        }
                     #endif
                 }
                 position += t.values.count * 4

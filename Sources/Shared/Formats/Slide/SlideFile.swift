@@ -30,8 +30,9 @@ public final class SlideFile: @unchecked Sendable {
             throw ToolError("cannot read the slide file", at: location, hint: "check the path and its permissions")
         }
         guard let handle = openslide_open(path) else {
-            throw ToolError("not a slide OpenSlide can read (unknown format)", at: location,
-                            hint: "OpenSlide reads SVS, NDPI, MRXS, SCN, VMS, BIF and tiled TIFF files")
+            throw ToolError(
+                "not a slide OpenSlide can read (unknown format)", at: location,
+                hint: "OpenSlide reads SVS, NDPI, MRXS, SCN, VMS, BIF and tiled TIFF files")
         }
         if let error = openslide_get_error(handle) {
             let text = String(cString: error)
@@ -40,13 +41,15 @@ public final class SlideFile: @unchecked Sendable {
         }
         let count = Int(openslide_get_level_count(handle))
         var levels: [Level] = []
-        for level in 0 ..< max(0, count) {
-            var width: Int64 = 0, height: Int64 = 0
+        for level in 0..<max(0, count) {
+            var width: Int64 = 0
+            var height: Int64 = 0
             openslide_get_level_dimensions(handle, Int32(level), &width, &height)
             levels.append(Level(width: Int(width), height: Int(height), downsample: openslide_get_level_downsample(handle, Int32(level))))
         }
         guard let first = levels.first, first.width > 0, first.height > 0,
-              levels.allSatisfy({ $0.width > 0 && $0.height > 0 && $0.downsample >= 1 }) else {
+            levels.allSatisfy({ $0.width > 0 && $0.height > 0 && $0.downsample >= 1 })
+        else {
             openslide_close(handle)
             throw ToolError("the slide has no readable level", at: location, hint: "the file is damaged or incomplete")
         }
@@ -71,7 +74,8 @@ public final class SlideFile: @unchecked Sendable {
     /// Nil when the slide records neither.
     public var micronsPerPixel: (x: Double, y: Double)? {
         if let x = property("openslide.mpp-x").flatMap(Double.init), let y = property("openslide.mpp-y").flatMap(Double.init),
-           x > 0, y > 0, x.isFinite, y.isFinite {
+            x > 0, y > 0, x.isFinite, y.isFinite
+        {
             return (x, y)
         }
         let micronsPerUnit: Double
@@ -81,7 +85,8 @@ public final class SlideFile: @unchecked Sendable {
         default: return nil
         }
         guard let x = property("tiff.XResolution").flatMap(Double.init), let y = property("tiff.YResolution").flatMap(Double.init),
-              x > 0, y > 0, x.isFinite, y.isFinite else { return nil }
+            x > 0, y > 0, x.isFinite, y.isFinite
+        else { return nil }
         return (micronsPerUnit / x, micronsPerUnit / y)
     }
 
@@ -95,8 +100,9 @@ public final class SlideFile: @unchecked Sendable {
         var argb = [UInt32](repeating: 0, count: width * height)
         openslide_read_region(handle, &argb, Int64(x), Int64(y), Int32(level), Int64(width), Int64(height))
         if let error = openslide_get_error(handle) {
-            throw ToolError("cannot read the slide: \(String(cString: error))", at: "slide \(slideID), \(path)",
-                            hint: "the file is damaged or incomplete")
+            throw ToolError(
+                "cannot read the slide: \(String(cString: error))", at: "slide \(slideID), \(path)",
+                hint: "the file is damaged or incomplete")
         }
         var rgb = [UInt8](repeating: 0, count: width * height * 3)
         rgb.withUnsafeMutableBufferPointer { out in
@@ -115,10 +121,14 @@ public final class SlideFile: @unchecked Sendable {
     /// Nil when there is none; two candidates are an error (which one was meant?).
     public static func locate(slideID: String, in folder: String) throws -> String? {
         let found = extensions.flatMap { [$0, $0.uppercased()] }.map { "\(folder)/\(slideID).\($0)" }
-            .filter { var isFolder: ObjCBool = false; return FileManager.default.fileExists(atPath: $0, isDirectory: &isFolder) && !isFolder.boolValue }
+            .filter {
+                var isFolder: ObjCBool = false
+                return FileManager.default.fileExists(atPath: $0, isDirectory: &isFolder) && !isFolder.boolValue
+            }
         guard found.count <= 1 else {
-            throw ToolError("two slide files for slide \(slideID): \(found.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", "))",
-                            at: folder, hint: "keep one file per slide id in the slide folder")
+            throw ToolError(
+                "two slide files for slide \(slideID): \(found.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", "))",
+                at: folder, hint: "keep one file per slide id in the slide folder")
         }
         return found.first
     }

@@ -41,7 +41,7 @@ struct StoredZip {
             throw FeatureFileProblem("zip central directory lies outside the file")
         }
         var at = directoryOffset
-        for _ in 0 ..< count {
+        for _ in 0..<count {
             guard try u32(at) == 0x0201_4B50 else { throw FeatureFileProblem("zip central directory entry \(names.count) is damaged") }
             let method = try u16(at + 10)
             let crc = try u32(at + 16)
@@ -56,12 +56,22 @@ struct StoredZip {
             var extra = at + 46 + nameLength
             let extraEnd = extra + extraLength
             while extra + 4 <= extraEnd {
-                let id = try u16(extra), length = Int(try u16(extra + 2))
+                let id = try u16(extra)
+                let length = Int(try u16(extra + 2))
                 if id == 0x0001 {
                     var field = extra + 4
-                    if size == 0xFFFF_FFFF { size = try offset(try u64(field)); field += 8 }
-                    if compressed == 0xFFFF_FFFF { compressed = try offset(try u64(field)); field += 8 }
-                    if local == 0xFFFF_FFFF { local = try offset(try u64(field)); field += 8 }
+                    if size == 0xFFFF_FFFF {
+                        size = try offset(try u64(field))
+                        field += 8
+                    }
+                    if compressed == 0xFFFF_FFFF {
+                        compressed = try offset(try u64(field))
+                        field += 8
+                    }
+                    if local == 0xFFFF_FFFF {
+                        local = try offset(try u64(field))
+                        field += 8
+                    }
                     guard field <= extra + 4 + length else { throw FeatureFileProblem("zip64 field of '\(name)' is too short") }
                 }
                 extra += 4 + length
@@ -88,7 +98,7 @@ struct StoredZip {
     /// The entry's bytes, with its CRC-32 checked.
     func data(_ name: String) throws -> UnsafeRawBufferPointer {
         guard let entry = entries[name] else { throw FeatureFileProblem("zip has no entry '\(name)'") }
-        let slice = UnsafeRawBufferPointer(rebasing: bytes[entry.dataOffset ..< entry.dataOffset + entry.size])
+        let slice = UnsafeRawBufferPointer(rebasing: bytes[entry.dataOffset..<entry.dataOffset + entry.size])
         guard CRC32.checksum(slice) == entry.crc32 else { throw FeatureFileProblem("zip entry '\(name)' fails its CRC-32 check") }
         return slice
     }
@@ -107,7 +117,9 @@ struct StoredZip {
     }
 
     private func check(_ at: Int, _ count: Int) throws {
-        guard at >= 0, at <= bytes.count - count else { throw FeatureFileProblem("zip field at byte \(at) lies outside the file (truncated?)") }
+        guard at >= 0, at <= bytes.count - count else {
+            throw FeatureFileProblem("zip field at byte \(at) lies outside the file (truncated?)")
+        }
     }
 
     private func u16(_ at: Int) throws -> UInt16 {
@@ -132,7 +144,7 @@ struct StoredZip {
 
     private func text(_ at: Int, _ count: Int) throws -> String {
         try check(at, count)
-        guard let s = String(validating: UnsafeRawBufferPointer(rebasing: bytes[at ..< at + count]), as: UTF8.self) else {
+        guard let s = String(validating: UnsafeRawBufferPointer(rebasing: bytes[at..<at + count]), as: UTF8.self) else {
             throw FeatureFileProblem("zip entry name at byte \(at) is not UTF-8")
         }
         return s

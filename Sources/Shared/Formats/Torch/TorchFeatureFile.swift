@@ -46,13 +46,18 @@ public enum TorchFeatureFile {
 
     /// The payload's features (and coordinates) and how to reach a tensor's storage bytes in the archive.
     private static func zipSelection(_ bytes: UnsafeRawBufferPointer, keys: FeatureKeys)
-        throws -> (TorchPayload.Selection, (TorchTensor) throws -> UnsafeRawBufferPointer) {
+        throws -> (TorchPayload.Selection, (TorchTensor) throws -> UnsafeRawBufferPointer)
+    {
         let zip = try StoredZip(bytes)
         // The archive's one folder holds data.pkl, data/<key> and byteorder (named after the file by default).
-        let pickles = zip.names.filter { $0.hasSuffix("/data.pkl") && $0.split(separator: "/", omittingEmptySubsequences: false).count == 2 }
+        let pickles = zip.names.filter {
+            $0.hasSuffix("/data.pkl") && $0.split(separator: "/", omittingEmptySubsequences: false).count == 2
+        }
         guard pickles.count == 1 else {
-            throw FeatureFileProblem(pickles.isEmpty ? "zip has no <archive>/data.pkl entry; not a torch.save file"
-                                                     : "zip has \(pickles.count) data.pkl entries")
+            throw FeatureFileProblem(
+                pickles.isEmpty
+                    ? "zip has no <archive>/data.pkl entry; not a torch.save file"
+                    : "zip has \(pickles.count) data.pkl entries")
         }
         let prefix = String(pickles[0].dropLast("data.pkl".count))
         if zip.entries[prefix + "byteorder"] != nil {
@@ -61,10 +66,13 @@ public enum TorchFeatureFile {
         }
         let root = try PickleMachine().parse(try zip.data(pickles[0]))
         let selection = try TorchPayload.select(root, keys: keys)
-        return (selection, { tensor in
-            guard tensor.legacyView == nil else { throw FeatureFileProblem("storage view records belong to the legacy format") }
-            return try zip.data(prefix + "data/" + tensor.storageKey)
-        })
+        return (
+            selection,
+            { tensor in
+                guard tensor.legacyView == nil else { throw FeatureFileProblem("storage view records belong to the legacy format") }
+                return try zip.data(prefix + "data/" + tensor.storageKey)
+            }
+        )
     }
 
     // MARK: legacy format
@@ -86,7 +94,7 @@ public enum TorchFeatureFile {
         guard !o1, !o2, start <= root.count, length <= root.count - start else {
             throw FeatureFileProblem("legacy storage view '\(view.key)' lies outside storage '\(tensor.storageKey)'")
         }
-        return UnsafeRawBufferPointer(rebasing: root[start ..< start + length])
+        return UnsafeRawBufferPointer(rebasing: root[start..<start + length])
     }
 }
 
@@ -108,8 +116,10 @@ enum TorchPayload {
 
         /// The bag as a view: features in place when the tensor is contiguous f32 (checked as `bag` does),
         /// else converted into a `Bag` first.
-        func withBag<T>(slideID: String, storage: (TorchTensor) throws -> UnsafeRawBufferPointer,
-                        _ body: (BagView) throws -> T) throws -> T {
+        func withBag<T>(
+            slideID: String, storage: (TorchTensor) throws -> UnsafeRawBufferPointer,
+            _ body: (BagView) throws -> T
+        ) throws -> T {
             guard case .tensor(let tensor) = features else { return try bag(slideID: slideID, storage: storage).withView(body) }
             let strided = try tensor.strided(try storage(tensor))
             guard let direct = try strided.contiguousFloats("features") else {
@@ -119,8 +129,10 @@ enum TorchPayload {
             }
             let coordinates = try coordinates.map { payload in try payload.withStrided(storage) { try $0.coordinates("coordinates") } }
             try FeatureFiles.validate(rows: direct.rows, cols: direct.cols, values: direct.values, coordinates: coordinates)
-            return try body(BagView(slideID: slideID, instanceCount: direct.rows, featureDim: direct.cols, features: direct.values,
-                                    coordinates: coordinates?.value))
+            return try body(
+                BagView(
+                    slideID: slideID, instanceCount: direct.rows, featureDim: direct.cols, features: direct.values,
+                    coordinates: coordinates?.value))
         }
     }
 
@@ -161,7 +173,9 @@ enum TorchPayload {
             return payload
         }
         guard let features = try lookup(keys.featureCandidates, what: "features") else {
-            throw FeatureFileProblem("dict has no key \(keys.featureCandidates.map { "'\($0)'" }.joined(separator: " or ")) (keys: \(names.prefix(10).joined(separator: ", ")))")
+            throw FeatureFileProblem(
+                "dict has no key \(keys.featureCandidates.map { "'\($0)'" }.joined(separator: " or ")) (keys: \(names.prefix(10).joined(separator: ", ")))"
+            )
         }
         let coordinates = try lookup(keys.coordinateCandidates, what: "coordinates")
         if coordinates == nil, let wanted = keys.coordinates {

@@ -49,7 +49,7 @@ struct TorchLegacyStream {
                 throw FeatureFileProblem("legacy storage '\(key)' declares \(count) elements, more than the file holds")
             }
             guard storages[key] == nil else { throw FeatureFileProblem("legacy storage '\(key)' appears twice") }
-            storages[key] = UnsafeRawBufferPointer(rebasing: bytes[at ..< at + length])
+            storages[key] = UnsafeRawBufferPointer(rebasing: bytes[at..<at + length])
             at += length
         }
     }

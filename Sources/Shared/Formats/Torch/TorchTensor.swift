@@ -15,20 +15,21 @@ struct TorchTensor {
     static let storageTypes: [String: ElementType] = [
         "torch.FloatStorage": .float32, "torch.HalfStorage": .float16, "torch.BFloat16Storage": .bfloat16,
         "torch.DoubleStorage": .float64, "torch.LongStorage": .int64, "torch.IntStorage": .int32,
-        "torch.ShortStorage": .int16, "torch.CharStorage": .int8, "torch.ByteStorage": .uint8, "torch.BoolStorage": .bool,
+        "torch.ShortStorage": .int16, "torch.CharStorage": .int8, "torch.ByteStorage": .uint8, "torch.BoolStorage": .bool
     ]
 
     static let dtypes: [String: ElementType] = [
         "torch.float32": .float32, "torch.float16": .float16, "torch.bfloat16": .bfloat16, "torch.float64": .float64,
         "torch.int64": .int64, "torch.int32": .int32, "torch.int16": .int16, "torch.int8": .int8,
-        "torch.uint8": .uint8, "torch.bool": .bool,
+        "torch.uint8": .uint8, "torch.bool": .bool
     ]
 
     /// Nil when the value is not a tensor rebuild; throws when it is one but malformed.
     /// `torch.nn.Parameter`s (`_rebuild_parameter`) unwrap to their tensor.
     init?(_ value: PickleValue) throws {
         guard case .reduce(let callable, let arguments) = value, let function = callable.globalName,
-              let args = arguments.items else { return nil }
+            let args = arguments.items
+        else { return nil }
         switch function {
         case "torch._utils._rebuild_parameter":
             guard let inner = args.first, let tensor = try TorchTensor(inner) else {
@@ -55,7 +56,7 @@ struct TorchTensor {
 
         // ('storage', storage_type, key, location, numel[, view_metadata (legacy)])
         guard pidFields.count >= 5, pidFields[0] == .string("storage"), let typeName = pidFields[1].globalName,
-              let key = pidFields[2].stringValue, let numel = pidFields[4].intValue, numel >= 0
+            let key = pidFields[2].stringValue, let numel = pidFields[4].intValue, numel >= 0
         else { throw FeatureFileProblem("tensor storage reference has an unexpected form") }
         storageKey = key
         if let type = Self.storageTypes[typeName] {
@@ -64,7 +65,7 @@ struct TorchTensor {
         } else if typeName == "torch.storage.UntypedStorage" || typeName == "torch.UntypedStorage" {
             // v3: bytes of storage, element type from the dtype argument.
             guard function == "torch._utils._rebuild_tensor_v3", args.count >= 7, let dtypeName = args[6].globalName,
-                  let type = Self.dtypes[dtypeName]
+                let type = Self.dtypes[dtypeName]
             else { throw FeatureFileProblem("untyped tensor storage without a known dtype") }
             self.type = type
             storageElements = numel / type.size
@@ -73,7 +74,7 @@ struct TorchTensor {
         }
         if pidFields.count >= 6, let view = pidFields[5].items {
             guard view.count == 3, let viewKey = view[0].stringValue, let viewOffset = view[1].intValue,
-                  let viewSize = view[2].intValue, viewOffset >= 0, viewSize >= 0
+                let viewSize = view[2].intValue, viewOffset >= 0, viewSize >= 0
             else { throw FeatureFileProblem("legacy storage view has an unexpected form") }
             legacyView = (viewKey, viewOffset, viewSize)
         }
@@ -89,10 +90,12 @@ struct TorchTensor {
     func strided(_ storage: UnsafeRawBufferPointer) throws -> StridedArray {
         let (needed, overflow) = (legacyView?.size ?? storageElements).multipliedReportingOverflow(by: type.size)
         guard !overflow, storage.count >= needed else {
-            throw FeatureFileProblem("storage '\(storageKey)' holds \(storage.count) bytes, less than its declared \(storageElements) × \(type.size)")
+            throw FeatureFileProblem(
+                "storage '\(storageKey)' holds \(storage.count) bytes, less than its declared \(storageElements) × \(type.size)")
         }
-        return StridedArray(type: type, shape: shape, strides: strides, offset: offset,
-                            storage: UnsafeRawBufferPointer(rebasing: storage[0 ..< needed]))
+        return StridedArray(
+            type: type, shape: shape, strides: strides, offset: offset,
+            storage: UnsafeRawBufferPointer(rebasing: storage[0..<needed]))
     }
 
     /// Every tensor in a value tree (dict values, list and tuple items), for learning the element

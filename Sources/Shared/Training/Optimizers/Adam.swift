@@ -1,4 +1,5 @@
 import CKernels
+
 /// Adam exactly as `torch.optim.Adam` (single-tensor path, which torch uses on CPU), f32 state:
 ///
 ///     g ← grad + λ·p                        (L2 weight decay, λ = weightDecay; off when 0)
@@ -22,11 +23,13 @@ public final class Adam: Optimizer {
     public var weightDecay: Double
     public var decoupledWeightDecay: Bool
     public private(set) var stepCount = 0
-    private var firstMoments: [[Float]]   // exp_avg, one per parameter
+    private var firstMoments: [[Float]]  // exp_avg, one per parameter
     private var secondMoments: [[Float]]  // exp_avg_sq
 
-    public init(parameters: ParameterSet, learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
-                epsilon: Double = 1e-8, weightDecay: Double = 0, decoupledWeightDecay: Bool = false) {
+    public init(
+        parameters: ParameterSet, learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
+        epsilon: Double = 1e-8, weightDecay: Double = 0, decoupledWeightDecay: Bool = false
+    ) {
         self.parameters = parameters
         self.learningRate = learningRate
         self.beta1 = beta1
@@ -48,7 +51,8 @@ public final class Adam: Optimizer {
         let correction2 = Float((1 - pow(beta2, t)).squareRoot())
         let eps = Float(epsilon)
         let lerpWeight = Float(1 - beta1)
-        let b2 = Float(beta2), oneMinusB2 = Float(1 - beta2)
+        let b2 = Float(beta2)
+        let oneMinusB2 = Float(1 - beta2)
         let decay = Float(weightDecay)
         let shrink = Float(1 - learningRate * weightDecay)
         let mode: Int32 = weightDecay == 0 ? 0 : (decoupledWeightDecay ? 2 : 1)
@@ -59,8 +63,9 @@ public final class Adam: Optimizer {
                         parameter.gradient.withUnsafeBufferPointer { grad in
                             // The element loop in C (CKernels), vectorised with fused multiply-adds where the CPU
                             // has them and bit for bit the scalar loop everywhere (AdamKernelTests).
-                            hmil_adam_step(p.baseAddress, grad.baseAddress, m.baseAddress, v.baseAddress, p.count,
-                                           negStep, correction2, eps, lerpWeight, b2, oneMinusB2, mode, decay, shrink)
+                            hmil_adam_step(
+                                p.baseAddress, grad.baseAddress, m.baseAddress, v.baseAddress, p.count,
+                                negStep, correction2, eps, lerpWeight, b2, oneMinusB2, mode, decay, shrink)
                         }
                     }
                 }
@@ -87,7 +92,7 @@ public final class Adam: Optimizer {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #else
-import Foundation
+    import Foundation
 #endif

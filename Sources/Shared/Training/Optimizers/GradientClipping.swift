@@ -35,7 +35,10 @@ public enum GradientClipping {
                     i += 8
                 }
                 var tail: Float = 0
-                while i < g.count { tail += g[i] * 0; i += 1 }
+                while i < g.count {
+                    tail += g[i] * 0
+                    i += 1
+                }
                 return lanes.sum() + tail == 0
             }
             if !finite { return false }

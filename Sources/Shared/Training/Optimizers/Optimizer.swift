@@ -48,11 +48,14 @@ public struct OptimizerState: Equatable, Sendable {
 
     /// Checks kind, step and learning rate, then returns the values of the buffers named `buffers`
     /// for every parameter in order, each checked for name, shape and size.
-    func buffers(kind expected: String, names buffers: [String], for parameters: ParameterSet,
-                 source: String) throws -> [[Float]] {
+    func buffers(
+        kind expected: String, names buffers: [String], for parameters: ParameterSet,
+        source: String
+    ) throws -> [[Float]] {
         guard kind == expected else {
-            throw ToolError("optimizer state is for '\(kind)', not '\(expected)'", at: source,
-                            hint: "resume with the optimizer the run was started with")
+            throw ToolError(
+                "optimizer state is for '\(kind)', not '\(expected)'", at: source,
+                hint: "resume with the optimizer the run was started with")
         }
         guard stepCount >= 0 else { throw ToolError("optimizer step count \(stepCount) is negative", at: source) }
         guard learningRate.isFinite, learningRate >= 0 else {
@@ -60,8 +63,9 @@ public struct OptimizerState: Equatable, Sendable {
         }
         let expectedNames = parameters.parameters.flatMap { p in buffers.map { "\(p.name).\($0)" } }
         guard tensors.count == expectedNames.count else {
-            throw ToolError("optimizer state has \(tensors.count) tensors, expected \(expectedNames.count)", at: source,
-                            hint: "the state belongs to a different model or optimizer")
+            throw ToolError(
+                "optimizer state has \(tensors.count) tensors, expected \(expectedNames.count)", at: source,
+                hint: "the state belongs to a different model or optimizer")
         }
         var result: [[Float]] = []
         result.reserveCapacity(tensors.count)
@@ -69,12 +73,14 @@ public struct OptimizerState: Equatable, Sendable {
             let tensor = tensors[index]
             let parameter = parameters.parameters[index / buffers.count]
             guard tensor.name == name else {
-                throw ToolError("optimizer state tensor \(index) is '\(tensor.name)', expected '\(name)'", at: source,
-                                hint: "the state belongs to a different model")
+                throw ToolError(
+                    "optimizer state tensor \(index) is '\(tensor.name)', expected '\(name)'", at: source,
+                    hint: "the state belongs to a different model")
             }
             guard tensor.shape == parameter.shape, tensor.values.count == parameter.count else {
-                throw ToolError("optimizer state tensor '\(name)' has shape \(tensor.shape) (\(tensor.values.count) values), expected \(parameter.shape)",
-                                at: source, hint: "the state belongs to a model of another size")
+                throw ToolError(
+                    "optimizer state tensor '\(name)' has shape \(tensor.shape) (\(tensor.values.count) values), expected \(parameter.shape)",
+                    at: source, hint: "the state belongs to a model of another size")
             }
             result.append(tensor.values)
         }

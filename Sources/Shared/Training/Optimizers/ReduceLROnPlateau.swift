@@ -27,7 +27,9 @@ public final class ReduceLROnPlateau {
 
         enum CodingKeys: String, CodingKey {
             case best
-            case badEpochs = "num_bad_epochs", cooldownCounter = "cooldown_counter", lastEpoch = "last_epoch"
+            case badEpochs = "num_bad_epochs"
+            case cooldownCounter = "cooldown_counter"
+            case lastEpoch = "last_epoch"
         }
     }
 
@@ -41,9 +43,11 @@ public final class ReduceLROnPlateau {
     public let epsilon: Double
     public private(set) var state = State()
 
-    public init(mode: Mode = .min, factor: Double = 0.1, patience: Int = 10, threshold: Double = 1e-4,
-                thresholdMode: ThresholdMode = .rel, cooldown: Int = 0, minLearningRate: Double = 0,
-                epsilon: Double = 1e-8) {
+    public init(
+        mode: Mode = .min, factor: Double = 0.1, patience: Int = 10, threshold: Double = 1e-4,
+        thresholdMode: ThresholdMode = .rel, cooldown: Int = 0, minLearningRate: Double = 0,
+        epsilon: Double = 1e-8
+    ) {
         precondition(factor < 1, "factor should be < 1.0 (as torch)")
         self.mode = mode
         self.factor = factor

@@ -17,8 +17,10 @@ public final class SGD: Optimizer {
     /// Momentum buffers; empty until the first step with momentum (torch creates them lazily).
     private var buffers: [[Float]] = []
 
-    public init(parameters: ParameterSet, learningRate: Double, momentum: Double = 0, dampening: Double = 0,
-                nesterov: Bool = false, weightDecay: Double = 0) {
+    public init(
+        parameters: ParameterSet, learningRate: Double, momentum: Double = 0, dampening: Double = 0,
+        nesterov: Bool = false, weightDecay: Double = 0
+    ) {
         precondition(!nesterov || (momentum > 0 && dampening == 0), "nesterov needs momentum > 0 and dampening 0 (as torch)")
         self.parameters = parameters
         self.learningRate = learningRate
@@ -34,7 +36,9 @@ public final class SGD: Optimizer {
             buffers = parameters.parameters.map { [Float](repeating: 0, count: $0.count) }
         }
         stepCount += 1
-        let decay = Float(weightDecay), mu = Float(momentum), keep = Float(1 - dampening)
+        let decay = Float(weightDecay)
+        let mu = Float(momentum)
+        let keep = Float(1 - dampening)
         let negLR = Float(-learningRate)
         for (index, parameter) in parameters.parameters.enumerated() {
             parameter.value.withUnsafeMutableBufferPointer { p in
@@ -62,9 +66,12 @@ public final class SGD: Optimizer {
     }
 
     public func state() -> OptimizerState {
-        let tensors = buffers.isEmpty ? [] : parameters.parameters.enumerated().map { index, p in
-            NamedTensor(name: "\(p.name).momentum_buffer", shape: p.shape, values: buffers[index])
-        }
+        let tensors =
+            buffers.isEmpty
+            ? []
+            : parameters.parameters.enumerated().map { index, p in
+                NamedTensor(name: "\(p.name).momentum_buffer", shape: p.shape, values: buffers[index])
+            }
         return OptimizerState(kind: "sgd", stepCount: stepCount, learningRate: learningRate, tensors: tensors)
     }
 

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import Shared
 import XCTest
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// FolderLock's rules (see its documentation): a held lock refuses with the holder's host and pid; a lock
 /// whose holder is certainly gone (dead pid or restarted host here, no heartbeat elsewhere) is taken over
@@ -28,10 +29,13 @@ final class FolderLockTests: XCTestCase {
         try FileManager.default.setAttributes([.modificationDate: then], ofItemAtPath: lockPath)
     }
 
-    func holder(host: String = LockHolder.hostName, pid: Int32, bootID: String = LockHolder.bootID,
-                startTicks: UInt64? = nil) -> LockHolder {
-        LockHolder(host: host, pid: pid, bootID: bootID, startTicks: startTicks, tool: "hmil-train",
-                   token: "planted", since: "2025-01-01T00:00:00Z")
+    func holder(
+        host: String = LockHolder.hostName, pid: Int32, bootID: String = LockHolder.bootID,
+        startTicks: UInt64? = nil
+    ) -> LockHolder {
+        LockHolder(
+            host: host, pid: pid, bootID: bootID, startTicks: startTicks, tool: "hmil-train",
+            token: "planted", since: "2025-01-01T00:00:00Z")
     }
 
     /// The pid of a process that has ended.
@@ -67,7 +71,8 @@ final class FolderLockTests: XCTestCase {
     func testAHeldLockRefusesASecondTakerNamingHostAndPid() throws {
         let first = try FolderLock(folder: folder, tool: "hmil-train")
         let message = refusal { _ = try FolderLock(folder: folder, tool: "hmil-train") }
-        XCTAssertTrue(message.hasPrefix("\(folder) is in use by hmil-train on host \(LockHolder.hostName), pid \(getpid()), since "), message)
+        XCTAssertTrue(
+            message.hasPrefix("\(folder) is in use by hmil-train on host \(LockHolder.hostName), pid \(getpid()), since "), message)
         XCTAssertTrue(message.contains("(\(lockPath))"), message)
         XCTAssertFalse(message.contains("\n"))
         XCTAssertEqual(try folderFiles(), held(by: [first]), "the refused taker leaves nothing behind")
@@ -84,10 +89,12 @@ final class FolderLockTests: XCTestCase {
         var warnings: [String] = []
         let lock = try FolderLock(folder: folder, tool: "hmil-train", staleAfter: 600, warn: { warnings.append($0) })
         XCTAssertEqual(warnings.count, 1)
-        XCTAssertTrue(warnings[0].hasPrefix("hmil-train: warning: taking over the lock of \(folder) from hmil-train on host node-elsewhere, pid 4242"), warnings[0])
+        XCTAssertTrue(
+            warnings[0].hasPrefix(
+                "hmil-train: warning: taking over the lock of \(folder) from hmil-train on host node-elsewhere, pid 4242"), warnings[0])
         let age = warnings[0].range(of: #"no heartbeat for \d+ s"#, options: .regularExpression)
             .flatMap { Int(warnings[0][$0].split(separator: " ")[3]) }
-        XCTAssertTrue((3590 ... 3700).contains(age ?? 0), warnings[0])
+        XCTAssertTrue((3590...3700).contains(age ?? 0), warnings[0])
         XCTAssertEqual(LockHolder.parse(try Data(contentsOf: URL(fileURLWithPath: lockPath)))?.token, lock.holder.token)
         lock.release()
     }
@@ -99,7 +106,11 @@ final class FolderLockTests: XCTestCase {
         try plant(holder(pid: pid))
         var warnings: [String] = []
         let lock = try FolderLock(folder: folder, tool: "hmil-train", warn: { warnings.append($0) })
-        XCTAssertEqual(warnings, ["hmil-train: warning: taking over the lock of \(folder) from hmil-train on host \(LockHolder.hostName), pid \(pid), since 2025-01-01T00:00:00Z: that process is no longer running (\(lockPath))"])
+        XCTAssertEqual(
+            warnings,
+            [
+                "hmil-train: warning: taking over the lock of \(folder) from hmil-train on host \(LockHolder.hostName), pid \(pid), since 2025-01-01T00:00:00Z: that process is no longer running (\(lockPath))"
+            ])
         let now = try XCTUnwrap(LockHolder.parse(try Data(contentsOf: URL(fileURLWithPath: lockPath))))
         XCTAssertEqual(now, lock.holder)
         XCTAssertEqual(now.pid, getpid())
@@ -147,7 +158,7 @@ final class FolderLockTests: XCTestCase {
         XCTAssertEqual(try folderFiles(), [], "deinit releases")
 
         let lock = try FolderLock(folder: folder, tool: "hmil-train", lost: { _ in })
-        try plant(holder(host: "node-elsewhere", pid: 7, bootID: "b"))    // someone replaced it meanwhile
+        try plant(holder(host: "node-elsewhere", pid: 7, bootID: "b"))  // someone replaced it meanwhile
         lock.release()
         lock.release()
         XCTAssertEqual(LockHolder.parse(try Data(contentsOf: URL(fileURLWithPath: lockPath)))?.host, "node-elsewhere")
@@ -156,10 +167,12 @@ final class FolderLockTests: XCTestCase {
     func testTheHeartbeatKeepsTheLockFreshAndNoticesATakeover() throws {
         let lost = expectation(description: "lost")
         let lostTo = LockedBox<LockHolder?>(nil)
-        let lock = try FolderLock(folder: folder, tool: "hmil-train", heartbeat: 0.05, lost: { found in
-            lostTo.value = found
-            lost.fulfill()
-        })
+        let lock = try FolderLock(
+            folder: folder, tool: "hmil-train", heartbeat: 0.05,
+            lost: { found in
+                lostTo.value = found
+                lost.fulfill()
+            })
         try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: lockPath)
         let deadline = Date(timeIntervalSinceNow: 10)
         var age = 3600.0
@@ -179,7 +192,7 @@ final class FolderLockTests: XCTestCase {
     // MARK: - Concurrent takers
 
     func testOfConcurrentTakersExactlyOneWins() throws {
-        for round in 0 ..< 20 {
+        for round in 0..<20 {
             let winners = LockedBox<[FolderLock]>([])
             let refusals = LockedBox(0)
             DispatchQueue.concurrentPerform(iterations: 8) { _ in
@@ -200,7 +213,7 @@ final class FolderLockTests: XCTestCase {
 
     func testOfConcurrentTakersOfAStaleLockExactlyOneWinsAndOneSaysSo() throws {
         let pid = try deadPid()
-        for round in 0 ..< 20 {
+        for round in 0..<20 {
             try plant(holder(pid: pid))
             let winners = LockedBox<[FolderLock]>([])
             let warnings = LockedBox<[String]>([])
@@ -224,8 +237,16 @@ final class LockedBox<Value>: @unchecked Sendable {
     private var stored: Value
     init(_ value: Value) { stored = value }
     var value: Value {
-        get { lock.lock(); defer { lock.unlock() }; return stored }
-        set { lock.lock(); stored = newValue; lock.unlock() }
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return stored
+        }
+        set {
+            lock.lock()
+            stored = newValue
+            lock.unlock()
+        }
     }
     func update(_ change: (inout Value) -> Void) {
         lock.lock()

@@ -27,7 +27,10 @@ struct GoldenFeatures: Decodable {
         case (nil, nil): break
         case ("int32", .int32(let c)?): XCTAssertEqual(c, expected.coords!.map { Int32($0) }, "\(name) coords", file: file, line: line)
         case ("float32", .float32(let c)?): XCTAssertEqual(c, expected.coords!.map { Float($0) }, "\(name) coords", file: file, line: line)
-        default: XCTFail("\(name): coordinates \(String(describing: bag.coordinates)) but expected \(String(describing: expected.coords_dtype))", file: file, line: line)
+        default:
+            XCTFail(
+                "\(name): coordinates \(String(describing: bag.coordinates)) but expected \(String(describing: expected.coords_dtype))",
+                file: file, line: line)
         }
     }
 }

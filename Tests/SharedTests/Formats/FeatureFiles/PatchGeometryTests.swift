@@ -25,20 +25,22 @@ final class PatchGeometryTests: XCTestCase {
     func testFilesWithoutAttributesSayNothing() throws {
         XCTAssertNil(try FeatureFiles.geometry(geometryFixture("clam_features/c1.h5"), slideID: "c1"))
         XCTAssertNil(try FeatureFiles.geometry(FixturePaths.features("clam.h5"), slideID: "c"))
-        XCTAssertNil(try FeatureFiles.geometry(FixturePaths.features("stamp.h5"), slideID: "s"))   // STAMP before 2.1: no tile size
+        XCTAssertNil(try FeatureFiles.geometry(FixturePaths.features("stamp.h5"), slideID: "s"))  // STAMP before 2.1: no tile size
         XCTAssertNil(try FeatureFiles.geometry(FixturePaths.features("tensor_f32.pt"), slideID: "p"))
     }
 
     func testOneAttributeRuleEach() throws {
         // CLAM's downsample pair, truncated as CLAM's heatmap code does: int(256 × 1.9999) = 511.
-        XCTAssertEqual(try FeatureFiles.geometry(geometryFixture("clam_odd_downsample.h5"), slideID: "c"),
-                       PatchGeometry(unit: .pixels, patchSize: 511, source: "CLAM patch_size × downsample"))
+        XCTAssertEqual(
+            try FeatureFiles.geometry(geometryFixture("clam_odd_downsample.h5"), slideID: "c"),
+            PatchGeometry(unit: .pixels, patchSize: 511, source: "CLAM patch_size × downsample"))
         // A patch level of 0 without a downsample: the size is already level-0 pixels.
         XCTAssertEqual(try FeatureFiles.geometry(geometryFixture("patch_level_0.h5"), slideID: "c")?.patchSize, 224)
         // A patch size at an unknown level places nothing.
         XCTAssertNil(try FeatureFiles.geometry(geometryFixture("patch_size_only.h5"), slideID: "c"))
         // STAMP 2.0 wrote no unit attribute: still micrometres.
-        XCTAssertEqual(try FeatureFiles.geometry(geometryFixture("stamp_no_unit.h5"), slideID: "s"),
-                       PatchGeometry(unit: .micrometres, patchSize: 300, source: "STAMP tile_size_um"))
+        XCTAssertEqual(
+            try FeatureFiles.geometry(geometryFixture("stamp_no_unit.h5"), slideID: "s"),
+            PatchGeometry(unit: .micrometres, patchSize: 300, source: "STAMP tile_size_um"))
     }
 }

@@ -13,8 +13,10 @@ final class HDF5FeatureFileTests: XCTestCase {
         try GoldenFeatures.check("custom_keys.h5", keys: FeatureKeys(features: "embeddings/x"))
         let path = FixturePaths.features("custom_keys.h5")
         XCTAssertThrowsMessage(try HDF5FeatureFile.read(path, slideID: "s"), "no dataset 'features' or 'feats'", "slide s", path)
-        XCTAssertThrowsMessage(try HDF5FeatureFile.read(path, slideID: "s", keys: FeatureKeys(features: "embeddings")), "'embeddings' is not a dataset")
-        XCTAssertThrowsMessage(try HDF5FeatureFile.read(path, slideID: "s", keys: FeatureKeys(features: "embeddings/x", coordinates: "xy")), "no dataset 'xy'")
+        XCTAssertThrowsMessage(
+            try HDF5FeatureFile.read(path, slideID: "s", keys: FeatureKeys(features: "embeddings")), "'embeddings' is not a dataset")
+        XCTAssertThrowsMessage(
+            try HDF5FeatureFile.read(path, slideID: "s", keys: FeatureKeys(features: "embeddings/x", coordinates: "xy")), "no dataset 'xy'")
     }
 
     func testTruncatedAndForeignFilesThrow() throws {
@@ -34,7 +36,7 @@ final class HDF5FeatureFileTests: XCTestCase {
         let seed = try FixturePaths.bytes("features/clam.h5")
         let folder = try FixturePaths.temporaryFolder()
         var mutator = ByteMutator(seed: 11)
-        for i in 0 ..< 300 {
+        for i in 0..<300 {
             let path = folder + "/m\(i % 4).h5"
             try Data(mutator.mutate(seed)).write(to: URL(fileURLWithPath: path))
             _ = try? HDF5FeatureFile.read(path, slideID: "m")

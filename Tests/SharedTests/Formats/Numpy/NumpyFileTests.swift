@@ -15,8 +15,9 @@ final class NumpyFileTests: XCTestCase {
         let headerEnd = 10 + Int(bytes[8]) + Int(bytes[9]) << 8
         XCTAssertEqual(headerEnd % 64, 0)
         XCTAssertEqual(bytes.count, headerEnd + 24)
-        XCTAssertEqual(String(decoding: bytes[10 ..< headerEnd], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
-                       "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }")
+        XCTAssertEqual(
+            String(decoding: bytes[10..<headerEnd], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }")
         let path = try FixturePaths.temporaryFolder() + "/x.npy"
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         XCTAssertEqual(try NumpyFile.read(path, slideID: "s"), bag)
@@ -26,7 +27,7 @@ final class NumpyFileTests: XCTestCase {
         // np.save of a float32 C-order array: same header bytes as NumpyFile.encode for the same shape.
         let numpy = try FixturePaths.bytes("features/c_order_f32.npy")
         let ours = NumpyFile.encode([Float](repeating: 0, count: 20), shape: [4, 5])
-        XCTAssertEqual(Array(numpy[0 ..< 128]), Array(ours[0 ..< 128]))
+        XCTAssertEqual(Array(numpy[0..<128]), Array(ours[0..<128]))
     }
 
     func testHostileHeaders() throws {
@@ -38,13 +39,27 @@ final class NumpyFileTests: XCTestCase {
             try Data(bytes).write(to: URL(fileURLWithPath: path))
             return path
         }
-        XCTAssertThrowsMessage(try NumpyFile.read(try npy("{'descr': '<f4', 'fortran_order': False, 'shape': (100000000000, 100000000000), }"), slideID: "s"), "overflows")
-        XCTAssertThrowsMessage(try NumpyFile.read(try npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000, 1024), }", data: 16), slideID: "s"), "the file holds 16")
-        XCTAssertThrowsMessage(try NumpyFile.read(try npy("{'descr': '<U8', 'fortran_order': False, 'shape': (1, 1), }", data: 32), slideID: "s"), "dtype '<U8'")
-        XCTAssertThrowsMessage(try NumpyFile.read(try npy("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", data: 4), slideID: "s"), "structured")
-        XCTAssertThrowsMessage(try NumpyFile.read(try npy("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 4), }"), slideID: "empty"), "no instances", "empty")
-        XCTAssertThrowsMessage(try NumpyFile.read(try npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", data: 16), slideID: "s"), "expected 2 dimensions")
-        XCTAssertThrowsMessage(try NumpyFile.read(try npy("{'descr': '<i4', 'fortran_order': False, 'shape': (2, 2), }", data: 16), slideID: "s"), "expected floats")
+        XCTAssertThrowsMessage(
+            try NumpyFile.read(try npy("{'descr': '<f4', 'fortran_order': False, 'shape': (100000000000, 100000000000), }"), slideID: "s"),
+            "overflows")
+        XCTAssertThrowsMessage(
+            try NumpyFile.read(try npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000, 1024), }", data: 16), slideID: "s"),
+            "the file holds 16")
+        XCTAssertThrowsMessage(
+            try NumpyFile.read(try npy("{'descr': '<U8', 'fortran_order': False, 'shape': (1, 1), }", data: 32), slideID: "s"),
+            "dtype '<U8'")
+        XCTAssertThrowsMessage(
+            try NumpyFile.read(try npy("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", data: 4), slideID: "s"),
+            "structured")
+        XCTAssertThrowsMessage(
+            try NumpyFile.read(try npy("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 4), }"), slideID: "empty"), "no instances",
+            "empty")
+        XCTAssertThrowsMessage(
+            try NumpyFile.read(try npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", data: 16), slideID: "s"),
+            "expected 2 dimensions")
+        XCTAssertThrowsMessage(
+            try NumpyFile.read(try npy("{'descr': '<i4', 'fortran_order': False, 'shape': (2, 2), }", data: 16), slideID: "s"),
+            "expected floats")
     }
 
     func testCSV() throws {

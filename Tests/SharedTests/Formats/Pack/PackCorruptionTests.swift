@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import Shared
+import XCTest
 
 /// Foreign and damaged files: every cut and every flipped byte gives a thrown PackError, never a crash,
 /// a hang or a silently different bag. Each named error also has its own small test.
@@ -12,11 +12,14 @@ final class PackCorruptionTests: XCTestCase {
 
     override func setUpWithError() throws {
         folder = PackTestSupport.temporaryFolder()
-        bags = [PackTestSupport.bag("slide_1", instances: 12, dim: 16, coordinates: .int32, seed: 1),
-                PackTestSupport.bag("slide_2", instances: 0, dim: 16, coordinates: .int32, seed: 2),
-                PackTestSupport.bag("slide_3", instances: 7, dim: 16, coordinates: .int32, seed: 3)]
-        path = try PackTestSupport.writePack(bags, dim: 16, options: .init(dtype: .f16, coordinates: .int32, byteShuffle: true),
-                                             in: folder)
+        bags = [
+            PackTestSupport.bag("slide_1", instances: 12, dim: 16, coordinates: .int32, seed: 1),
+            PackTestSupport.bag("slide_2", instances: 0, dim: 16, coordinates: .int32, seed: 2),
+            PackTestSupport.bag("slide_3", instances: 7, dim: 16, coordinates: .int32, seed: 3)
+        ]
+        path = try PackTestSupport.writePack(
+            bags, dim: 16, options: .init(dtype: .f16, coordinates: .int32, byteShuffle: true),
+            in: folder)
         original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
     }
 
@@ -26,20 +29,27 @@ final class PackCorruptionTests: XCTestCase {
         return damaged
     }
 
-    private enum Outcome: Equatable { case error(PackError), unchanged }
+    private enum Outcome: Equatable {
+        case error(PackError)
+        case unchanged
+    }
 
     /// Opens the damaged bytes and reads every bag: either a PackError naming the file, or (only when
     /// `allowUnchanged`) exactly the original bags; anything else fails the test.
     @discardableResult
-    private func expectPackError(_ bytes: [UInt8], _ label: String, allowUnchanged: Bool = false,
-                                 file: StaticString = #filePath, line: UInt = #line) -> PackError? {
+    private func expectPackError(
+        _ bytes: [UInt8], _ label: String, allowUnchanged: Bool = false,
+        file: StaticString = #filePath, line: UInt = #line
+    ) -> PackError? {
         outcome(bytes, label, allowUnchanged: allowUnchanged, file: file, line: line).flatMap {
             if case .error(let error) = $0 { return error } else { return nil }
         }
     }
 
-    private func outcome(_ bytes: [UInt8], _ label: String, allowUnchanged: Bool,
-                         file: StaticString = #filePath, line: UInt = #line) -> Outcome? {
+    private func outcome(
+        _ bytes: [UInt8], _ label: String, allowUnchanged: Bool,
+        file: StaticString = #filePath, line: UInt = #line
+    ) -> Outcome? {
         let damaged = write(bytes)
         do {
             let read = try PackTestSupport.readEverything(damaged)
@@ -69,13 +79,15 @@ final class PackCorruptionTests: XCTestCase {
         let reader = try! PackReader(path: path)
         let firstBag = Int(reader.entries[0].offset)
         let indexOffset = Int(reader.entries.last!.offset + reader.entries.last!.compressedSize)
-        return [("header frame", 0 ..< firstBag), ("bag frames", firstBag ..< indexOffset),
-                ("index frame", indexOffset ..< original.count - 32), ("footer", original.count - 32 ..< original.count)]
+        return [
+            ("header frame", 0..<firstBag), ("bag frames", firstBag..<indexOffset),
+            ("index frame", indexOffset..<original.count - 32), ("footer", original.count - 32..<original.count)
+        ]
     }
 
     func testTruncationAtEveryOffsetIsAnError() {
         XCTAssertEqual(try PackTestSupport.readEverything(path), storedBags)
-        for length in 0 ..< original.count {
+        for length in 0..<original.count {
             _ = expectPackError(Array(original[..<length]), "cut at \(length)")
         }
     }
@@ -87,7 +99,8 @@ final class PackCorruptionTests: XCTestCase {
     func testFlippingAnyByteInAnyRegionIsAnErrorOrHarmless() {
         for (region, range) in regions {
             XCTAssertFalse(range.isEmpty, region)
-            var harmless = 0, flips = 0
+            var harmless = 0
+            var flips = 0
             for offset in range {
                 for mask: UInt8 in [0x01, 0x80, 0xFF] {
                     var bytes = original
@@ -105,9 +118,10 @@ final class PackCorruptionTests: XCTestCase {
         let text = Array("case_id,slide_id,label\n".utf8)
         XCTAssertEqual(expectPackError(text, "csv"), .badMagic(file: folder + "/damaged.hbag"))
         var renamed = original
-        renamed[8] = UInt8(ascii: "X")   // "HMILBAG" → "XMILBAG" inside a valid skippable frame
+        renamed[8] = UInt8(ascii: "X")  // "HMILBAG" → "XMILBAG" inside a valid skippable frame
         XCTAssertEqual(expectPackError(renamed, "inner magic"), .badMagic(file: folder + "/damaged.hbag"))
-        XCTAssertEqual("\(PackError.badMagic(file: "x.hbag"))", "not an hbag pack: bad magic (x.hbag) — give a .hbag file written by hmil-pack")
+        XCTAssertEqual(
+            "\(PackError.badMagic(file: "x.hbag"))", "not an hbag pack: bad magic (x.hbag) — give a .hbag file written by hmil-pack")
     }
 
     func testUnknownVersionInHeaderAndFooter() {
@@ -131,7 +145,7 @@ final class PackCorruptionTests: XCTestCase {
 
     func testCorruptIndexChecksum() {
         var bytes = original
-        let entry = regions[2].1.lowerBound + 8 + 16 + 4 + 2   // inside the first slide id
+        let entry = regions[2].1.lowerBound + 8 + 16 + 4 + 2  // inside the first slide id
         bytes[entry] ^= 0x20
         guard case .corruptIndex(_, let detail)? = expectPackError(bytes, "index") else { return XCTFail() }
         XCTAssertTrue(detail.contains("checksum"), detail)
@@ -141,7 +155,7 @@ final class PackCorruptionTests: XCTestCase {
         var bytes = original
         let reader = try! PackReader(path: path)
         let third = reader.entries[2]
-        bytes[Int(third.offset + third.compressedSize) - 1] ^= 0x01   // last byte of the frame: its XXH64 checksum
+        bytes[Int(third.offset + third.compressedSize) - 1] ^= 0x01  // last byte of the frame: its XXH64 checksum
         let error = expectPackError(bytes, "checksum")
         XCTAssertEqual(error, .checksumMismatch(file: folder + "/damaged.hbag", slideID: "slide_3"))
         XCTAssertTrue("\(error!)".contains("slide slide_3"))
@@ -157,7 +171,7 @@ final class PackCorruptionTests: XCTestCase {
         PackTestSupport.put(recordSize, into: &bytes, at: entry + 16, width: 8)
         PackTestSupport.put(count, into: &bytes, at: entry + 24, width: 8)
         let entriesLength = Int(PackTestSupport.u64(bytes, at: bytes.count - 24))
-        let crc = PackTestSupport.crc32(bytes[payload ..< payload + 16 + entriesLength])
+        let crc = PackTestSupport.crc32(bytes[payload..<payload + 16 + entriesLength])
         PackTestSupport.put(UInt64(crc), into: &bytes, at: bytes.count - 16, width: 4)
         return bytes
     }
@@ -175,10 +189,10 @@ final class PackCorruptionTests: XCTestCase {
     func testHeaderWithValidChecksumButMissingKey() {
         var bytes = original
         let jsonLength = Int(PackTestSupport.u32(bytes, at: 20))
-        let json = String(decoding: bytes[28 ..< 28 + jsonLength], as: UTF8.self)
+        let json = String(decoding: bytes[28..<28 + jsonLength], as: UTF8.self)
         let renamed = Array(json.replacingOccurrences(of: "\"dtype\"", with: "\"dtyp_\"").utf8)
         XCTAssertEqual(renamed.count, jsonLength)
-        bytes.replaceSubrange(28 ..< 28 + jsonLength, with: renamed)
+        bytes.replaceSubrange(28..<28 + jsonLength, with: renamed)
         PackTestSupport.put(UInt64(PackTestSupport.crc32(renamed)), into: &bytes, at: 24, width: 4)
         guard case .corruptHeader(_, let detail)? = expectPackError(bytes, "missing dtype") else { return XCTFail() }
         XCTAssertTrue(detail.contains("JSON"), detail)

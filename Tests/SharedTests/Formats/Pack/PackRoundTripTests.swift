@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import Shared
+import XCTest
 
 final class PackRoundTripTests: XCTestCase {
     /// What a bag must read back as when stored in `dtype`: f32 bit-exact, f16/bf16 rounded to nearest even.
@@ -23,15 +23,20 @@ final class PackRoundTripTests: XCTestCase {
             for coordinates in CoordinatesKind.allCases {
                 for shuffle in [false, true] {
                     let label = "\(dtype) \(coordinates) shuffle \(shuffle)"
-                    let bags = [PackTestSupport.bag("slide_a", instances: 37, dim: 24, coordinates: coordinates, seed: 1),
-                                PackTestSupport.bag("slide-é-002", instances: 1, dim: 24, coordinates: coordinates, seed: 2),
-                                PackTestSupport.bag("s", instances: 0, dim: 24, coordinates: coordinates, seed: 3),
-                                PackTestSupport.bag("slide_d", instances: 5, dim: 24, coordinates: coordinates, seed: 4)]
+                    let bags = [
+                        PackTestSupport.bag("slide_a", instances: 37, dim: 24, coordinates: coordinates, seed: 1),
+                        PackTestSupport.bag("slide-é-002", instances: 1, dim: 24, coordinates: coordinates, seed: 2),
+                        PackTestSupport.bag("s", instances: 0, dim: 24, coordinates: coordinates, seed: 3),
+                        PackTestSupport.bag("slide_d", instances: 5, dim: 24, coordinates: coordinates, seed: 4)
+                    ]
                     let options = PackWriter.Options(dtype: dtype, coordinates: coordinates, byteShuffle: shuffle, tool: "tests")
                     let path = try PackTestSupport.writePack(bags, dim: 24, options: options, in: folder)
                     let reader = try PackReader(path: path)
-                    XCTAssertEqual(reader.header, PackHeader(featureDim: 24, dtype: dtype, coordinates: coordinates,
-                                                             byteShuffle: shuffle, tool: "tests"), label)
+                    XCTAssertEqual(
+                        reader.header,
+                        PackHeader(
+                            featureDim: 24, dtype: dtype, coordinates: coordinates,
+                            byteShuffle: shuffle, tool: "tests"), label)
                     XCTAssertEqual(reader.slideIDs, bags.map(\.slideID), label)
                     for bag in bags.shuffled() {
                         XCTAssertEqual(reader.instanceCount(of: bag.slideID), bag.instanceCount, label)
@@ -59,23 +64,27 @@ final class PackRoundTripTests: XCTestCase {
             for shuffle in [false, true] {
                 let features = exact + ties + [.nan, -.nan]
                 let bag = Bag(slideID: "ties", instanceCount: features.count / 2, featureDim: 2, features: features)
-                let path = try PackTestSupport.writePack([bag], dim: 2, options: .init(dtype: dtype, byteShuffle: shuffle),
-                                                         in: folder)
+                let path = try PackTestSupport.writePack(
+                    [bag], dim: 2, options: .init(dtype: dtype, byteShuffle: shuffle),
+                    in: folder)
                 let back = try PackReader(path: path).readBag("ties").features
-                assertBitEqual(Array(back[0 ..< exact.count]), exact, "\(dtype) exact")
-                assertBitEqual(Array(back[exact.count ..< exact.count + ties.count]), want, "\(dtype) ties")
+                assertBitEqual(Array(back[0..<exact.count]), exact, "\(dtype) exact")
+                assertBitEqual(Array(back[exact.count..<exact.count + ties.count]), want, "\(dtype) ties")
                 XCTAssertTrue(back.suffix(2).allSatisfy(\.isNaN), "\(dtype) NaN")
             }
         }
     }
 
     func testF32IsBitExactIncludingSpecialValues() throws {
-        let features: [Float] = [.nan, Float(bitPattern: 0x7FA0_0001), .infinity, -.infinity, -0.0,
-                                 .leastNonzeroMagnitude, .greatestFiniteMagnitude, 0x1.234566p-130]
+        let features: [Float] = [
+            .nan, Float(bitPattern: 0x7FA0_0001), .infinity, -.infinity, -0.0,
+            .leastNonzeroMagnitude, .greatestFiniteMagnitude, 0x1.234566p-130
+        ]
         let bag = Bag(slideID: "special", instanceCount: 4, featureDim: 2, features: features)
         for shuffle in [false, true] {
-            let path = try PackTestSupport.writePack([bag], dim: 2, options: .init(dtype: .f32, byteShuffle: shuffle),
-                                                     in: PackTestSupport.temporaryFolder())
+            let path = try PackTestSupport.writePack(
+                [bag], dim: 2, options: .init(dtype: .f32, byteShuffle: shuffle),
+                in: PackTestSupport.temporaryFolder())
             assertBitEqual(try PackReader(path: path).readBag("special").features, features, "shuffle \(shuffle)")
         }
     }
@@ -84,9 +93,10 @@ final class PackRoundTripTests: XCTestCase {
         let bag = PackTestSupport.bag("big", instances: 100_000, dim: 8, coordinates: .int32, seed: 9)
         let small = PackTestSupport.bag("small", instances: 1, dim: 8, coordinates: .int32, seed: 10)
         for dtype in StorageDType.allCases {
-            let path = try PackTestSupport.writePack([small, bag], dim: 8,
-                                                     options: .init(dtype: dtype, coordinates: .int32, byteShuffle: true),
-                                                     in: PackTestSupport.temporaryFolder())
+            let path = try PackTestSupport.writePack(
+                [small, bag], dim: 8,
+                options: .init(dtype: dtype, coordinates: .int32, byteShuffle: true),
+                in: PackTestSupport.temporaryFolder())
             let reader = try PackReader(path: path)
             XCTAssertEqual(reader.instanceCount(of: "big"), 100_000)
             let back = try reader.readBag("big")
@@ -105,7 +115,7 @@ final class PackRoundTripTests: XCTestCase {
 
     func testParallelEncodeGivesTheSameBytesAsSequentialAppend() throws {
         let folder = PackTestSupport.temporaryFolder()
-        let bags = (0 ..< 12).map { PackTestSupport.bag("slide_\($0)", instances: 50 + 13 * $0, dim: 32, seed: UInt64($0)) }
+        let bags = (0..<12).map { PackTestSupport.bag("slide_\($0)", instances: 50 + 13 * $0, dim: 32, seed: UInt64($0)) }
         let options = PackWriter.Options(dtype: .f16, byteShuffle: true)
         let sequential = try PackTestSupport.writePack(bags, dim: 32, options: options, in: folder, name: "a.hbag")
 
@@ -118,12 +128,13 @@ final class PackRoundTripTests: XCTestCase {
         }
         for frame in encoded { try writer.append(frame!) }
         try writer.finish()
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: sequential)),
-                       try Data(contentsOf: URL(fileURLWithPath: folder + "/b.hbag")))
+        XCTAssertEqual(
+            try Data(contentsOf: URL(fileURLWithPath: sequential)),
+            try Data(contentsOf: URL(fileURLWithPath: folder + "/b.hbag")))
     }
 
     func testConcurrentReadsOfOneReader() throws {
-        let bags = (0 ..< 16).map { PackTestSupport.bag("slide_\($0)", instances: 40 + $0, dim: 16, seed: UInt64($0)) }
+        let bags = (0..<16).map { PackTestSupport.bag("slide_\($0)", instances: 40 + $0, dim: 16, seed: UInt64($0)) }
         let path = try PackTestSupport.writePack(bags, dim: 16, options: .init(dtype: .bf16), in: PackTestSupport.temporaryFolder())
         let reader = try PackReader(path: path)
         let failures = ManagedAtomicCounter()
@@ -136,7 +147,7 @@ final class PackRoundTripTests: XCTestCase {
     }
 
     func testStreamFollowsTheGivenOrderAndStopsWhenDropped() throws {
-        let bags = (0 ..< 10).map { PackTestSupport.bag("slide_\($0)", instances: 20, dim: 8, seed: UInt64($0)) }
+        let bags = (0..<10).map { PackTestSupport.bag("slide_\($0)", instances: 20, dim: 8, seed: UInt64($0)) }
         let path = try PackTestSupport.writePack(bags, dim: 8, options: .init(), in: PackTestSupport.temporaryFolder())
         let reader = try PackReader(path: path)
         let order = bags.map(\.slideID).reversed() + ["slide_3"]
@@ -148,7 +159,7 @@ final class PackRoundTripTests: XCTestCase {
         XCTAssertNil(try stream.next())
 
         // A stream dropped while its thread waits for room must not hang or leak a blocked thread.
-        for _ in 0 ..< 20 {
+        for _ in 0..<20 {
             let partial = try reader.bags(readAhead: 1)
             _ = try partial.next()
         }

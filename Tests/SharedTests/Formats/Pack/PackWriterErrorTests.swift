@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import Shared
+import XCTest
 
 final class PackWriterErrorTests: XCTestCase {
     private var folder = ""
@@ -53,7 +53,8 @@ final class PackWriterErrorTests: XCTestCase {
         for id in ["", String(repeating: "x", count: 1025)] {
             XCTAssertThrowsError(try writer.encode(Bag(slideID: id, instanceCount: 1, featureDim: 1, features: [1])))
         }
-        XCTAssertNoThrow(try writer.encode(Bag(slideID: String(repeating: "x", count: 1024), instanceCount: 1, featureDim: 1, features: [1])))
+        XCTAssertNoThrow(
+            try writer.encode(Bag(slideID: String(repeating: "x", count: 1024), instanceCount: 1, featureDim: 1, features: [1])))
     }
 
     func testBadOptionsAreRefused() {

@@ -20,7 +20,7 @@ final class PackZstdCompatibilityTests: XCTestCase {
             }
         }
         if shuffle {
-            for k in 0 ..< dtype.byteWidth { out += elements.map { $0[k] } }
+            for k in 0..<dtype.byteWidth { out += elements.map { $0[k] } }
         } else {
             out += elements.joined()
         }
@@ -36,14 +36,19 @@ final class PackZstdCompatibilityTests: XCTestCase {
         let zstd = "/usr/bin/zstd"
         guard FileManager.default.isExecutableFile(atPath: zstd) else { throw XCTSkip("no zstd command line") }
         let folder = PackTestSupport.temporaryFolder()
-        for (dtype, coordinates, shuffle) in [(StorageDType.f32, CoordinatesKind.none, false), (.f16, .int32, true),
-                                              (.bf16, .float32, false), (.f16, .none, false)] {
-            let bags = [PackTestSupport.bag("BRACS_745", instances: 300, dim: 64, coordinates: coordinates, seed: 5),
-                        PackTestSupport.bag("empty", instances: 0, dim: 64, coordinates: coordinates, seed: 6),
-                        PackTestSupport.bag("0042", instances: 3, dim: 64, coordinates: coordinates, seed: 7)]
-            let path = try PackTestSupport.writePack(bags, dim: 64,
-                                                     options: .init(dtype: dtype, coordinates: coordinates, byteShuffle: shuffle),
-                                                     in: folder)
+        for (dtype, coordinates, shuffle) in [
+            (StorageDType.f32, CoordinatesKind.none, false), (.f16, .int32, true),
+            (.bf16, .float32, false), (.f16, .none, false)
+        ] {
+            let bags = [
+                PackTestSupport.bag("BRACS_745", instances: 300, dim: 64, coordinates: coordinates, seed: 5),
+                PackTestSupport.bag("empty", instances: 0, dim: 64, coordinates: coordinates, seed: 6),
+                PackTestSupport.bag("0042", instances: 3, dim: 64, coordinates: coordinates, seed: 7)
+            ]
+            let path = try PackTestSupport.writePack(
+                bags, dim: 64,
+                options: .init(dtype: dtype, coordinates: coordinates, byteShuffle: shuffle),
+                in: folder)
             let run = try ToolProcess.run(URL(fileURLWithPath: zstd), ["-dc", "--no-progress", path])
             XCTAssertEqual(run.status, 0, run.stderr)
             let printed = run.stdout

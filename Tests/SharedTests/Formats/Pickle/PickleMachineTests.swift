@@ -28,13 +28,15 @@ final class PickleMachineTests: XCTestCase {
     func testScalarsAndContainers() throws {
         // pickle.dumps({'a': [1, -2, 300, 70000, 2**40, -2**63], 'b': (None, True, 1.5), 'c': b'xy'}, protocol=2)
         // written here by hand with the same opcodes.
-        let bytes: [UInt8] = [0x80, 0x02, 0x7D, 0x71, 0x00, 0x28,
-                              0x58, 1, 0, 0, 0, 0x61, 0x5D, 0x28,
-                              0x4B, 1, 0x4A, 0xFE, 0xFF, 0xFF, 0xFF, 0x4D, 0x2C, 0x01, 0x4A, 0x70, 0x11, 0x01, 0x00,
-                              0x8A, 6, 0, 0, 0, 0, 0, 1, 0x8A, 8, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x65,
-                              0x58, 1, 0, 0, 0, 0x62, 0x4E, 0x88, 0x47, 0x3F, 0xF8, 0, 0, 0, 0, 0, 0, 0x87,
-                              0x58, 1, 0, 0, 0, 0x63, 0x43, 2, 0x78, 0x79,
-                              0x75, 0x2E]
+        let bytes: [UInt8] = [
+            0x80, 0x02, 0x7D, 0x71, 0x00, 0x28,
+            0x58, 1, 0, 0, 0, 0x61, 0x5D, 0x28,
+            0x4B, 1, 0x4A, 0xFE, 0xFF, 0xFF, 0xFF, 0x4D, 0x2C, 0x01, 0x4A, 0x70, 0x11, 0x01, 0x00,
+            0x8A, 6, 0, 0, 0, 0, 0, 1, 0x8A, 8, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x65,
+            0x58, 1, 0, 0, 0, 0x62, 0x4E, 0x88, 0x47, 0x3F, 0xF8, 0, 0, 0, 0, 0, 0, 0x87,
+            0x58, 1, 0, 0, 0, 0x63, 0x43, 2, 0x78, 0x79,
+            0x75, 0x2E
+        ]
         let value = try parse(bytes)
         XCTAssertEqual(value["a"], .list([.int(1), .int(-2), .int(300), .int(70000), .int(1 << 40), .int(Int.min)]))
         XCTAssertEqual(value["b"], .tuple([.none, .bool(true), .float(1.5)]))
@@ -90,7 +92,7 @@ final class PickleMachineTests: XCTestCase {
     func testSharedSubtreesStayCheap() throws {
         // a0 = [1]; a(k+1) = [ak, ak] 60 times: 2^60 leaves if expanded; shared values keep it small.
         var b: [UInt8] = [0x80, 0x04, 0x28, 0x4B, 1, 0x6C, 0x94, 0x30]
-        for k in 0 ..< 60 { b += [0x28, 0x68, UInt8(k), 0x68, UInt8(k), 0x6C, 0x94] + (k < 59 ? [0x30] : []) }
+        for k in 0..<60 { b += [0x28, 0x68, UInt8(k), 0x68, UInt8(k), 0x6C, 0x94] + (k < 59 ? [0x30] : []) }
         b += [0x2E]
         var limits = PickleLimits()
         limits.depth = 100
@@ -133,7 +135,7 @@ final class PickleMachineTests: XCTestCase {
             ([0x80, 0x02, 0x8A, 9, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x2E], .invalid("integer wider than 64 bits", offset: 2)),
             ([0x80, 0x05, 0x97, 0x2E], .unsupportedOpcode("out-of-band buffer", offset: 2)),
             ([0x80, 0x02, 0x8C, 2, 0xC3, 0x28, 0x2E], .invalid("string is not UTF-8", offset: 2)),
-            ([0x80, 0x09, 0x2E], .invalid("protocol 9", offset: 0)),
+            ([0x80, 0x09, 0x2E], .invalid("protocol 9", offset: 0))
         ]
         for (bytes, expected) in cases {
             XCTAssertThrowsError(try parse(bytes), "\(bytes)") { XCTAssertEqual($0 as? PickleError, expected) }
@@ -154,7 +156,7 @@ final class PickleMachineTests: XCTestCase {
         let seeds = [try FixturePaths.bytes("features/hmil-official-splits/BRACS/val_splits_0.pkl")]
         var mutator = ByteMutator(seed: 4)
         var parsed = 0
-        for i in 0 ..< 3000 {
+        for i in 0..<3000 {
             let input = mutator.mutate(seeds[i % seeds.count])
             if (try? machine.parse(input)) != nil { parsed += 1 }
         }

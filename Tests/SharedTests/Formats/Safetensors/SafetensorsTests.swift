@@ -49,21 +49,26 @@ final class SafetensorsTests: XCTestCase {
     func testMetadataNotStringMap() { expect(file(#"{"__metadata__":{"epoch":3}}"#), .metadataNotStringMap) }
     func testEntryNotObject() { expect(file(#"{"x":5}"#), .invalidTensorEntry(name: "x", reason: "entry is not an object")) }
     func testMissingDType() {
-        expect(file(#"{"x":{"shape":[1],"data_offsets":[0,4]}}"#), .invalidTensorEntry(name: "x", reason: "missing or non-string \"dtype\""))
+        expect(
+            file(#"{"x":{"shape":[1],"data_offsets":[0,4]}}"#), .invalidTensorEntry(name: "x", reason: "missing or non-string \"dtype\""))
     }
     func testUnknownDType() {
         expect(file(#"{"x":{"dtype":"F31","shape":[1],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]), .unknownDType(name: "x", dtype: "F31"))
     }
     func testMissingShape() {
-        expect(file(#"{"x":{"dtype":"F32","data_offsets":[0,4]}}"#), .invalidTensorEntry(name: "x", reason: "missing or non-list \"shape\""))
+        expect(
+            file(#"{"x":{"dtype":"F32","data_offsets":[0,4]}}"#), .invalidTensorEntry(name: "x", reason: "missing or non-list \"shape\""))
     }
     func testBadOffsetsList() {
-        expect(file(#"{"x":{"dtype":"F32","shape":[1],"data_offsets":[0]}}"#),
-               .invalidTensorEntry(name: "x", reason: "\"data_offsets\" must be [begin, end]"))
-        expect(file(#"{"x":{"dtype":"F32","shape":[1],"data_offsets":[-4,0]}}"#),
-               .invalidTensorEntry(name: "x", reason: "\"data_offsets\" must be non-negative integers"))
-        expect(file(#"{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4.5]}}"#),
-               .invalidTensorEntry(name: "x", reason: "\"data_offsets\" must be non-negative integers"))
+        expect(
+            file(#"{"x":{"dtype":"F32","shape":[1],"data_offsets":[0]}}"#),
+            .invalidTensorEntry(name: "x", reason: "\"data_offsets\" must be [begin, end]"))
+        expect(
+            file(#"{"x":{"dtype":"F32","shape":[1],"data_offsets":[-4,0]}}"#),
+            .invalidTensorEntry(name: "x", reason: "\"data_offsets\" must be non-negative integers"))
+        expect(
+            file(#"{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4.5]}}"#),
+            .invalidTensorEntry(name: "x", reason: "\"data_offsets\" must be non-negative integers"))
     }
     func testNegativeShape() { expect(file(#"{"x":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#), .invalidShape(name: "x")) }
     func testBooleanShape() { expect(file(#"{"x":{"dtype":"F32","shape":[true],"data_offsets":[0,4]}}"#), .invalidShape(name: "x")) }
@@ -74,8 +79,9 @@ final class SafetensorsTests: XCTestCase {
         expect(file(#"{"x":{"dtype":"F32","shape":[1],"data_offsets":[8,4]}}"#), .invalidOffsets(name: "x", begin: 8, end: 4))
     }
     func testSizeMismatch() {
-        expect(file(#"{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]),
-               .sizeMismatch(name: "x", expectedBytes: 8, actualBytes: 4))
+        expect(
+            file(#"{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]),
+            .sizeMismatch(name: "x", expectedBytes: 8, actualBytes: 4))
     }
     func testGapBetweenTensors() {
         let header = #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}"#
@@ -96,7 +102,8 @@ final class SafetensorsTests: XCTestCase {
     }
 
     func testConvertsHalfPrecisionAndDouble() throws {
-        let header = #"{"b":{"dtype":"BF16","shape":[1],"data_offsets":[0,2]},"d":{"dtype":"F64","shape":[1],"data_offsets":[4,12]},"h":{"dtype":"F16","shape":[1],"data_offsets":[2,4]}}"#
+        let header =
+            #"{"b":{"dtype":"BF16","shape":[1],"data_offsets":[0,2]},"d":{"dtype":"F64","shape":[1],"data_offsets":[4,12]},"h":{"dtype":"F16","shape":[1],"data_offsets":[2,4]}}"#
         let data: [UInt8] = [0xC0, 0x3F, 0x00, 0x3C] + [0, 0, 0, 0, 0, 0, 0x04, 0x40]
         let f = try SafetensorsFile(bytes: file(header, data: data))
         XCTAssertEqual(try f.floats("b"), [1.5])
@@ -105,9 +112,11 @@ final class SafetensorsTests: XCTestCase {
     }
 
     func testWriterRoundTripIsDeterministicAndAligned() throws {
-        let tensors = [SafetensorsWriter.Tensor(name: "w", shape: [2, 3], values: [1, 2, 3, 4, 5, -6]),
-                       SafetensorsWriter.Tensor(name: "b", shape: [0], values: []),
-                       SafetensorsWriter.Tensor(name: "s", shape: [], values: [7])]
+        let tensors = [
+            SafetensorsWriter.Tensor(name: "w", shape: [2, 3], values: [1, 2, 3, 4, 5, -6]),
+            SafetensorsWriter.Tensor(name: "b", shape: [0], values: []),
+            SafetensorsWriter.Tensor(name: "s", shape: [], values: [7])
+        ]
         let meta = ["config": #"{"lr": 0.0001, "path": "a/b"}"#, "epoch": "3"]
         let bytes = SafetensorsWriter.encode(tensors, metadata: meta)
         XCTAssertEqual(bytes, SafetensorsWriter.encode(tensors, metadata: meta))
@@ -126,19 +135,21 @@ final class SafetensorsTests: XCTestCase {
     /// value little-endian in turn (the writer before issue 12), so checkpoints stay byte-identical.
     func testWriterBytesAreLengthHeaderThenLittleEndianValues() throws {
         var generator = SeededGenerator(seed: 5)
-        let tensors = [SafetensorsWriter.Tensor(name: "a", shape: [3, 7], values: (0 ..< 21).map { _ in Float(generator.nextNormal()) }),
-                       SafetensorsWriter.Tensor(name: "e", shape: [0], values: []),
-                       SafetensorsWriter.Tensor(name: "z", shape: [5], values: [0, -0, .infinity, -.greatestFiniteMagnitude, .leastNonzeroMagnitude])]
+        let tensors = [
+            SafetensorsWriter.Tensor(name: "a", shape: [3, 7], values: (0..<21).map { _ in Float(generator.nextNormal()) }),
+            SafetensorsWriter.Tensor(name: "e", shape: [0], values: []),
+            SafetensorsWriter.Tensor(name: "z", shape: [5], values: [0, -0, .infinity, -.greatestFiniteMagnitude, .leastNonzeroMagnitude])
+        ]
         let bytes = SafetensorsWriter.encode(tensors, metadata: ["k": "v"])
         let length = Int(bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
         var expected = Data()
         withUnsafeBytes(of: UInt64(length).littleEndian) { expected.append(contentsOf: $0) }
-        expected.append(bytes[8 ..< 8 + length])
+        expected.append(bytes[8..<8 + length])
         for t in tensors {
             for v in t.values { withUnsafeBytes(of: v.bitPattern.littleEndian) { expected.append(contentsOf: $0) } }
         }
         XCTAssertEqual(bytes, expected)
-        let header = String(decoding: bytes[8 ..< 8 + length], as: UTF8.self)
+        let header = String(decoding: bytes[8..<8 + length], as: UTF8.self)
         XCTAssertTrue(header.hasPrefix(#"{"__metadata__":{"k":"v"},"a":{"data_offsets":[0,84]"#), header)
     }
 

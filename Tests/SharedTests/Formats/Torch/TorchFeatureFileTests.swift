@@ -4,7 +4,8 @@ import XCTest
 
 final class TorchFeatureFileTests: XCTestCase {
     func testZipTensorLayouts() throws {
-        for name in ["tensor_f32.pt", "view_offset_stride.pt", "view_transposed.pt", "half.pt", "bfloat16.pt", "double.pt", "parameter.pt"] {
+        for name in ["tensor_f32.pt", "view_offset_stride.pt", "view_transposed.pt", "half.pt", "bfloat16.pt", "double.pt", "parameter.pt"]
+        {
             try GoldenFeatures.check(name)
         }
     }
@@ -25,12 +26,15 @@ final class TorchFeatureFileTests: XCTestCase {
 
     func testMissingKeysAreNamed() {
         let path = FixturePaths.features("dict_features_coords.pt")
-        XCTAssertThrowsMessage(try TorchFeatureFile.read(path, slideID: "s1", keys: FeatureKeys(features: "x")),
-                               "no key 'x'", "slide s1", path)
-        XCTAssertThrowsMessage(try TorchFeatureFile.read(path, slideID: "s1", keys: FeatureKeys(coordinates: "xy")),
-                               "no coordinates key 'xy'")
-        XCTAssertThrowsMessage(try TorchFeatureFile.read(FixturePaths.features("tensor_f32.pt"), slideID: "s1", keys: FeatureKeys(features: "x")),
-                               "bare tensor")
+        XCTAssertThrowsMessage(
+            try TorchFeatureFile.read(path, slideID: "s1", keys: FeatureKeys(features: "x")),
+            "no key 'x'", "slide s1", path)
+        XCTAssertThrowsMessage(
+            try TorchFeatureFile.read(path, slideID: "s1", keys: FeatureKeys(coordinates: "xy")),
+            "no coordinates key 'xy'")
+        XCTAssertThrowsMessage(
+            try TorchFeatureFile.read(FixturePaths.features("tensor_f32.pt"), slideID: "s1", keys: FeatureKeys(features: "x")),
+            "bare tensor")
     }
 
     // MARK: hostile input
@@ -60,8 +64,9 @@ final class TorchFeatureFileTests: XCTestCase {
     func patched(_ name: String, _ old: [UInt8], _ new: [UInt8]) throws -> [UInt8] {
         precondition(old.count == new.count)
         var bytes = try FixturePaths.bytes("features/" + name)
-        let start = try XCTUnwrap((0 ... bytes.count - old.count).first { Array(bytes[$0 ..< $0 + old.count]) == old }, "pattern not in \(name)")
-        bytes.replaceSubrange(start ..< start + old.count, with: new)
+        let start = try XCTUnwrap(
+            (0...bytes.count - old.count).first { Array(bytes[$0..<$0 + old.count]) == old }, "pattern not in \(name)")
+        bytes.replaceSubrange(start..<start + old.count, with: new)
         return bytes
     }
 
@@ -82,7 +87,7 @@ final class TorchFeatureFileTests: XCTestCase {
         // Claim 2^63 - 1 elements.
         var bytes = try FixturePaths.bytes("features/legacy_tensor.pt")
         let keysEnd = bytes.count - 3 * 4 * 4 - 8
-        bytes.replaceSubrange(keysEnd ..< keysEnd + 8, with: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F])
+        bytes.replaceSubrange(keysEnd..<keysEnd + 8, with: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F])
         XCTAssertThrowsMessage(try TorchFeatureFile.read(try write(bytes), slideID: "t"), "declares", "more than the file holds")
     }
 
@@ -90,7 +95,7 @@ final class TorchFeatureFileTests: XCTestCase {
         // A 3×4 float tensor whose first value is patched to NaN (legacy: no checksum).
         var bytes = try FixturePaths.bytes("features/legacy_tensor.pt")
         let first = bytes.count - 3 * 4 * 4
-        bytes.replaceSubrange(first ..< first + 4, with: [0x00, 0x00, 0xC0, 0x7F])
+        bytes.replaceSubrange(first..<first + 4, with: [0x00, 0x00, 0xC0, 0x7F])
         XCTAssertThrowsMessage(try TorchFeatureFile.read(try write(bytes), slideID: "nanslide"), "not finite", "nanslide")
     }
 
@@ -101,7 +106,7 @@ final class TorchFeatureFileTests: XCTestCase {
         let folder = try FixturePaths.temporaryFolder()
         var mutator = ByteMutator(seed: 7)
         var read = 0
-        for i in 0 ..< 1500 {
+        for i in 0..<1500 {
             let path = folder + "/m\(i % 8).pt"
             try Data(mutator.mutate(seeds[i % seeds.count])).write(to: URL(fileURLWithPath: path))
             if (try? TorchFeatureFile.read(path, slideID: "m")) != nil { read += 1 }
@@ -116,7 +121,7 @@ extension TorchFeatureFileTests {
         var bytes = try FixturePaths.bytes("features/legacy_tensor.pt")
         // legacy_tensor.pt: size (3, 4) stride (4, 1) written as K 3 K 4 0x86 ... K 4 K 1 0x86; make stride (40, 1).
         let pattern: [UInt8] = [0x4B, 4, 0x4B, 1, 0x86]
-        let at = try XCTUnwrap((0 ..< bytes.count - 5).first { Array(bytes[$0 ..< $0 + 5]) == pattern })
+        let at = try XCTUnwrap((0..<bytes.count - 5).first { Array(bytes[$0..<$0 + 5]) == pattern })
         bytes[at + 1] = 40
         let path = try write(bytes)
         XCTAssertThrowsMessage(try TorchFeatureFile.read(path, slideID: "t"), "reaches element 83 but its storage holds 12")

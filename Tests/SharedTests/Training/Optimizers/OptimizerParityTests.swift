@@ -64,19 +64,23 @@ final class OptimizerParityTests: XCTestCase {
     }
 
     func makeParameters() -> ParameterSet {
-        ParameterSet(Self.names.map { name in
-            Parameter(name: name, shape: fixture.optimizers.shapes[name]!,
-                      value: fixture.optimizers.initial[name]!.map(Float.init))
-        })
+        ParameterSet(
+            Self.names.map { name in
+                Parameter(
+                    name: name, shape: fixture.optimizers.shapes[name]!,
+                    value: fixture.optimizers.initial[name]!.map(Float.init))
+            })
     }
 
     func makeOptimizer(_ c: Fixture.Config, _ parameters: ParameterSet) -> Optimizer {
         if c.kind == "adam" {
-            return Adam(parameters: parameters, learningRate: c.lr, beta1: c.betas![0], beta2: c.betas![1],
-                        epsilon: c.eps!, weightDecay: c.weight_decay, decoupledWeightDecay: c.decoupled!)
+            return Adam(
+                parameters: parameters, learningRate: c.lr, beta1: c.betas![0], beta2: c.betas![1],
+                epsilon: c.eps!, weightDecay: c.weight_decay, decoupledWeightDecay: c.decoupled!)
         }
-        return SGD(parameters: parameters, learningRate: c.lr, momentum: c.momentum!, dampening: c.dampening!,
-                   nesterov: c.nesterov!, weightDecay: c.weight_decay)
+        return SGD(
+            parameters: parameters, learningRate: c.lr, momentum: c.momentum!, dampening: c.dampening!,
+            nesterov: c.nesterov!, weightDecay: c.weight_decay)
     }
 
     func setGradients(_ parameters: ParameterSet, step: Int) {
@@ -118,8 +122,10 @@ final class OptimizerParityTests: XCTestCase {
             let resumed = makeParameters()
             let b = makeOptimizer(run.config, resumed)
             for step in 0..<3 {
-                setGradients(straight, step: step); a.step()
-                setGradients(resumed, step: step); b.step()
+                setGradients(straight, step: step)
+                a.step()
+                setGradients(resumed, step: step)
+                b.step()
             }
             let saved = b.state()
             let c = makeOptimizer(run.config, resumed)
@@ -128,8 +134,10 @@ final class OptimizerParityTests: XCTestCase {
             XCTAssertEqual(c.learningRate, run.config.lr)
             XCTAssertEqual(c.stepCount, 3)
             for step in 3..<run.after_step.count {
-                setGradients(straight, step: step); a.step()
-                setGradients(resumed, step: step); c.step()
+                setGradients(straight, step: step)
+                a.step()
+                setGradients(resumed, step: step)
+                c.step()
             }
             for (x, y) in zip(straight.parameters, resumed.parameters) {
                 XCTAssertEqual(x.value, y.value, "\(run.config) \(x.name)")
@@ -144,12 +152,17 @@ final class OptimizerParityTests: XCTestCase {
         adam.step()
         let sgd = SGD(parameters: parameters, learningRate: 0.1, momentum: 0.9)
         XCTAssertThrowsError(try sgd.restore(adam.state(), source: "opt.safetensors")) { error in
-            XCTAssertEqual("\(error)", "optimizer state is for 'adam', not 'sgd' (opt.safetensors) — resume with the optimizer the run was started with")
+            XCTAssertEqual(
+                "\(error)",
+                "optimizer state is for 'adam', not 'sgd' (opt.safetensors) — resume with the optimizer the run was started with")
         }
         var renamed = adam.state()
         renamed.tensors[2].name = "other.bias.exp_avg"
         XCTAssertThrowsError(try adam.restore(renamed, source: "o")) { error in
-            XCTAssertEqual("\(error)", "optimizer state tensor 2 is 'other.bias.exp_avg', expected 'layer.bias.exp_avg' (o) — the state belongs to a different model")
+            XCTAssertEqual(
+                "\(error)",
+                "optimizer state tensor 2 is 'other.bias.exp_avg', expected 'layer.bias.exp_avg' (o) — the state belongs to a different model"
+            )
         }
         var reshaped = adam.state()
         reshaped.tensors[0].shape = [4, 3]
@@ -202,8 +215,9 @@ final class OptimizerParityTests: XCTestCase {
         // Before the first step there is no best yet (torch's inf), which JSON leaves out.
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        XCTAssertEqual(String(decoding: try encoder.encode(a.state), as: UTF8.self),
-                       #"{"cooldown_counter":0,"last_epoch":0,"num_bad_epochs":0}"#)
+        XCTAssertEqual(
+            String(decoding: try encoder.encode(a.state), as: UTF8.self),
+            #"{"cooldown_counter":0,"last_epoch":0,"num_bad_epochs":0}"#)
         for metric in run.settings.metrics.prefix(10) { a.step(metric: metric!, optimizer: optimizer) }
         let saved = try JSONEncoder().encode(a.state)
         try b.restore(JSONDecoder().decode(ReduceLROnPlateau.State.self, from: saved), source: "sched.json")
@@ -230,8 +244,10 @@ final class OptimizerParityTests: XCTestCase {
 
     /// Within a few f32 ulps: SGD matches torch bit for bit; Adam differs from torch's kernels in the
     /// last bit now and then (torch's CPU kernels fuse multiply-adds only in some loop shapes).
-    private func assertClose(_ actual: [Float], _ expected: [Double], _ what: String,
-                             file: StaticString = #filePath, line: UInt = #line) {
+    private func assertClose(
+        _ actual: [Float], _ expected: [Double], _ what: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertEqual(actual.count, expected.count, what, file: file, line: line)
         for (i, (a, e)) in zip(actual, expected).enumerated() where abs(Double(a) - e) > 1e-6 * max(abs(e), 1e-2) {
             XCTFail("\(what)[\(i)]: \(a) vs torch \(e)", file: file, line: line)
