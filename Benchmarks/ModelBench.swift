@@ -122,27 +122,7 @@ struct ModelBench: ParsableCommand {
 
     /// Seconds OpenBLAS sgemm alone needs for `products` (each shape timed on its own buffers).
     private func sgemmSeconds(_ products: [ProductShape]) -> Double {
-        products.reduce(0) { total, p in
-            let aCount = p.m * p.k
-            let bCount = p.k * p.n
-            let cCount = p.m * p.n
-            let a = UnsafeMutablePointer<Float>.allocate(capacity: aCount)
-            let b = UnsafeMutablePointer<Float>.allocate(capacity: bCount)
-            let c = UnsafeMutablePointer<Float>.allocate(capacity: cCount)
-            defer {
-                a.deallocate()
-                b.deallocate()
-                c.deallocate()
-            }
-            a.initialize(repeating: 0.5, count: aCount)
-            b.initialize(repeating: 0.25, count: bCount)
-            c.initialize(repeating: 0, count: cCount)
-            let av = p.transposeA ? MatrixView(a, rows: p.k, cols: p.m) : MatrixView(a, rows: p.m, cols: p.k)
-            let bv = p.transposeB ? MatrixView(b, rows: p.n, cols: p.k) : MatrixView(b, rows: p.k, cols: p.n)
-            let cv = MatrixView(c, rows: p.m, cols: p.n)
-            let once = best(repeats) { gemm(av, transposeA: p.transposeA, bv, transposeB: p.transposeB, into: cv, beta: 1) }
-            return total + once * Double(p.repeats)
-        }
+        products.reduce(0) { total, p in total + p.timedRuns(repeats).min()! * Double(p.repeats) }
     }
 
     private func runTorch(script: String) -> [String: Any]? {

@@ -47,29 +47,8 @@ struct TrainCost {
         let previous = BLAS.threadCount
         BLAS.threadCount = threads
         defer { BLAS.threadCount = previous }
-        let count = size * size
-        let a = UnsafeMutablePointer<Float>.allocate(capacity: count)
-        let b = UnsafeMutablePointer<Float>.allocate(capacity: count)
-        let c = UnsafeMutablePointer<Float>.allocate(capacity: count)
-        defer {
-            a.deallocate()
-            b.deallocate()
-            c.deallocate()
-        }
-        a.initialize(repeating: 0.5, count: count)
-        b.initialize(repeating: 0.25, count: count)
-        c.initialize(repeating: 0, count: count)
-        let (av, bv, cv) = (
-            MatrixView(a, rows: size, cols: size), MatrixView(b, rows: size, cols: size), MatrixView(c, rows: size, cols: size)
-        )
         let flops = 2 * pow(Double(size), 3)
-        var rates: [Double] = []
-        for attempt in 0...repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
-            gemm(av, bv, into: cv)
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            if attempt > 0 { rates.append(flops / seconds) }
-        }
+        let rates = ProductShape(size, size, size).timedRuns(repeats).map { flops / $0 }
         return (rates.max()!, rates.reduce(0, +) / Double(rates.count))
     }
 }
