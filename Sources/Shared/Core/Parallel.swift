@@ -25,6 +25,17 @@ public func parallelItems(workers: Int, count: Int, _ body: (_ worker: Int, _ it
     if let error = errors.first { throw error }
 }
 
+/// `parallelItems` that collects each item's result, in item order: the one place the workers'
+/// disjoint writes into a shared array are made.
+public func parallelMap<T>(workers: Int, count: Int, _ body: (_ worker: Int, _ item: Int) throws -> T) throws -> [T] {
+    var results = [T?](repeating: nil, count: count)
+    try results.withUnsafeMutableBufferPointer { slots in
+        let slots = UnsafeSendable(slots)
+        try parallelItems(workers: workers, count: count) { worker, i in slots.value[i] = try body(worker, i) }
+    }
+    return results.map { $0! }
+}
+
 /// One error slot per worker (each written by its own worker only).
 private final class ErrorSlots: @unchecked Sendable {
     private var slots: [(item: Int, error: Error)?]

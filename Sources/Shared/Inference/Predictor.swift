@@ -28,29 +28,23 @@ public final class Predictor {
     }
 
     public func predict(_ slideIDs: [String], keepOutputs: Bool = false, progress: Progress? = nil) throws -> [BagPrediction] {
-        var results = [BagPrediction?](repeating: nil, count: slideIDs.count)
         let lock = NSLock()
-        try results.withUnsafeMutableBufferPointer { slots in
-            let slots = UnsafeSendable(slots)
-            try parallelItems(workers: workers, count: slideIDs.count) { worker, i in
-                let bag = try bags.bag(slideIDs[i])
-                guard bag.instanceCount > 0 else {
-                    throw ToolError("bag has no instances", at: "slide \(bag.slideID)")
-                }
-                let out = model.infer(features: bag.features, instanceCount: bag.instanceCount, workspace: workspaces[worker])
-                let prediction = BagPrediction(
-                    slideID: bag.slideID, instanceCount: bag.instanceCount,
-                    fineProbabilities: Softmax.probabilities(out.fineLogits),
-                    coarseProbabilities: out.coarseLogits.isEmpty ? nil : Softmax.probabilities(out.coarseLogits),
-                    output: keepOutputs ? out : nil, coordinates: keepOutputs ? bag.coordinates : nil)
-                slots.value[i] = prediction
-                if let progress {
-                    lock.lock()
-                    progress.advance()
-                    lock.unlock()
-                }
+        return try parallelMap(workers: workers, count: slideIDs.count) { worker, i in
+            let bag = try bags.bag(slideIDs[i])
+            guard bag.instanceCount > 0 else {
+                throw ToolError("bag has no instances", at: "slide \(bag.slideID)")
             }
+            let out = model.infer(features: bag.features, instanceCount: bag.instanceCount, workspace: workspaces[worker])
+            if let progress {
+                lock.lock()
+                progress.advance()
+                lock.unlock()
+            }
+            return BagPrediction(
+                slideID: bag.slideID, instanceCount: bag.instanceCount,
+                fineProbabilities: Softmax.probabilities(out.fineLogits),
+                coarseProbabilities: out.coarseLogits.isEmpty ? nil : Softmax.probabilities(out.coarseLogits),
+                output: keepOutputs ? out : nil, coordinates: keepOutputs ? bag.coordinates : nil)
         }
-        return results.map { $0! }
     }
 }

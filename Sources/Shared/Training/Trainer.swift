@@ -383,22 +383,18 @@ public final class Trainer {
     /// backward bag by bag, in the workers' workspaces.
     private func bagByBagBatch(_ batch: [Int], epoch: Int, firstPosition: Int) throws -> BatchResult {
         let count = batch.count
-        var losses = [BagLoss?](repeating: nil, count: count)
         let load = bagLoader(batch, items: Array(0..<count), epoch: epoch)
-        try losses.withUnsafeMutableBufferPointer { slots in
-            let slots = UnsafeSendable(slots)
-            try parallelItems(workers: workers, count: count) { w, i in
-                let bag = try load(i)
-                let ws = workerSpaces[w]
-                seedDropout(ws, epoch: epoch, position: firstPosition + i)
-                let out = model.forward(features: bag.features, instanceCount: bag.instanceCount, workspace: ws)
-                let loss = objective.bagLoss(out, fineLabel: data.train.fineLabels[batch[i]], epoch: epoch, batchSize: count)
-                model.backward(loss.gradient, workspace: ws, into: gradients[w])
-                slots.value[i] = loss
-            }
+        let losses = try parallelMap(workers: workers, count: count) { w, i in
+            let bag = try load(i)
+            let ws = workerSpaces[w]
+            seedDropout(ws, epoch: epoch, position: firstPosition + i)
+            let out = model.forward(features: bag.features, instanceCount: bag.instanceCount, workspace: ws)
+            let loss = objective.bagLoss(out, fineLabel: data.train.fineLabels[batch[i]], epoch: epoch, batchSize: count)
+            model.backward(loss.gradient, workspace: ws, into: gradients[w])
+            return loss
         }
         forwardPasses += count
-        return BatchResult(losses: losses.map { $0! }, contrastive: nil)
+        return BatchResult(losses: losses, contrastive: nil)
     }
 
     /// With a batch-level term (SupCon needs every bag's z): pass 1, every bag's forward, bags the
@@ -410,45 +406,37 @@ public final class Trainer {
         let cap = options.maxInstances > 0 ? options.maxInstances : Int.max
         let sizes = batch.map { min(bags.instanceCount(of: data.train.slideIDs[$0]), cap) }
         let kept = pool.plan(sizes: sizes)
-        var outputs = [BagOutput?](repeating: nil, count: count)
         let load = bagLoader(batch, items: Array(0..<count), epoch: epoch)
-        try outputs.withUnsafeMutableBufferPointer { slots in
-            let slots = UnsafeSendable(slots)
-            try parallelItems(workers: workers, count: count) { w, i in
-                let bag = try load(i)
-                let ws = kept[i] ?? workerSpaces[w]
-                seedDropout(ws, epoch: epoch, position: firstPosition + i)
-                slots.value[i] = model.forward(features: bag.features, instanceCount: bag.instanceCount, workspace: ws)
-            }
+        let outputs = try parallelMap(workers: workers, count: count) { w, i in
+            let bag = try load(i)
+            let ws = kept[i] ?? workerSpaces[w]
+            seedDropout(ws, epoch: epoch, position: firstPosition + i)
+            return model.forward(features: bag.features, instanceCount: bag.instanceCount, workspace: ws)
         }
         let labels = batch.map { data.train.fineLabels[$0] }
         let con = objective.contrastiveLoss(
-            embeddings: outputs.map { $0!.embedding }, width: outputs[0]!.embeddingWidth,
+            embeddings: outputs.map(\.embedding), width: outputs[0].embeddingWidth,
             fineLabels: labels, epoch: epoch)
 
-        var losses = [BagLoss?](repeating: nil, count: count)
         let reload = bagLoader(batch, items: (0..<count).filter { kept[$0] == nil }, epoch: epoch)
-        try losses.withUnsafeMutableBufferPointer { slots in
-            let slots = UnsafeSendable(slots)
-            try parallelItems(workers: workers, count: count) { w, i in
-                var out = outputs[i]!
-                let ws = kept[i] ?? workerSpaces[w]
-                if kept[i] == nil {
-                    let bag = try reload(i)
-                    seedDropout(ws, epoch: epoch, position: firstPosition + i)
-                    out = model.forward(features: bag.features, instanceCount: bag.instanceCount, workspace: ws)
-                }
-                let loss = objective.bagLoss(
-                    out, fineLabel: labels[i], epoch: epoch, batchSize: count,
-                    contrastiveGradient: con.embeddingGradients[i])
-                model.backward(loss.gradient, workspace: ws, into: gradients[w])
-                slots.value[i] = loss
+        let losses = try parallelMap(workers: workers, count: count) { w, i in
+            var out = outputs[i]
+            let ws = kept[i] ?? workerSpaces[w]
+            if kept[i] == nil {
+                let bag = try reload(i)
+                seedDropout(ws, epoch: epoch, position: firstPosition + i)
+                out = model.forward(features: bag.features, instanceCount: bag.instanceCount, workspace: ws)
             }
+            let loss = objective.bagLoss(
+                out, fineLabel: labels[i], epoch: epoch, batchSize: count,
+                contrastiveGradient: con.embeddingGradients[i])
+            model.backward(loss.gradient, workspace: ws, into: gradients[w])
+            return loss
         }
         pool.observe(sizes: sizes, kept: kept)
         peakKeptBytes = max(peakKeptBytes, pool.bytesHeld)
         forwardPasses += count + kept.filter { $0 == nil }.count
-        return BatchResult(losses: losses.map { $0! }, contrastive: con)
+        return BatchResult(losses: losses, contrastive: con)
     }
 
     /// Sums the active workers' gradients onto the parameters, clips, steps the optimizer and
