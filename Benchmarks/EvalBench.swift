@@ -5,8 +5,8 @@ import Shared
 /// `hmil-bench eval`: hmil-eval's inference throughput (instances/s) next to training's on the same
 /// model and bags, in the same run. Both read the bags from a pack, as the tools do, and use every
 /// thread the way the tools plan them: inference runs slides in parallel (single-threaded BLAS per
-/// worker, `SlideInference`); training runs one bag at a time with threaded BLAS when bags are large
-/// (mean ≥ `Trainer.largeBagInstances`), else bags in parallel, forward + backward per bag (the
+/// worker, `SlideInference`); training runs bags in parallel as `Trainer.workerCount` plans for a batch
+/// of every bag, forward + backward per bag (the
 /// objective and the optimizer step, small next to these, are left out). Inference has no backward
 /// pass and keeps nothing for it: expect ≥ 2.5× the training rate.
 struct EvalBench: ParsableCommand {
@@ -59,7 +59,7 @@ struct EvalBench: ParsableCommand {
         let total = Double(bags * instances)
 
         // Training as hmil-train plans its threads: forward + backward of every bag.
-        let trainWorkers = instances >= Trainer.largeBagInstances ? 1 : min(threads, bags)
+        let trainWorkers = Trainer.workerCount(threads: threads, meanInstances: instances, batchSize: bags)
         let workspaces = (0..<trainWorkers).map { _ in Workspace() }
         let gradients = (0..<trainWorkers).map { _ in model.makeGradientBuffer() }
         let train = try best {

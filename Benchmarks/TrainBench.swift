@@ -11,7 +11,7 @@ import Shared
 /// (TrainCost) as a share of this machine's sgemm rate, measured in the same run.
 ///
 /// `--thread-choice` instead times epochs of small and large bags with 2 workers × 1 BLAS thread
-/// against 1 worker × 2 BLAS threads (the measurement behind `Trainer.largeBagInstances`).
+/// against 1 worker × 2 BLAS threads (the measurement behind `Trainer.workerCount`).
 struct TrainBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",

@@ -36,9 +36,10 @@ struct HmilTrain: ToolCommand {
     @Option(
         help: """
             MiB of activations kept from the forward of a batch to its backward in epochs with the contrastive \
-            term: a batch that fits takes one pass, bags beyond it are recomputed in a second pass. Peak memory \
-            stays near model + this budget + the largest bag + the bag read ahead; 0 keeps it near model + \
-            largest bag. The weights do not depend on it. (default: a quarter of physical memory, or of the \
+            term: a batch that fits takes one pass, bags beyond it are recomputed in a second pass; training \
+            workers beyond the first are charged their bag in flight against it. Peak memory stays near \
+            model + this budget + a bag in flight per worker (features and activations); 0 keeps it near \
+            model + a bag in flight per worker. The weights do not depend on it. (default: a quarter of physical memory, or of the \
             cgroup's memory limit when lower)
             """) var memoryBudget: Int?
 

@@ -1,7 +1,8 @@
 // Small C kernels for the loops Swift cannot vectorise with fused multiply-adds on a baseline x86-64
 // target: each picks at run time an AVX2+FMA path where the CPU has one, and gives bit for bit the
 // result of its scalar path (the same IEEE operations in the same order, fmaf where Swift uses
-// addingProduct), so results never depend on the machine.
+// addingProduct), so results never depend on the machine. And the one allocator setting Swift cannot
+// reach (glibc's mallopt is not in its Glibc module).
 #ifndef HMIL_CKERNELS_H
 #define HMIL_CKERNELS_H
 
@@ -24,5 +25,10 @@ int hmil_kernels_vectorised(void);
 void hmil_adam_step_scalar(float *p, const float *grad, float *m, float *v, size_t count,
                            float negStep, float correction2, float eps, float lerp, float beta2, float oneMinusBeta2,
                            int weightDecayMode, float decay, float shrink);
+
+/// Makes the C allocator keep freed blocks for reuse rather than return them to the kernel: one arena,
+/// no mmap below 1 GiB, no trimming (allocator.c says why). Call once, before any thread starts. No-op
+/// outside glibc.
+void hmil_reuse_freed_blocks(void);
 
 #endif

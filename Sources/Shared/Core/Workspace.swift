@@ -64,6 +64,24 @@ public final class Workspace {
     /// Drops the reference to the last bag's features (backward calls it when done).
     func releaseFeatures() { features = [] }
 
+    /// Lets go of the features between a training forward and its backward, keeping the activations:
+    /// a caller that can read the bag again (from its pack) need not hold N×D floats meanwhile.
+    /// `restoreFeatures` must hand the same values back before `backward`.
+    public func setFeaturesAside() {
+        asideCount = features.count
+        features = []
+    }
+
+    private var asideCount = 0
+
+    /// Gives back the features set aside after this workspace's training forward: the same bag, read
+    /// again (the backward's weight gradients are products with them).
+    public func restoreFeatures(_ bagFeatures: [Float]) {
+        precondition(pendingBackward != nil && features.isEmpty, "restoreFeatures without features set aside")
+        precondition(bagFeatures.count == asideCount, "restored features of another bag")
+        features = bagFeatures
+    }
+
     /// Bytes currently held, for the memory report.
     public var bytesAllocated: Int { (capacities.reduce(0, +) + onesCount) * MemoryLayout<Float>.stride }
 }

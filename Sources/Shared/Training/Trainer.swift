@@ -7,9 +7,11 @@ import Foundation
 ///
 /// Memory: a batch-level term (supervised contrastive) needs every bag's z before any bag's
 /// gradient is known. Bags whose activations fit `memoryBudget` keep them (in an `ActivationPool`
-/// kept for the whole run) from the forward to the backward, so a batch that fits is one pass; the
-/// others are recomputed (a second forward) in pass two. Peak memory stays near model + budget +
-/// the largest bag + the bag read ahead, whatever batch size × bag size. An epoch whose effective
+/// kept for the whole run) from the forward to the backward, so a batch that fits is one pass (its
+/// bags are read again for the backward, which is cheaper than holding their features); the others
+/// are recomputed (a second forward) in pass two. Peak memory stays near model + budget + a bag
+/// in flight per worker (`workerCount`; with one worker, plus the bag read ahead), whatever batch
+/// size × bag size: workers beyond the first are charged to the budget. An epoch whose effective
 /// contrastive weight w_con·(1 − α) is 0 (epoch 0, or `--weight-contrastive 0`) is one pass anyway.
 /// Which bags are kept changes no result: the weights are byte-identical for every budget.
 public final class Trainer {
@@ -23,8 +25,9 @@ public final class Trainer {
     public let optimizer: Optimizer
     public let scheduler: ReduceLROnPlateau
     public let workers: Int
-    /// Bytes of activations (and the f32 features of their bags) kept from the forward of a batch to
-    /// its backward in epochs with a batch-level term; 0 recomputes every bag in a second pass.
+    /// Bytes of activations kept from the forward of a batch to its backward in epochs with a
+    /// batch-level term (the kept bags' features are read again for the backward, not held); 0
+    /// recomputes every bag in a second pass.
     public let memoryBudget: Int
     /// The default budget: a quarter of `MachineMemory.limit` (physical memory, or the cgroup's limit
     /// when lower), so a few folds trained side by side on one machine still fit.
@@ -81,15 +84,16 @@ public final class Trainer {
         }
         scheduler = ReduceLROnPlateau(mode: .min, factor: options.lrFactor, patience: options.lrPatience)
 
-        // Small bags: bags in parallel, one BLAS thread each. Large bags: one bag at a time, BLAS on every
-        // thread. `workers` (benchmarks) overrides the choice; BLAS then gets the threads left per worker.
+        // Bags in parallel, one BLAS thread each, as many as a batch has bags (`workerCount`); the
+        // extra workers' bags in flight are charged to the memory budget, the rest is the activation
+        // pool's. `workers` (benchmarks) overrides the choice; BLAS then gets the threads left per worker.
         let threads = options.threads > 0 ? options.threads : ProcessInfo.processInfo.activeProcessorCount
         let cap = options.maxInstances > 0 ? options.maxInstances : Int.max
-        let trainIDs = data.train.slideIDs
-        let meanInstances = trainIDs.reduce(0) { $0 + min(bags.instanceCount(of: $1), cap) } / max(1, trainIDs.count)
+        let sizes = data.train.slideIDs.map { min(bags.instanceCount(of: $0), cap) }
+        let meanInstances = sizes.reduce(0, +) / max(1, sizes.count)
         let workerCount =
             requestedWorkers.map { max(1, min($0, threads)) }
-            ?? (meanInstances >= Trainer.largeBagInstances ? 1 : threads)
+            ?? Trainer.workerCount(threads: threads, meanInstances: meanInstances, batchSize: options.batchSize)
         workers = workerCount
         BLAS.threadCount = max(1, threads / workerCount)
         workerSpaces = (0..<workerCount).map { _ in Workspace() }
@@ -97,13 +101,32 @@ public final class Trainer {
         bags.keepInMemory(data.train.slideIDs + data.val.slideIDs)
         let built = model
         gradients = (0..<workerCount).map { _ in built.makeGradientBuffer() }
-        pool = ActivationPool(budget: memoryBudget, featureDim: bags.featureDim)
+        let inFlight = Trainer.bytesInFlight(instances: sizes.max() ?? 0, featureDim: bags.featureDim)
+        pool = ActivationPool(budget: max(0, memoryBudget - (workerCount - 1) * inFlight))
     }
 
-    /// Bags at least this large (mean of the fold) run one at a time with multi-threaded BLAS: below it
-    /// bags in parallel are faster and cost little memory, above it two bags in flight cost more memory
-    /// than the speed-up is worth (measured in Benchmarks/RESULTS.md, `train --thread-choice`).
+    /// Below this mean bag size (instances) every thread is a worker whatever the batch size: BLAS on
+    /// several threads does not pay on such small products.
     public static let largeBagInstances = 4096
+
+    /// Bags trained at once, each worker with `threads / workers` BLAS threads. Bags in parallel are
+    /// faster than one bag on every BLAS thread at every size (Benchmarks/RESULTS.md, `train
+    /// --thread-choice`: the 256-wide products and the element-wise work do not split well over BLAS
+    /// threads, and threads wait at every product's end), so large bags (mean ≥ `largeBagInstances`)
+    /// get as many workers as a batch has bags, and BLAS the threads left: batch 1, one bag on every
+    /// thread. Depends on neither the memory budget nor the machine's memory, so the weights do not
+    /// either (the worker count sets the order gradients are summed in).
+    public static func workerCount(threads: Int, meanInstances: Int, batchSize: Int) -> Int {
+        guard meanInstances >= largeBagInstances else { return max(1, threads) }
+        return max(1, min(threads, batchSize))
+    }
+
+    /// Bytes a worker holds for a bag of `instances`: its decoded f32 features and its activations (at
+    /// `ActivationPool.bytesPerInstanceBound`, above what either model keeps). Each worker beyond the
+    /// first is charged this for the fold's largest bag against the memory budget.
+    public static func bytesInFlight(instances: Int, featureDim: Int) -> Int {
+        instances * (ActivationPool.bytesPerInstanceBound + 4 * featureDim)
+    }
 
     static func modelConfiguration(_ options: TrainingOptions, hierarchy: Hierarchy, featureDim: Int) throws -> ModelConfiguration {
         if options.model == .abmil {
@@ -411,21 +434,27 @@ public final class Trainer {
             let bag = try load(i)
             let ws = kept[i] ?? workerSpaces[w]
             seedDropout(ws, epoch: epoch, position: firstPosition + i)
-            return model.forward(features: bag.features, instanceCount: bag.instanceCount, workspace: ws)
+            let out = model.forward(features: bag.features, instanceCount: bag.instanceCount, workspace: ws)
+            // A kept bag's features are read again for its backward rather than held: they would
+            // weigh as much as its activations (4 kB per instance at D 1024 against HMIL's 6 kB).
+            kept[i]?.setFeaturesAside()
+            return out
         }
         let labels = batch.map { data.train.fineLabels[$0] }
         let con = objective.contrastiveLoss(
             embeddings: outputs.map(\.embedding), width: outputs[0].embeddingWidth,
             fineLabels: labels, epoch: epoch)
 
-        let reload = bagLoader(batch, items: (0..<count).filter { kept[$0] == nil }, epoch: epoch)
+        let reload = bagLoader(batch, items: Array(0..<count), epoch: epoch)
         let losses = try parallelMap(workers: workers, count: count) { w, i in
             var out = outputs[i]
+            let bag = try reload(i)
             let ws = kept[i] ?? workerSpaces[w]
             if kept[i] == nil {
-                let bag = try reload(i)
                 seedDropout(ws, epoch: epoch, position: firstPosition + i)
                 out = model.forward(features: bag.features, instanceCount: bag.instanceCount, workspace: ws)
+            } else {
+                ws.restoreFeatures(bag.features)
             }
             let loss = objective.bagLoss(
                 out, fineLabel: labels[i], epoch: epoch, batchSize: count,
