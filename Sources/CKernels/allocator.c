@@ -1,4 +1,5 @@
 #include "CKernels.h"
+#include <stdlib.h>  // defines __GLIBC__ on glibc (stddef.h, the compiler's, does not)
 
 #if defined(__GLIBC__)
 #include <malloc.h>
