@@ -26,6 +26,15 @@ void hmil_adam_step_scalar(float *p, const float *grad, float *m, float *v, size
                            float negStep, float correction2, float eps, float lerp, float beta2, float oneMinusBeta2,
                            int weightDecayMode, float decay, float shrink);
 
+/// One row of Shared's gateForward: a ← tanh(a), b ← sigmoid(b), g ← a·b, or (a·ma)·b·mb with dropout
+/// masks (NULL for none); bit for bit the Swift functions, on 8-wide AVX. Returns 0, touching nothing,
+/// where the CPU has no AVX2 (the caller runs its Swift loop).
+int hmil_gate_forward_row(float *a, float *b, float *g, const float *ma, const float *mb, size_t count);
+
+/// One row of Shared's gateBackward: from dg (g) and the forward's tanh (a) and sigmoid (b) values,
+/// a ← ∂L/∂a, b ← ∂L/∂b; bit for bit the Swift function. Returns 0 without AVX2, as above.
+int hmil_gate_backward_row(float *a, float *b, const float *g, const float *ma, const float *mb, size_t count);
+
 /// Makes the C allocator keep freed blocks for reuse rather than return them to the kernel: one arena,
 /// no mmap below 1 GiB, no trimming (allocator.c says why). Call once, before any thread starts. No-op
 /// outside glibc.

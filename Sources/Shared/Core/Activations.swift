@@ -2,6 +2,8 @@
 /// MatrixViews so the workspace's buffers are reused: a forward leaves behind exactly what its
 /// backward reads (ReLU's output, the gate's tanh and sigmoid values).
 
+import CKernels
+
 @inline(__always)
 private func load(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
     UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
@@ -60,7 +62,21 @@ public func reluBackward(output y: MatrixView, gradient dy: MatrixView) {
 /// a ← tanh(a), b ← sigmoid(b), g ← a ⊙ b (N×H each). With `masks` (N×2H: the a half then the
 /// b half, values 0 or 1/(1−p)), dropout follows tanh and sigmoid as in the release:
 /// g = (tanh(a)·m_a) ⊙ (sigmoid(b)·m_b).
+///
+/// Rows go through CKernels' AVX2 copy of this loop where the CPU has AVX2 (the same bits, twice the
+/// width: on the mixed shape of issue 12 the gate was 7 % of training's CPU); `gateForwardLoop` is
+/// the Swift loop it copies.
 public func gateForward(a: MatrixView, b: MatrixView, into g: MatrixView, masks: MatrixView? = nil) {
+    precondition(a.rows == b.rows && a.cols == b.cols && g.rows == a.rows && g.cols == a.cols)
+    let h = a.cols
+    guard hmil_kernels_vectorised() != 0 else { return gateForwardLoop(a: a, b: b, into: g, masks: masks) }
+    for i in 0..<a.rows {
+        _ = hmil_gate_forward_row(a.row(i), b.row(i), g.row(i), masks?.row(i), masks.map { $0.row(i) + h }, h)
+    }
+}
+
+/// gateForward in Swift, 8 lanes of SIMD8 at a time (the reference CKernels' row kernel is tested against).
+public func gateForwardLoop(a: MatrixView, b: MatrixView, into g: MatrixView, masks: MatrixView? = nil) {
     precondition(a.rows == b.rows && a.cols == b.cols && g.rows == a.rows && g.cols == a.cols)
     let h = a.cols
     forEachChunk(rows: a.rows, cols: h) { i, j, lanes in
@@ -91,7 +107,18 @@ public func gateForward(a: MatrixView, b: MatrixView, into g: MatrixView, masks:
 
 /// From dg (in `g`) and the forward's tanh/sigmoid values (in `a`, `b`): a ← ∂L/∂a, b ← ∂L/∂b.
 /// d tanh = 1 − t², d sigmoid = s(1 − s).
+/// AVX2 rows through CKernels as in gateForward; `gateBackwardLoop` is the Swift loop.
 public func gateBackward(a: MatrixView, b: MatrixView, gradient g: MatrixView, masks: MatrixView? = nil) {
+    precondition(a.rows == b.rows && a.cols == b.cols && g.rows == a.rows && g.cols == a.cols)
+    let h = a.cols
+    guard hmil_kernels_vectorised() != 0 else { return gateBackwardLoop(a: a, b: b, gradient: g, masks: masks) }
+    for i in 0..<a.rows {
+        _ = hmil_gate_backward_row(a.row(i), b.row(i), g.row(i), masks?.row(i), masks.map { $0.row(i) + h }, h)
+    }
+}
+
+/// gateBackward in Swift (the reference CKernels' row kernel is tested against).
+public func gateBackwardLoop(a: MatrixView, b: MatrixView, gradient g: MatrixView, masks: MatrixView? = nil) {
     precondition(a.rows == b.rows && a.cols == b.cols && g.rows == a.rows && g.cols == a.cols)
     let h = a.cols
     forEachChunk(rows: a.rows, cols: h) { i, j, lanes in
