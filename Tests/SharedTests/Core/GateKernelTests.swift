@@ -37,12 +37,15 @@ final class GateKernelTests: XCTestCase {
                 var (a1, b1, g1, a2, b2, g2) = (a, b, [Float](repeating: 0, count: a.count), a, b, [Float](repeating: 0, count: a.count))
                 m.withUnsafeMutableBufferPointer { mp in
                     let mv = masked ? MatrixView(mp.baseAddress!, rows: rows, cols: 2 * cols) : nil
-                    func views(_ x: inout [Float], _ y: inout [Float], _ z: inout [Float], _ body: (MatrixView, MatrixView, MatrixView) -> Void) {
+                    func views(
+                        _ x: inout [Float], _ y: inout [Float], _ z: inout [Float], _ body: (MatrixView, MatrixView, MatrixView) -> Void
+                    ) {
                         x.withUnsafeMutableBufferPointer { xp in
                             y.withUnsafeMutableBufferPointer { yp in
                                 z.withUnsafeMutableBufferPointer { zp in
                                     body(
-                                        MatrixView(xp.baseAddress!, rows: rows, cols: cols), MatrixView(yp.baseAddress!, rows: rows, cols: cols),
+                                        MatrixView(xp.baseAddress!, rows: rows, cols: cols),
+                                        MatrixView(yp.baseAddress!, rows: rows, cols: cols),
                                         MatrixView(zp.baseAddress!, rows: rows, cols: cols))
                                 }
                             }
