@@ -68,7 +68,8 @@ struct TrainBench: ParsableCommand {
         print("end to end, best of \(repeats) (mean); FLOPs = the restructured training steps + validation (TrainCost),")
         print(
             String(
-                format: "as a share of sgemm's %.1f GFLOP/s (the better reading) over hmil-train's epochs (history.jsonl) and over its whole run",
+                format: "as a share of sgemm's %.1f GFLOP/s (the better reading) over hmil-train's epochs (history.jsonl)"
+                    + " and over its whole run",
                 sgemm.best / 1e9))
         print("shape  | hmil-train s      | PyTorch s         | PyTorch/hmil (target) | GFLOP  | % sgemm: epochs  e2e (target ≥ 75%)")
         for row in rows {
