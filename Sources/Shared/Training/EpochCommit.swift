@@ -57,7 +57,7 @@ final class EpochCommitter: @unchecked Sendable {
         }
     }
 
-    var bestPath: String { folder + "/best.safetensors" }
+    var bestPath: String { TrainingState.bestPath(in: folder) }
 
     private func write(_ e: Epoch) throws {
         let weightsPath = TrainingState.weightsPath(in: folder, epoch: e.epoch)

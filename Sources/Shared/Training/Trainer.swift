@@ -258,7 +258,7 @@ public final class Trainer {
                 optimizer: OptimizerStateFile.encode(optimizer.state()), state: state, kept: kept))
     }
 
-    public var bestPath: String { folder + "/best.safetensors" }
+    public var bestPath: String { TrainingState.bestPath(in: folder) }
 
     private func metadata(epoch: Int) -> CheckpointMetadata {
         CheckpointMetadata(hierarchy: hierarchy, trainingConfig: optionsJSON, epoch: epoch)

@@ -61,6 +61,8 @@ public struct TrainingState: Codable, Equatable, Sendable {
     public static func path(in folder: String) -> String { folder + "/state.json" }
     public static func weightsPath(in folder: String, epoch: Int) -> String { folder + "/epoch-\(epoch).safetensors" }
     public static func optimizerPath(in folder: String, epoch: Int) -> String { folder + "/epoch-\(epoch).optimizer.safetensors" }
+    /// The kept checkpoint (the best epoch's weights), what the fold's model record names.
+    public static func bestPath(in folder: String) -> String { folder + "/best.safetensors" }
 
     public static func load(from folder: String) throws -> TrainingState? {
         let path = path(in: folder)
