@@ -2,7 +2,7 @@
 #include <immintrin.h>
 #include <string.h>
 
-// The gate g = tanh(a)·sigmoid(b) of gated attention, and its backward, one row at a time: the same
+// The gate g = tanh(a)·sigmoid(b) of gated attention, and its backward, row by row: the same
 // IEEE operations in the same order as Shared's vexp/vtanh/vsigmoid and gateForward/gateBackward
 // (SIMD8<Float>, which a baseline x86-64 build runs as two 4-wide halves), on 8-wide AVX registers.
 // No fused multiply-adds: Swift does not contract a·b + c, so neither may this file.
@@ -110,14 +110,22 @@ __attribute__((target("avx2"))) static void gate_backward_avx2(float *a, float *
     }
 }
 
-int hmil_gate_forward_row(float *a, float *b, float *g, const float *ma, const float *mb, size_t count) {
+int hmil_gate_forward(float *a, float *b, float *g, const float *masks, size_t rows, size_t cols, size_t strideA,
+                      size_t strideB, size_t strideG, size_t strideMasks) {
     if (!hmil_kernels_vectorised()) return 0;
-    gate_forward_avx2(a, b, g, ma, mb, count);
+    for (size_t i = 0; i < rows; i++) {
+        const float *ma = masks ? masks + i * strideMasks : NULL;
+        gate_forward_avx2(a + i * strideA, b + i * strideB, g + i * strideG, ma, ma ? ma + cols : NULL, cols);
+    }
     return 1;
 }
 
-int hmil_gate_backward_row(float *a, float *b, const float *g, const float *ma, const float *mb, size_t count) {
+int hmil_gate_backward(float *a, float *b, const float *g, const float *masks, size_t rows, size_t cols, size_t strideA,
+                       size_t strideB, size_t strideG, size_t strideMasks) {
     if (!hmil_kernels_vectorised()) return 0;
-    gate_backward_avx2(a, b, g, ma, mb, count);
+    for (size_t i = 0; i < rows; i++) {
+        const float *ma = masks ? masks + i * strideMasks : NULL;
+        gate_backward_avx2(a + i * strideA, b + i * strideB, g + i * strideG, ma, ma ? ma + cols : NULL, cols);
+    }
     return 1;
 }

@@ -26,14 +26,17 @@ void hmil_adam_step_scalar(float *p, const float *grad, float *m, float *v, size
                            float negStep, float correction2, float eps, float lerp, float beta2, float oneMinusBeta2,
                            int weightDecayMode, float decay, float shrink);
 
-/// One row of Shared's gateForward: a ← tanh(a), b ← sigmoid(b), g ← a·b, or (a·ma)·b·mb with dropout
-/// masks (NULL for none); bit for bit the Swift functions, on 8-wide AVX. Returns 0, touching nothing,
-/// where the CPU has no AVX2 (the caller runs its Swift loop).
-int hmil_gate_forward_row(float *a, float *b, float *g, const float *ma, const float *mb, size_t count);
+/// Shared's gateForward on a rows×cols matrix (row strides in floats): a ← tanh(a), b ← sigmoid(b),
+/// g ← a·b, or (a·m_a)·b·m_b with dropout masks (rows×2·cols, the a half then the b half; NULL for
+/// none); bit for bit the Swift loop, on 8-wide AVX. Returns 0, touching nothing, where the CPU has no
+/// AVX2 (the caller runs its Swift loop).
+int hmil_gate_forward(float *a, float *b, float *g, const float *masks, size_t rows, size_t cols, size_t strideA,
+                      size_t strideB, size_t strideG, size_t strideMasks);
 
-/// One row of Shared's gateBackward: from dg (g) and the forward's tanh (a) and sigmoid (b) values,
-/// a ← ∂L/∂a, b ← ∂L/∂b; bit for bit the Swift function. Returns 0 without AVX2, as above.
-int hmil_gate_backward_row(float *a, float *b, const float *g, const float *ma, const float *mb, size_t count);
+/// Shared's gateBackward likewise: from dg (g) and the forward's tanh (a) and sigmoid (b) values,
+/// a ← ∂L/∂a, b ← ∂L/∂b. Returns 0 without AVX2, as above.
+int hmil_gate_backward(float *a, float *b, const float *g, const float *masks, size_t rows, size_t cols, size_t strideA,
+                       size_t strideB, size_t strideG, size_t strideMasks);
 
 /// Makes the C allocator keep freed blocks for reuse rather than return them to the kernel: one arena,
 /// no mmap below 1 GiB, no trimming (allocator.c says why). Call once, before any thread starts. No-op

@@ -63,19 +63,17 @@ public func reluBackward(output y: MatrixView, gradient dy: MatrixView) {
 /// b half, values 0 or 1/(1−p)), dropout follows tanh and sigmoid as in the release:
 /// g = (tanh(a)·m_a) ⊙ (sigmoid(b)·m_b).
 ///
-/// Rows go through CKernels' AVX2 copy of this loop where the CPU has AVX2 (the same bits, twice the
+/// The matrix goes through CKernels' AVX2 copy of this loop where the CPU has AVX2 (the same bits, twice the
 /// width: on the mixed shape of issue 12 the gate was 7 % of training's CPU); `gateForwardLoop` is
 /// the Swift loop it copies.
 public func gateForward(a: MatrixView, b: MatrixView, into g: MatrixView, masks: MatrixView? = nil) {
     precondition(a.rows == b.rows && a.cols == b.cols && g.rows == a.rows && g.cols == a.cols)
-    let h = a.cols
-    guard hmil_kernels_vectorised() != 0 else { return gateForwardLoop(a: a, b: b, into: g, masks: masks) }
-    for i in 0..<a.rows {
-        _ = hmil_gate_forward_row(a.row(i), b.row(i), g.row(i), masks?.row(i), masks.map { $0.row(i) + h }, h)
-    }
+    let done = hmil_gate_forward(
+        a.base, b.base, g.base, masks?.base, a.rows, a.cols, a.stride, b.stride, g.stride, masks?.stride ?? 0)
+    if done == 0 { gateForwardLoop(a: a, b: b, into: g, masks: masks) }
 }
 
-/// gateForward in Swift, 8 lanes of SIMD8 at a time (the reference CKernels' row kernel is tested against).
+/// gateForward in Swift, 8 lanes of SIMD8 at a time (the reference CKernels' kernel is tested against).
 public func gateForwardLoop(a: MatrixView, b: MatrixView, into g: MatrixView, masks: MatrixView? = nil) {
     precondition(a.rows == b.rows && a.cols == b.cols && g.rows == a.rows && g.cols == a.cols)
     let h = a.cols
@@ -107,17 +105,15 @@ public func gateForwardLoop(a: MatrixView, b: MatrixView, into g: MatrixView, ma
 
 /// From dg (in `g`) and the forward's tanh/sigmoid values (in `a`, `b`): a ← ∂L/∂a, b ← ∂L/∂b.
 /// d tanh = 1 − t², d sigmoid = s(1 − s).
-/// AVX2 rows through CKernels as in gateForward; `gateBackwardLoop` is the Swift loop.
+/// Through CKernels' AVX2 copy where the CPU has it, as gateForward; `gateBackwardLoop` is the Swift loop.
 public func gateBackward(a: MatrixView, b: MatrixView, gradient g: MatrixView, masks: MatrixView? = nil) {
     precondition(a.rows == b.rows && a.cols == b.cols && g.rows == a.rows && g.cols == a.cols)
-    let h = a.cols
-    guard hmil_kernels_vectorised() != 0 else { return gateBackwardLoop(a: a, b: b, gradient: g, masks: masks) }
-    for i in 0..<a.rows {
-        _ = hmil_gate_backward_row(a.row(i), b.row(i), g.row(i), masks?.row(i), masks.map { $0.row(i) + h }, h)
-    }
+    let done = hmil_gate_backward(
+        a.base, b.base, g.base, masks?.base, a.rows, a.cols, a.stride, b.stride, g.stride, masks?.stride ?? 0)
+    if done == 0 { gateBackwardLoop(a: a, b: b, gradient: g, masks: masks) }
 }
 
-/// gateBackward in Swift (the reference CKernels' row kernel is tested against).
+/// gateBackward in Swift (the reference CKernels' kernel is tested against).
 public func gateBackwardLoop(a: MatrixView, b: MatrixView, gradient g: MatrixView, masks: MatrixView? = nil) {
     precondition(a.rows == b.rows && a.cols == b.cols && g.rows == a.rows && g.cols == a.cols)
     let h = a.cols

@@ -2,7 +2,7 @@ import CKernels
 import Shared
 import XCTest
 
-/// The gate's AVX2 row kernels (CKernels) give the Swift loops' bits: forward and backward, with and
+/// The gate's AVX2 kernels (CKernels) give the Swift loops' bits: forward and backward, with and
 /// without dropout masks, over widths with and without a tail shorter than 8, on inputs from ordinary
 /// to beyond exp's clamp (±100), signed zeros, tanh's branch point ±0.625, infinities and NaN (NaN
 /// where the Swift loop gives NaN, whichever NaN).
